@@ -1,0 +1,84 @@
+namespace OrleansAof.Storage.Archive;
+
+/// <summary>The key of an archived segment: <c>{log}/{partition}/{fileName}</c>, the same name as the local file.</summary>
+/// <param name="Log">Log name.</param>
+/// <param name="Partition">Partition name.</param>
+/// <param name="FileName">The segment's file name (<see cref="Format.SegmentFormat.SegmentFileName"/>).</param>
+public readonly record struct ArchiveObjectKey(string Log, string Partition, string FileName)
+{
+    /// <summary>The key relative to the archive's root or prefix.</summary>
+    public string RelativeKey => $"{Log}/{Partition}/{FileName}";
+
+    /// <inheritdoc />
+    public override string ToString() => RelativeKey;
+}
+
+/// <summary>Size and checksum of a segment file as it is on local disk.</summary>
+/// <param name="Size">File length in bytes.</param>
+/// <param name="Checksum">CRC-32C of the whole file.</param>
+public readonly record struct SegmentFileFacts(long Size, uint Checksum);
+
+/// <summary>An object in the archive, with the facts recorded when it was stored.</summary>
+/// <param name="Key">Its key.</param>
+/// <param name="Original">Size and checksum of the original segment file.</param>
+/// <param name="StoredSize">Bytes stored (differs from the original size when compressed).</param>
+/// <param name="StoredChecksum">CRC-32C of the stored bytes.</param>
+/// <param name="Compression">"none" or the codec name (for example "zstd").</param>
+/// <param name="LastModified">When it was stored.</param>
+public sealed record ArchivedObjectInfo(ArchiveObjectKey Key, SegmentFileFacts Original, long StoredSize, uint StoredChecksum, string Compression, DateTimeOffset LastModified)
+{
+    /// <summary>Whether the stored bytes are the original bytes (so byte ranges of the original can be read directly).</summary>
+    public bool IsUncompressed => Compression == ArchiveCompression.None;
+}
+
+/// <summary>Names of compression codecs recorded with archived objects.</summary>
+public static class ArchiveCompression
+{
+    /// <summary>Stored as is.</summary>
+    public const string None = "none";
+
+    /// <summary>Zstandard.</summary>
+    public const string Zstd = "zstd";
+}
+
+/// <summary>
+/// Where sealed segments go: a file-system folder, S3 or an S3-compatible store. Implementations must make every
+/// call idempotent (a repeated put of the same key with the same bytes is harmless), verify what they store, and
+/// never return bytes that fail verification: they throw <see cref="ArchiveIntegrityException"/> instead.
+/// Transient faults may be retried by a decorator; implementations report them as thrown exceptions.
+/// </summary>
+public interface ISegmentArchive
+{
+    /// <summary>A short description for logs and tools (never contains credentials).</summary>
+    string Description { get; }
+
+    /// <summary>
+    /// Stores the local file <paramref name="localPath"/> under <paramref name="key"/>, records
+    /// <paramref name="original"/> and the stored bytes' size and checksum with the object, then verifies the stored
+    /// object against them. Throws <see cref="ArchiveIntegrityException"/> when the verification fails.
+    /// </summary>
+    Task<ArchivedObjectInfo> PutAsync(ArchiveObjectKey key, string localPath, SegmentFileFacts original, CancellationToken cancellationToken);
+
+    /// <summary>The facts recorded for <paramref name="key"/>, or <see langword="null"/> when there is no such object.</summary>
+    Task<ArchivedObjectInfo?> GetInfoAsync(ArchiveObjectKey key, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes the original bytes of <paramref name="key"/> to <paramref name="destinationPath"/> (decompressing if
+    /// needed) and checks their size and checksum; on a mismatch deletes the partial file and throws
+    /// <see cref="ArchiveIntegrityException"/>.
+    /// </summary>
+    Task DownloadAsync(ArchiveObjectKey key, string destinationPath, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Reads bytes of the original file starting at <paramref name="offset"/> into <paramref name="buffer"/>; returns the
+    /// count read (fewer only at the end). Only for uncompressed objects (<see cref="ArchivedObjectInfo.IsUncompressed"/>);
+    /// the records in the range carry their own checksums, which the caller verifies.
+    /// </summary>
+    Task<int> ReadRangeAsync(ArchiveObjectKey key, long offset, Memory<byte> buffer, CancellationToken cancellationToken);
+
+    /// <summary>Every object of one partition, by key.</summary>
+    IAsyncEnumerable<ArchivedObjectInfo> ListAsync(string log, string partition, CancellationToken cancellationToken);
+
+    /// <summary>Deletes an object; a missing object is not an error.</summary>
+    Task DeleteAsync(ArchiveObjectKey key, CancellationToken cancellationToken);
+}

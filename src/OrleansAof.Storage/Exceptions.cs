@@ -1,0 +1,149 @@
+namespace OrleansAof.Storage;
+
+/// <summary>Base class of every error the storage engine reports on purpose.</summary>
+public abstract class AppendLogException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    protected AppendLogException(string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+    }
+
+    /// <summary>Whether the same call may succeed later without any change by the caller (after <see cref="LogBackpressureException.RetryAfter"/>, for example).</summary>
+    public virtual bool IsRetryable => false;
+}
+
+/// <summary>A record is larger than <see cref="PartitionLogOptions.MaxRecordBytes"/>. Nothing was written; split the record or raise the limit.</summary>
+public sealed class RecordTooLargeException(int size, int maximum)
+    : AppendLogException($"The record has {size} bytes; the maximum is {maximum} (PartitionLogOptions.MaxRecordBytes).")
+{
+    /// <summary>The size of the rejected record.</summary>
+    public int Size { get; } = size;
+
+    /// <summary>The configured maximum.</summary>
+    public int Maximum { get; } = maximum;
+}
+
+/// <summary>An append batch holds no record. Nothing was written.</summary>
+public sealed class EmptyBatchException()
+    : AppendLogException("An append batch must hold at least one record.");
+
+/// <summary>A read names an invalid range: a negative id, a reversed range or a non-positive limit. Nothing was read.</summary>
+public sealed class InvalidRangeException(string message) : AppendLogException(message);
+
+/// <summary>
+/// A read starts past the tail: <see cref="FromId"/> is greater than the next id to be written.
+/// Reading exactly at the next id is allowed and returns nothing (that is how a tail is polled).
+/// </summary>
+public sealed class ReadBeyondTailException(long fromId, long nextId)
+    : AppendLogException($"Id {fromId} is beyond the tail; the next id to be written is {nextId}.")
+{
+    /// <summary>The requested id.</summary>
+    public long FromId { get; } = fromId;
+
+    /// <summary>The next id the partition will assign.</summary>
+    public long NextId { get; } = nextId;
+}
+
+/// <summary>A read starts below the partition's first id: the records were removed by retention. Resume from <see cref="FirstId"/>.</summary>
+public sealed class RecordTrimmedException(long fromId, long firstId)
+    : AppendLogException($"Id {fromId} was removed by retention; the first id still held is {firstId}.")
+{
+    /// <summary>The requested id.</summary>
+    public long FromId { get; } = fromId;
+
+    /// <summary>The first id the partition still holds.</summary>
+    public long FirstId { get; } = firstId;
+}
+
+/// <summary>A log or partition name is not valid (it would leave the data root, or uses characters outside <c>[A-Za-z0-9._-]</c>).</summary>
+public sealed class InvalidPartitionNameException(string name, string reason)
+    : AppendLogException($"'{name}' is not a valid log or partition name: {reason}.")
+{
+    /// <summary>The rejected name.</summary>
+    public string Name { get; } = name;
+}
+
+/// <summary>An option has an invalid value. The message starts with the option's name.</summary>
+public sealed class InvalidLogOptionsException(string optionName, string message)
+    : AppendLogException($"{optionName} {message}")
+{
+    /// <summary>The option, as <c>Class.Property</c>.</summary>
+    public string OptionName { get; } = optionName;
+}
+
+/// <summary>Another writer holds the partition directory (its lock file is taken). Close the other writer first.</summary>
+public sealed class PartitionLockedException(string directory, Exception? inner)
+    : AppendLogException($"The partition directory '{directory}' is locked by another writer.", inner)
+{
+    /// <summary>The locked directory.</summary>
+    public string Directory { get; } = directory;
+}
+
+/// <summary>
+/// The partition stopped after an I/O error (fail-stop) or found damage in its active segment. It refuses appends
+/// until it is closed and reopened (recovered) or repaired by an operator. Appends that were in flight are not acknowledged.
+/// </summary>
+public sealed class PartitionFaultedException(string partition, string reason, Exception? inner = null)
+    : AppendLogException($"Partition '{partition}' is faulted and refuses appends until it is reopened: {reason}", inner)
+{
+    /// <summary>Why the partition stopped.</summary>
+    public string Reason { get; } = reason;
+}
+
+/// <summary>Why an append was refused by backpressure.</summary>
+public enum BackpressureReason
+{
+    /// <summary>More than <see cref="PartitionLogOptions.MaxUnflushedBytes"/> are written but not yet flushed.</summary>
+    UnflushedBytes,
+
+    /// <summary>More sealed segments (or bytes) wait for archival than the configured limit.</summary>
+    ArchiveBacklog,
+}
+
+/// <summary>The partition refuses appends for now to bound memory or backlog. Retry after <see cref="RetryAfter"/>; nothing was written.</summary>
+public sealed class LogBackpressureException(BackpressureReason reason, string detail, TimeSpan retryAfter)
+    : AppendLogException($"Append refused by backpressure ({reason}): {detail} Retry after {retryAfter.TotalMilliseconds:0} ms.")
+{
+    /// <summary>Which bound was hit.</summary>
+    public BackpressureReason Reason { get; } = reason;
+
+    /// <summary>A suggested delay before retrying.</summary>
+    public TimeSpan RetryAfter { get; } = retryAfter;
+
+    /// <inheritdoc />
+    public override bool IsRetryable => true;
+}
+
+/// <summary>An append carried an expected last id that is not the partition's last id. Nothing was written.</summary>
+public sealed class ExpectedLastIdMismatchException(long expectedLastId, long actualLastId)
+    : AppendLogException($"The append expected last id {expectedLastId} but the partition's last id is {actualLastId}.")
+{
+    /// <summary>The id the caller expected.</summary>
+    public long ExpectedLastId { get; } = expectedLastId;
+
+    /// <summary>The partition's actual last id (-1 when it is empty).</summary>
+    public long ActualLastId { get; } = actualLastId;
+}
+
+/// <summary>Stored data failed its checksum. It is never returned as data; the segment is quarantined for an operator.</summary>
+public sealed class SegmentCorruptedException(string path, long baseId, string detail)
+    : AppendLogException($"Segment {baseId} ('{path}') is damaged: {detail}")
+{
+    /// <summary>The damaged file.</summary>
+    public string Path { get; } = path;
+
+    /// <summary>Base id of the damaged segment.</summary>
+    public long BaseId { get; } = baseId;
+
+    /// <summary>What is wrong.</summary>
+    public string Detail { get; } = detail;
+}
+
+/// <summary>An archived object does not match the size or checksum recorded when it was stored. It is never returned as data.</summary>
+public sealed class ArchiveIntegrityException(string objectKey, string detail)
+    : AppendLogException($"Archived object '{objectKey}' failed its integrity check: {detail}")
+{
+    /// <summary>The object's key.</summary>
+    public string ObjectKey { get; } = objectKey;
+}

@@ -1,0 +1,228 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using HdrHistogram;
+
+namespace OrleansAof.Storage;
+
+/// <summary>What started a flush.</summary>
+public enum FlushTrigger
+{
+    /// <summary>Appends under <see cref="FlushPolicyKind.Sync"/> waiting for their group commit.</summary>
+    Sync,
+
+    /// <summary>The record count of a batched policy was reached.</summary>
+    Batched,
+
+    /// <summary>The interval of a periodic policy elapsed.</summary>
+    Periodic,
+
+    /// <summary>An explicit flush, a seal, a policy switch, backpressure or closing the partition.</summary>
+    Forced,
+}
+
+/// <summary>Flush statistics of one partition since it was opened.</summary>
+/// <param name="TotalFlushes">Flushes attempted.</param>
+/// <param name="SuccessfulFlushes">Flushes that completed.</param>
+/// <param name="FailedFlushes">Flushes that failed (each one faults the partition).</param>
+/// <param name="SyncFlushes">Group commits for <c>Sync</c> appends.</param>
+/// <param name="BatchedFlushes">Flushes started by a record count.</param>
+/// <param name="PeriodicFlushes">Flushes started by the interval.</param>
+/// <param name="ForcedFlushes">Explicit flushes, seals, policy switches, backpressure and close.</param>
+/// <param name="RecordsFlushed">Records made durable.</param>
+/// <param name="BytesFlushed">Bytes made durable (framing included).</param>
+/// <param name="PendingRecords">Records written but not yet durable.</param>
+/// <param name="PendingBytes">Bytes written but not yet durable.</param>
+/// <param name="LatencyP50">Median flush duration.</param>
+/// <param name="LatencyP95">95th percentile flush duration.</param>
+/// <param name="LatencyP99">99th percentile flush duration.</param>
+/// <param name="LatencyP999">99.9th percentile flush duration.</param>
+/// <param name="MaxRecordsPerFlush">Most records made durable by one flush.</param>
+public sealed record FlushMetricsSnapshot(
+    long TotalFlushes,
+    long SuccessfulFlushes,
+    long FailedFlushes,
+    long SyncFlushes,
+    long BatchedFlushes,
+    long PeriodicFlushes,
+    long ForcedFlushes,
+    long RecordsFlushed,
+    long BytesFlushed,
+    long PendingRecords,
+    long PendingBytes,
+    TimeSpan LatencyP50,
+    TimeSpan LatencyP95,
+    TimeSpan LatencyP99,
+    TimeSpan LatencyP999,
+    long MaxRecordsPerFlush)
+{
+    /// <summary>Successful flushes over all flushes; 1 when there was none.</summary>
+    public double SuccessRate => TotalFlushes == 0 ? 1.0 : (double)SuccessfulFlushes / TotalFlushes;
+
+    /// <summary>Mean records per successful flush; 0 when there was none.</summary>
+    public double RecordsPerFlush => SuccessfulFlushes == 0 ? 0 : (double)RecordsFlushed / SuccessfulFlushes;
+}
+
+/// <summary>Accumulates the flush statistics of one partition and reports them to <see cref="StorageInstruments"/>.</summary>
+public sealed class FlushMetrics
+{
+    private readonly Lock _sync = new();
+    private readonly LongHistogram _latencyMicros = new(1, 60_000_000, 3);
+    private long _total;
+    private long _successful;
+    private long _failed;
+    private long _syncFlushes;
+    private long _batched;
+    private long _periodic;
+    private long _forced;
+    private long _records;
+    private long _bytes;
+    private long _maxRecords;
+
+    /// <summary>Records one flush.</summary>
+    /// <param name="trigger">What started it.</param>
+    /// <param name="succeeded">Whether it completed.</param>
+    /// <param name="duration">How long the write of the checkpoint and the fsync took.</param>
+    /// <param name="records">Records it made durable.</param>
+    /// <param name="bytes">Bytes it made durable.</param>
+    public void Record(FlushTrigger trigger, bool succeeded, TimeSpan duration, long records, long bytes)
+    {
+        lock (_sync)
+        {
+            _total++;
+            switch (trigger)
+            {
+                case FlushTrigger.Sync: _syncFlushes++; break;
+                case FlushTrigger.Batched: _batched++; break;
+                case FlushTrigger.Periodic: _periodic++; break;
+                default: _forced++; break;
+            }
+
+            if (succeeded)
+            {
+                _successful++;
+                _records += records;
+                _bytes += bytes;
+                _maxRecords = Math.Max(_maxRecords, records);
+                _latencyMicros.RecordValue(Math.Clamp((long)(duration.Ticks / 10.0), 1, 60_000_000));
+            }
+            else
+            {
+                _failed++;
+            }
+        }
+
+        StorageInstruments.RecordFlush(trigger, succeeded, duration, records, bytes);
+    }
+
+    /// <summary>A snapshot, with the pending figures supplied by the partition.</summary>
+    public FlushMetricsSnapshot Snapshot(long pendingRecords, long pendingBytes)
+    {
+        lock (_sync)
+        {
+            var empty = _latencyMicros.TotalCount == 0;
+            TimeSpan At(double percentile) => empty ? TimeSpan.Zero : TimeSpan.FromTicks(_latencyMicros.GetValueAtPercentile(percentile) * 10);
+            return new FlushMetricsSnapshot(
+                _total, _successful, _failed, _syncFlushes, _batched, _periodic, _forced, _records, _bytes,
+                pendingRecords, pendingBytes, At(50), At(95), At(99), At(99.9), _maxRecords);
+        }
+    }
+}
+
+/// <summary>The engine's <see cref="System.Diagnostics.Metrics"/> instruments (meter <c>OrleansAof.Storage</c>).</summary>
+public static class StorageInstruments
+{
+    /// <summary>The meter's name.</summary>
+    public const string MeterName = "OrleansAof.Storage";
+
+    private static readonly Meter Meter = new(MeterName, "1.0");
+    private static readonly Counter<long> Flushes = Meter.CreateCounter<long>("aof-flushes", "{flush}", "Flushes, by trigger and result.");
+    private static readonly Counter<long> FlushedRecords = Meter.CreateCounter<long>("aof-flushed-records", "{record}", "Records made durable.");
+    private static readonly Counter<long> FlushedBytes = Meter.CreateCounter<long>("aof-flushed-bytes", "By", "Bytes made durable.");
+    private static readonly Histogram<double> FlushDuration = Meter.CreateHistogram<double>("aof-flush-duration", "ms", "Duration of a flush (checkpoint write and fsync).");
+    private static readonly Histogram<long> RecordsPerFlush = Meter.CreateHistogram<long>("aof-records-per-flush", "{record}", "Records made durable by one flush.");
+    private static readonly Counter<long> AppendedRecords = Meter.CreateCounter<long>("aof-appended-records", "{record}", "Records appended.");
+    private static readonly Counter<long> AppendedBytes = Meter.CreateCounter<long>("aof-appended-bytes", "By", "Payload bytes appended.");
+    private static readonly Counter<long> SealedSegments = Meter.CreateCounter<long>("aof-sealed-segments", "{segment}", "Segments sealed.");
+    private static readonly Counter<long> BackpressureRejections = Meter.CreateCounter<long>("aof-backpressure-rejections", "{append}", "Appends refused by backpressure, by reason.");
+    private static readonly HashSet<PartitionLog> OpenPartitions = [];
+    private static readonly Lock OpenPartitionsSync = new();
+
+    static StorageInstruments()
+    {
+        Meter.CreateObservableGauge("aof-pending-records", () => SumPending(static m => m.PendingRecords), "{record}", "Records written but not yet durable, over open partitions.");
+        Meter.CreateObservableGauge("aof-pending-bytes", () => SumPending(static m => m.PendingBytes), "By", "Bytes written but not yet durable, over open partitions.");
+        Meter.CreateObservableGauge("aof-open-partitions", () => { lock (OpenPartitionsSync) { return OpenPartitions.Count; } }, "{partition}", "Open partitions.");
+    }
+
+    internal static void Register(PartitionLog log)
+    {
+        lock (OpenPartitionsSync)
+        {
+            OpenPartitions.Add(log);
+        }
+    }
+
+    internal static void Unregister(PartitionLog log)
+    {
+        lock (OpenPartitionsSync)
+        {
+            OpenPartitions.Remove(log);
+        }
+    }
+
+    internal static void RecordFlush(FlushTrigger trigger, bool succeeded, TimeSpan duration, long records, long bytes)
+    {
+        if (Flushes.Enabled)
+        {
+            Flushes.Add(1, new TagList { { "trigger", TriggerTag(trigger) }, { "result", succeeded ? "success" : "failure" } });
+        }
+
+        if (!succeeded)
+        {
+            return;
+        }
+
+        FlushedRecords.Add(records);
+        FlushedBytes.Add(bytes);
+        FlushDuration.Record(duration.TotalMilliseconds);
+        RecordsPerFlush.Record(records);
+    }
+
+    internal static void RecordAppend(long records, long bytes)
+    {
+        AppendedRecords.Add(records);
+        AppendedBytes.Add(bytes);
+    }
+
+    internal static void RecordSeal() => SealedSegments.Add(1);
+
+    internal static void RecordBackpressure(BackpressureReason reason)
+    {
+        if (BackpressureRejections.Enabled)
+        {
+            BackpressureRejections.Add(1, new KeyValuePair<string, object?>("reason", reason == BackpressureReason.UnflushedBytes ? "unflushed-bytes" : "archive-backlog"));
+        }
+    }
+
+    private static string TriggerTag(FlushTrigger trigger) => trigger switch
+    {
+        FlushTrigger.Sync => "sync",
+        FlushTrigger.Batched => "batched",
+        FlushTrigger.Periodic => "periodic",
+        _ => "forced",
+    };
+
+    private static long SumPending(Func<FlushMetricsSnapshot, long> selector)
+    {
+        long sum = 0;
+        lock (OpenPartitionsSync)
+        {
+            foreach (var p in OpenPartitions)
+            {
+                sum += selector(p.GetFlushMetrics());
+            }
+        }
+
+        return sum;
+    }
+}

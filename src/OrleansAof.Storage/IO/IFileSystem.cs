@@ -1,0 +1,111 @@
+namespace OrleansAof.Storage.IO;
+
+/// <summary>
+/// Every file operation of the engine goes through this interface, so that platform differences stay in one
+/// place (<see cref="PhysicalFileSystem"/>) and tests can inject faults (<see cref="FaultInjectingFileSystem"/>).
+/// </summary>
+public interface IFileSystem
+{
+    /// <summary>Opens or creates a file for random access.</summary>
+    /// <param name="path">Full path.</param>
+    /// <param name="mode">How to open it.</param>
+    /// <param name="access">Read, write or both.</param>
+    /// <param name="share">What other openers may do. <see cref="FileShare.None"/> takes an exclusive lock (also between processes).</param>
+    /// <param name="preallocationSize">When creating, reserve this many bytes (a hint; 0 for none).</param>
+    IStorageFile OpenFile(string path, FileMode mode, FileAccess access, FileShare share = FileShare.Read, long preallocationSize = 0);
+
+    /// <summary>Whether a file exists.</summary>
+    bool FileExists(string path);
+
+    /// <summary>Whether a directory exists.</summary>
+    bool DirectoryExists(string path);
+
+    /// <summary>Creates a directory and its parents.</summary>
+    void CreateDirectory(string path);
+
+    /// <summary>Deletes a file; a missing file is not an error.</summary>
+    void DeleteFile(string path);
+
+    /// <summary>Renames a file atomically within a volume.</summary>
+    void MoveFile(string source, string destination, bool overwrite);
+
+    /// <summary>Copies a file.</summary>
+    void CopyFile(string source, string destination, bool overwrite);
+
+    /// <summary>Full paths of the files in <paramref name="directory"/> matching <paramref name="searchPattern"/>, sorted ordinally.</summary>
+    IReadOnlyList<string> ListFiles(string directory, string searchPattern);
+
+    /// <summary>The length of a file in bytes.</summary>
+    long GetFileLength(string path);
+
+    /// <summary>
+    /// Makes the creation, rename or deletion of entries in <paramref name="directory"/> durable (fsync of the
+    /// directory on Unix; a no-op on Windows, where NTFS journals metadata changes).
+    /// </summary>
+    void FlushDirectory(string directory);
+}
+
+/// <summary>A file open for positional reads and writes.</summary>
+public interface IStorageFile : IDisposable
+{
+    /// <summary>The file's full path.</summary>
+    string Path { get; }
+
+    /// <summary>The current length of the file.</summary>
+    long Length { get; }
+
+    /// <summary>Sets the length of the file (extends with zeros or truncates).</summary>
+    void SetLength(long length);
+
+    /// <summary>Reads up to <paramref name="buffer"/>.Length bytes at <paramref name="offset"/>; fewer only at the end of the file.</summary>
+    int Read(long offset, Span<byte> buffer);
+
+    /// <summary>Writes all of <paramref name="buffer"/> at <paramref name="offset"/> (to the operating system, not yet durably).</summary>
+    void Write(long offset, ReadOnlySpan<byte> buffer);
+
+    /// <summary>
+    /// Makes everything written so far durable. With <paramref name="dataOnly"/> metadata that is not needed to read
+    /// the data back (such as the modification time) may stay behind (fdatasync); otherwise it is flushed too (fsync).
+    /// </summary>
+    void Flush(bool dataOnly);
+}
+
+/// <summary>Helpers over <see cref="IStorageFile"/>.</summary>
+public static class StorageFileExtensions
+{
+    /// <summary>Reads exactly <paramref name="buffer"/>.Length bytes or throws <see cref="EndOfStreamException"/>.</summary>
+    public static void ReadExactly(this IStorageFile file, long offset, Span<byte> buffer)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var total = 0;
+        while (total < buffer.Length)
+        {
+            var n = file.Read(offset + total, buffer[total..]);
+            if (n <= 0)
+            {
+                throw new EndOfStreamException($"'{file.Path}' ended at {offset + total} while {buffer.Length - total} more bytes were expected.");
+            }
+
+            total += n;
+        }
+    }
+
+    /// <summary>Reads as many bytes as are there, up to <paramref name="buffer"/>.Length.</summary>
+    public static int ReadAtMost(this IStorageFile file, long offset, Span<byte> buffer)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var total = 0;
+        while (total < buffer.Length)
+        {
+            var n = file.Read(offset + total, buffer[total..]);
+            if (n <= 0)
+            {
+                break;
+            }
+
+            total += n;
+        }
+
+        return total;
+    }
+}

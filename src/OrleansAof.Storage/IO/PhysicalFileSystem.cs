@@ -1,0 +1,145 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace OrleansAof.Storage.IO;
+
+/// <summary>
+/// The real file system. Platform notes (also in docs/format.md):
+/// <list type="bullet">
+/// <item><see cref="FileShare.None"/> is an exclusive lock: a share mode on Windows, <c>flock(LOCK_EX)</c> on Unix, both across processes.</item>
+/// <item><see cref="IStorageFile.Flush"/> is <c>fdatasync</c> (data only) or <c>fsync</c> on Linux, <c>fsync</c> on other Unix systems and <c>FlushFileBuffers</c> on Windows.</item>
+/// <item><see cref="FlushDirectory"/> fsyncs the directory on Unix; on Windows it does nothing (NTFS journals metadata).</item>
+/// <item>Files are opened with <see cref="FileShare.Delete"/> added, so a sealed segment can be renamed or deleted while a reader holds it (on Windows too).</item>
+/// </list>
+/// </summary>
+public sealed partial class PhysicalFileSystem : IFileSystem
+{
+    /// <summary>The shared instance.</summary>
+    public static PhysicalFileSystem Instance { get; } = new();
+
+    /// <inheritdoc />
+    public IStorageFile OpenFile(string path, FileMode mode, FileAccess access, FileShare share = FileShare.Read, long preallocationSize = 0)
+    {
+        var effectiveShare = share == FileShare.None ? FileShare.None : share | FileShare.Delete;
+        var handle = File.OpenHandle(path, mode, access, effectiveShare, FileOptions.None, preallocationSize);
+        return new PhysicalFile(path, handle);
+    }
+
+    /// <inheritdoc />
+    public bool FileExists(string path) => File.Exists(path);
+
+    /// <inheritdoc />
+    public bool DirectoryExists(string path) => Directory.Exists(path);
+
+    /// <inheritdoc />
+    public void CreateDirectory(string path) => Directory.CreateDirectory(path);
+
+    /// <inheritdoc />
+    public void DeleteFile(string path) => File.Delete(path);
+
+    /// <inheritdoc />
+    public void MoveFile(string source, string destination, bool overwrite) => File.Move(source, destination, overwrite);
+
+    /// <inheritdoc />
+    public void CopyFile(string source, string destination, bool overwrite) => File.Copy(source, destination, overwrite);
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> ListFiles(string directory, string searchPattern)
+    {
+        if (!Directory.Exists(directory))
+        {
+            return [];
+        }
+
+        var files = Directory.GetFiles(directory, searchPattern);
+        Array.Sort(files, StringComparer.Ordinal);
+        return files;
+    }
+
+    /// <inheritdoc />
+    public long GetFileLength(string path) => new FileInfo(path).Length;
+
+    /// <inheritdoc />
+    public void FlushDirectory(string directory)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var fd = Native.Open(directory, 0 /* O_RDONLY */);
+        if (fd < 0)
+        {
+            throw new IOException($"Could not open directory '{directory}' to flush it (errno {Marshal.GetLastPInvokeError()}).");
+        }
+
+        try
+        {
+            if (Native.FSync(fd) != 0)
+            {
+                throw new IOException($"fsync of directory '{directory}' failed (errno {Marshal.GetLastPInvokeError()}).");
+            }
+        }
+        finally
+        {
+            _ = Native.Close(fd);
+        }
+    }
+
+    private sealed class PhysicalFile(string path, SafeFileHandle handle) : IStorageFile
+    {
+        public string Path { get; } = path;
+
+        public long Length => RandomAccess.GetLength(handle);
+
+        public void SetLength(long length) => RandomAccess.SetLength(handle, length);
+
+        public int Read(long offset, Span<byte> buffer) => RandomAccess.Read(handle, buffer, offset);
+
+        public void Write(long offset, ReadOnlySpan<byte> buffer) => RandomAccess.Write(handle, buffer, offset);
+
+        public void Flush(bool dataOnly)
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                if (!Native.FlushFileBuffers(handle))
+                {
+                    throw new IOException($"FlushFileBuffers of '{Path}' failed (error {Marshal.GetLastPInvokeError()}).");
+                }
+
+                return;
+            }
+
+            var rc = dataOnly && OperatingSystem.IsLinux() ? Native.FDataSync(handle) : Native.FSync(handle);
+            if (rc != 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                throw new IOException($"{(dataOnly ? "fdatasync" : "fsync")} of '{Path}' failed (errno {errno}).", errno);
+            }
+        }
+
+        public void Dispose() => handle.Dispose();
+    }
+
+    private static partial class Native
+    {
+        [LibraryImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
+        internal static partial int FDataSync(SafeFileHandle fd);
+
+        [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+        internal static partial int FSync(SafeFileHandle fd);
+
+        [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+        internal static partial int FSync(int fd);
+
+        [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial int Open(string path, int flags);
+
+        [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+        internal static partial int Close(int fd);
+
+        [LibraryImport("kernel32.dll", EntryPoint = "FlushFileBuffers", SetLastError = true)]
+        [return: MarshalAs(UnmanagedType.Bool)]
+        internal static partial bool FlushFileBuffers(SafeFileHandle handle);
+    }
+}

@@ -1,0 +1,124 @@
+namespace OrleansAof.Storage;
+
+/// <summary>What an append does when <see cref="PartitionLogOptions.MaxUnflushedBytes"/> is reached.</summary>
+public enum BackpressureMode
+{
+    /// <summary>Fail at once with <see cref="LogBackpressureException"/> (a flush is started).</summary>
+    FailFast,
+
+    /// <summary>Wait for the flush that makes room (bounded by the caller's cancellation token).</summary>
+    Wait,
+}
+
+/// <summary>How the next segment file is prepared before it is needed.</summary>
+public enum PreallocationMode
+{
+    /// <summary>Segments grow as records are written.</summary>
+    None,
+
+    /// <summary>The file system reserves the space (fallocate); cheap, but writes into reserved space still update metadata.</summary>
+    Reserve,
+
+    /// <summary>The next segment is written with zeros and fsynced in the background, so durable appends only flush data.</summary>
+    ZeroFill,
+}
+
+/// <summary>Options of a partition log. Every value is checked by <see cref="Validate"/> when a partition opens.</summary>
+public sealed class PartitionLogOptions
+{
+    /// <summary>Folder under which each partition has its directory <c>{DataRoot}/{log}/{partition}</c>. Required.</summary>
+    public string DataRoot { get; set; } = "";
+
+    /// <summary>When appends become durable. Default <see cref="FlushPolicy.Sync"/>.</summary>
+    public FlushPolicy FlushPolicy { get; set; } = FlushPolicy.Sync;
+
+    /// <summary>A segment is sealed and a new one started before it would exceed this size. Default 64 MiB; at least 4 KiB.</summary>
+    public long MaxSegmentBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>A non-empty active segment older than this is sealed on the next append or maintenance tick. Default: no age limit.</summary>
+    public TimeSpan? MaxSegmentAge { get; set; }
+
+    /// <summary>The largest payload one record may carry. Default 1 MiB; at most a quarter of <see cref="MaxSegmentBytes"/>.</summary>
+    public int MaxRecordBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Bound on bytes written but not yet flushed; beyond it appends are refused or wait (<see cref="BackpressureMode"/>). Default 64 MiB.</summary>
+    public long MaxUnflushedBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>What an append does at <see cref="MaxUnflushedBytes"/>. Default <see cref="BackpressureMode.FailFast"/>.</summary>
+    public BackpressureMode BackpressureMode { get; set; } = BackpressureMode.FailFast;
+
+    /// <summary>How the next segment is prepared. Default <see cref="PreallocationMode.ZeroFill"/>.</summary>
+    public PreallocationMode Preallocation { get; set; } = PreallocationMode.ZeroFill;
+
+    /// <summary>Fraction of <see cref="MaxSegmentBytes"/> after which the next segment is prepared. Default 0.5.</summary>
+    public double PreallocateAt { get; set; } = 0.5;
+
+    /// <summary>How many sealed segment files stay open for reads. Default 32.</summary>
+    public int OpenSegmentReaders { get; set; } = 32;
+
+    /// <summary>Interval of the maintenance tick that seals aged segments. Default 1 s.</summary>
+    public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A copy of these options.</summary>
+    public PartitionLogOptions Clone() => (PartitionLogOptions)MemberwiseClone();
+
+    /// <summary>Throws <see cref="InvalidLogOptionsException"/> naming the first invalid option.</summary>
+    public void Validate()
+    {
+        const string prefix = nameof(PartitionLogOptions) + ".";
+        if (string.IsNullOrWhiteSpace(DataRoot))
+        {
+            throw new InvalidLogOptionsException(prefix + nameof(DataRoot), "is required.");
+        }
+
+        if (FlushPolicy is null)
+        {
+            throw new InvalidLogOptionsException(prefix + nameof(FlushPolicy), "is required.");
+        }
+
+        if (MaxSegmentBytes < 4096 || MaxSegmentBytes > (1L << 40))
+        {
+            throw new InvalidLogOptionsException(prefix + nameof(MaxSegmentBytes), $"must be between 4096 and 2^40 bytes; it is {MaxSegmentBytes}.");
+        }
+
+        if (MaxSegmentAge is { } age && age <= TimeSpan.Zero)
+        {
+            throw new InvalidLogOptionsException(prefix + nameof(MaxSegmentAge), $"must be positive when set; it is {age}.");
+        }
+
+        if (MaxRecordBytes < 1 || MaxRecordBytes > MaxSegmentBytes / 4)
+        {
+            throw new InvalidLogOptionsException(prefix + nameof(MaxRecordBytes), $"must be between 1 and a quarter of MaxSegmentBytes ({MaxSegmentBytes / 4}); it is {MaxRecordBytes}.");
+        }
+
+        if (MaxUnflushedBytes < Format.SegmentFormat.RecordFrameSize(MaxRecordBytes))
+        {
+            throw new InvalidLogOptionsException(prefix + nameof(MaxUnflushedBytes), $"must hold at least one record of MaxRecordBytes ({Format.SegmentFormat.RecordFrameSize(MaxRecordBytes)} bytes with framing); it is {MaxUnflushedBytes}.");
+        }
+
+        if (!Enum.IsDefined(BackpressureMode))
+        {
+            throw new InvalidLogOptionsException(prefix + nameof(BackpressureMode), $"has an unknown value {BackpressureMode}.");
+        }
+
+        if (!Enum.IsDefined(Preallocation))
+        {
+            throw new InvalidLogOptionsException(prefix + nameof(Preallocation), $"has an unknown value {Preallocation}.");
+        }
+
+        if (double.IsNaN(PreallocateAt) || PreallocateAt <= 0 || PreallocateAt >= 1)
+        {
+            throw new InvalidLogOptionsException(prefix + nameof(PreallocateAt), $"must be between 0 and 1 (exclusive); it is {PreallocateAt}.");
+        }
+
+        if (OpenSegmentReaders < 1)
+        {
+            throw new InvalidLogOptionsException(prefix + nameof(OpenSegmentReaders), $"must be at least 1; it is {OpenSegmentReaders}.");
+        }
+
+        if (MaintenanceInterval < TimeSpan.FromMilliseconds(10))
+        {
+            throw new InvalidLogOptionsException(prefix + nameof(MaintenanceInterval), $"must be at least 10 ms; it is {MaintenanceInterval}.");
+        }
+    }
+}
