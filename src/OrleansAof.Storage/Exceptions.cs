@@ -147,3 +147,31 @@ public sealed class ArchiveIntegrityException(string objectKey, string detail)
     /// <summary>The object's key.</summary>
     public string ObjectKey { get; } = objectKey;
 }
+
+/// <summary>An append batch is too large to fit in one segment. Nothing was written; split the batch or raise <see cref="PartitionLogOptions.MaxSegmentBytes"/>.</summary>
+public sealed class BatchTooLargeException(int records, long bytes, long maximum)
+    : AppendLogException($"The batch of {records} records needs {bytes} bytes on disk; one segment holds at most {maximum} (PartitionLogOptions.MaxSegmentBytes).")
+{
+    /// <summary>Records in the rejected batch.</summary>
+    public int Records { get; } = records;
+
+    /// <summary>Bytes the batch needs on disk, framing included.</summary>
+    public long Bytes { get; } = bytes;
+}
+
+/// <summary>
+/// An idempotent append carries a sequence number older than the producer's last acknowledged batch: it is a duplicate
+/// of a batch acknowledged earlier whose ids are no longer remembered. Nothing was written.
+/// </summary>
+public sealed class StaleSequenceException(long producerId, long sequence, long lastSequence)
+    : AppendLogException($"Producer {producerId} sent sequence {sequence}, but its last acknowledged batch has sequence {lastSequence}; the batch was already appended.")
+{
+    /// <summary>The producer.</summary>
+    public long ProducerId { get; } = producerId;
+
+    /// <summary>The stale sequence number.</summary>
+    public long Sequence { get; } = sequence;
+
+    /// <summary>The producer's last acknowledged sequence number.</summary>
+    public long LastSequence { get; } = lastSequence;
+}

@@ -4,11 +4,21 @@ namespace OrleansAof.Storage;
 /// <param name="FirstId">Id of the first record appended.</param>
 /// <param name="LastId">Id of the last record appended (equal to <paramref name="FirstId"/> for a single record).</param>
 /// <param name="IsDurable">Whether the records were fsynced before the call returned (always under <c>Sync</c>).</param>
-public readonly record struct AppendResult(long FirstId, long LastId, bool IsDurable)
+/// <param name="IsDuplicate">Whether this was a retry of a batch already appended by the same producer and sequence number: nothing was written and the original ids are returned.</param>
+public readonly record struct AppendResult(long FirstId, long LastId, bool IsDurable, bool IsDuplicate = false)
 {
     /// <summary>How many records were appended.</summary>
     public long Count => LastId - FirstId + 1;
 }
+
+/// <summary>
+/// Identifies an append for idempotence: a producer's id and the sequence number of the batch. A batch retried with the
+/// same stamp is acknowledged with its original ids and never written twice (also across reopen and restart).
+/// Sequence numbers of one producer must increase; gaps are allowed.
+/// </summary>
+/// <param name="ProducerId">A producer's id (random 64-bit values are fine).</param>
+/// <param name="Sequence">The batch's sequence number within the producer (from 0).</param>
+public readonly record struct ProducerStamp(long ProducerId, long Sequence);
 
 /// <summary>One record read from a partition.</summary>
 /// <param name="Id">The record's id.</param>

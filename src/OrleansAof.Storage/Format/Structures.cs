@@ -80,6 +80,9 @@ public enum RecordFlags : ushort
     /// without the flag was acknowledged only once a checkpoint covered it, so an uncovered one is discarded.
     /// </summary>
     AcknowledgedOnWrite = 1,
+
+    /// <summary>More records of the same append batch follow. Recovery never keeps part of a batch that no checkpoint covers.</summary>
+    BatchContinues = 2,
 }
 
 /// <summary>

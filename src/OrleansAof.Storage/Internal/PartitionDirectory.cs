@@ -1,0 +1,140 @@
+using System.Buffers.Binary;
+using OrleansAof.Storage.Format;
+using OrleansAof.Storage.IO;
+
+namespace OrleansAof.Storage.Internal;
+
+/// <summary>
+/// The directory of one partition: <c>{root}/{log}/{partition}/</c> with <c>writer.lock</c>, <c>epoch</c>,
+/// <c>catalog.db</c>, <c>segments/</c>, <c>quarantine/</c> and <c>cache/</c>.
+/// </summary>
+internal sealed class PartitionDirectory
+{
+    public const string LockFileName = "writer.lock";
+    public const string EpochFileName = "epoch";
+    public const string CatalogFileName = "catalog.db";
+    public const string PreallocatedFileName = "next.prealloc";
+
+    public PartitionDirectory(string dataRoot, string log, string partition)
+    {
+        ValidateName(log);
+        ValidateName(partition);
+        Root = Path.GetFullPath(dataRoot);
+        Log = log;
+        Partition = partition;
+        DirectoryPath = Path.GetFullPath(Path.Combine(Root, log, partition));
+        var rootWithSeparator = Root.EndsWith(Path.DirectorySeparatorChar) ? Root : Root + Path.DirectorySeparatorChar;
+        if (!DirectoryPath.StartsWith(rootWithSeparator, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal))
+        {
+            throw new InvalidPartitionNameException($"{log}/{partition}", "it would leave the data root");
+        }
+    }
+
+    public string Root { get; }
+
+    public string Log { get; }
+
+    public string Partition { get; }
+
+    public string FullName => $"{Log}/{Partition}";
+
+    public string DirectoryPath { get; }
+
+    public string Segments => Path.Combine(DirectoryPath, "segments");
+
+    public string Quarantine => Path.Combine(DirectoryPath, "quarantine");
+
+    public string Cache => Path.Combine(DirectoryPath, "cache");
+
+    public string LockFile => Path.Combine(DirectoryPath, LockFileName);
+
+    public string EpochFile => Path.Combine(DirectoryPath, EpochFileName);
+
+    public string CatalogFile => Path.Combine(DirectoryPath, CatalogFileName);
+
+    public string PreallocatedFile => Path.Combine(Segments, PreallocatedFileName);
+
+    public string SegmentPath(long baseId) => Path.Combine(Segments, SegmentFormat.SegmentFileName(baseId));
+
+    /// <summary>Log and partition names: 1 to 128 characters of <c>[A-Za-z0-9._-]</c>, not "." or "..".</summary>
+    public static void ValidateName(string name)
+    {
+        if (string.IsNullOrEmpty(name))
+        {
+            throw new InvalidPartitionNameException(name ?? "", "it is empty");
+        }
+
+        if (name.Length > 128)
+        {
+            throw new InvalidPartitionNameException(name, "it is longer than 128 characters");
+        }
+
+        if (name is "." or "..")
+        {
+            throw new InvalidPartitionNameException(name, "it would leave the data root");
+        }
+
+        foreach (var c in name)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+            {
+                throw new InvalidPartitionNameException(name, $"the character '{c}' is not allowed (use A-Z, a-z, 0-9, '.', '_' and '-')");
+            }
+        }
+    }
+
+    public void Create(IFileSystem fs)
+    {
+        fs.CreateDirectory(DirectoryPath);
+        fs.CreateDirectory(Segments);
+        fs.CreateDirectory(Quarantine);
+    }
+
+    /// <summary>Takes the exclusive writer lock, held until the returned file is disposed.</summary>
+    public IStorageFile AcquireLock(IFileSystem fs)
+    {
+        try
+        {
+            return fs.OpenFile(LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new PartitionLockedException(DirectoryPath, e);
+        }
+    }
+
+    /// <summary>Reads the last writer epoch (0 when there is none or it is unreadable).</summary>
+    public long ReadEpoch(IFileSystem fs)
+    {
+        if (!fs.FileExists(EpochFile))
+        {
+            return 0;
+        }
+
+        using var file = fs.OpenFile(EpochFile, FileMode.Open, FileAccess.Read);
+        Span<byte> bytes = stackalloc byte[12];
+        if (file.ReadAtMost(0, bytes) != 12 || BinaryPrimitives.ReadUInt32LittleEndian(bytes[8..]) != Crc32C.Compute(bytes[..8]))
+        {
+            return 0;
+        }
+
+        return BinaryPrimitives.ReadInt64LittleEndian(bytes);
+    }
+
+    /// <summary>Writes the epoch durably: temp file, fsync, rename, fsync of the directory.</summary>
+    public void WriteEpoch(IFileSystem fs, long epoch)
+    {
+        var temp = EpochFile + ".tmp";
+        Span<byte> bytes = stackalloc byte[12];
+        BinaryPrimitives.WriteInt64LittleEndian(bytes, epoch);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes[8..], Crc32C.Compute(bytes[..8]));
+        using (var file = fs.OpenFile(temp, FileMode.Create, FileAccess.Write))
+        {
+            file.Write(0, bytes);
+            file.Flush(dataOnly: false);
+        }
+
+        fs.MoveFile(temp, EpochFile, overwrite: true);
+        fs.FlushDirectory(DirectoryPath);
+    }
+}

@@ -1,0 +1,111 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using OrleansAof.Storage.Format;
+
+namespace OrleansAof.Storage.Internal;
+
+/// <summary>Collects records for a <see cref="RecordBatch"/> within a record and byte budget.</summary>
+internal sealed class RecordBatchBuilder(int maxRecords, long maxBytes) : IDisposable
+{
+    private RecordEntry[] _entries = new RecordEntry[Math.Min(maxRecords, 256)];
+    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(4096);
+    private int _count;
+    private int _bytes;
+
+    public int Count => _count;
+
+    public bool IsFull => _count >= maxRecords;
+
+    /// <summary>Whether a payload of <paramref name="length"/> bytes still fits (the first record always does).</summary>
+    public bool Fits(int length) => _count < maxRecords && (_count == 0 || _bytes + (long)length <= maxBytes);
+
+    public void Add(long id, long timestampMicros, ReadOnlySpan<byte> payload)
+    {
+        if (_count == _entries.Length)
+        {
+            Array.Resize(ref _entries, Math.Min(maxRecords, _entries.Length * 2));
+        }
+
+        if (_bytes + payload.Length > _buffer.Length)
+        {
+            var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _bytes + payload.Length));
+            _buffer.AsSpan(0, _bytes).CopyTo(bigger);
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = bigger;
+        }
+
+        payload.CopyTo(_buffer.AsSpan(_bytes));
+        _entries[_count++] = new RecordEntry(id, timestampMicros, _bytes, payload.Length);
+        _bytes += payload.Length;
+    }
+
+    public RecordBatch Build(long nextId)
+    {
+        if (_count == 0)
+        {
+            return new RecordBatch([], [], nextId);
+        }
+
+        var entries = _count == _entries.Length ? _entries : _entries.AsSpan(0, _count).ToArray();
+        return new RecordBatch(_buffer.AsSpan(0, _bytes).ToArray(), entries, nextId);
+    }
+
+    /// <summary>The records collected, in reverse order (for backward reads).</summary>
+    public RecordBatch BuildReversed(long nextId)
+    {
+        var batch = Build(nextId);
+        Array.Reverse(batch.Entries);
+        return batch;
+    }
+
+    public void Dispose() => ArrayPool<byte>.Shared.Return(_buffer);
+
+    /// <summary>
+    /// Parses the frames in <paramref name="frames"/> (which start at file offset <paramref name="fileOffset"/>), verifying
+    /// every record checksum, and adds records <paramref name="fromId"/>..<paramref name="toId"/> while they fit.
+    /// Returns the id after the last record added.
+    /// </summary>
+    public long AddFrames(ReadOnlySpan<byte> frames, long fileOffset, long fromId, long toId, string path, long segmentBaseId)
+    {
+        var expected = fromId;
+        var pos = 0;
+        while (pos + 4 <= frames.Length && expected <= toId)
+        {
+            var magic = BinaryPrimitives.ReadUInt32LittleEndian(frames[pos..]);
+            if (magic == SegmentFormat.CheckpointMagic)
+            {
+                pos += FlushCheckpoint.Size;
+                continue;
+            }
+
+            if (magic != SegmentFormat.RecordMagic || pos + RecordHeader.Size > frames.Length)
+            {
+                throw new SegmentCorruptedException(path, segmentBaseId, $"no record where id {expected} should be (offset {fileOffset + pos})");
+            }
+
+            RecordHeader.TryRead(frames[pos..], out var header);
+            var frameSize = header.PayloadLength < 0 ? int.MaxValue : SegmentFormat.RecordFrameSize(header.PayloadLength);
+            if (header.Id != expected || (long)pos + frameSize > frames.Length)
+            {
+                throw new SegmentCorruptedException(path, segmentBaseId, $"record header at offset {fileOffset + pos} is damaged (id field {header.Id}, expected {expected})");
+            }
+
+            var payload = frames.Slice(pos + RecordHeader.Size, header.PayloadLength);
+            if (RecordHeader.ComputeChecksum(Crc32C.Compute(payload), frames[pos..]) != header.Checksum)
+            {
+                throw new SegmentCorruptedException(path, segmentBaseId, $"record {expected} fails its checksum");
+            }
+
+            if (!Fits(header.PayloadLength))
+            {
+                break;
+            }
+
+            Add(header.Id, header.TimestampMicros, payload);
+            expected++;
+            pos += frameSize;
+        }
+
+        return expected;
+    }
+}

@@ -1,0 +1,351 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using OrleansAof.Storage.Catalog;
+using OrleansAof.Storage.Format;
+using OrleansAof.Storage.Internal;
+using OrleansAof.Storage.IO;
+
+namespace OrleansAof.Storage;
+
+public sealed partial class PartitionLog
+{
+    private static PartitionLog Open(PartitionDirectory dir, PartitionLogOptions options, PartitionLogEnvironment env)
+    {
+        var fs = env.FileSystem;
+        var logger = env.LoggerFactory.CreateLogger("OrleansAof.Storage.PartitionLog");
+        dir.Create(fs);
+        var lockFile = dir.AcquireLock(fs);
+        SegmentCatalog? catalog = null;
+        var cleanup = new List<IDisposable>();
+        try
+        {
+            fs.DeleteFile(dir.PreallocatedFile);
+            var files = new List<(long BaseId, string Path)>();
+            foreach (var path in fs.ListFiles(dir.Segments, "*" + SegmentFormat.SegmentExtension))
+            {
+                if (SegmentFormat.TryParseSegmentFileName(path, out var baseId))
+                {
+                    files.Add((baseId, path));
+                }
+            }
+
+            files.Sort(static (a, b) => a.BaseId.CompareTo(b.BaseId));
+
+            catalog = OpenCatalog(dir, logger, out var catalogProblem);
+            var rows = catalog.ReadAll();
+            var now = env.TimeProvider.GetUtcNow();
+            var sealedList = new List<SealedSegment>();
+            var quarantined = new List<SegmentInfo>();
+            ActiveSegment? active = null;
+            string? fault = null;
+            var discarded = 0;
+            long tornBytes = 0;
+            long maxEpoch = dir.ReadEpoch(fs);
+
+            for (var i = 0; i < files.Count; i++)
+            {
+                var (baseId, path) = files[i];
+                var isLast = i == files.Count - 1;
+                var file = fs.OpenFile(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
+                var keepOpen = false;
+                try
+                {
+                    var sealedScan = SegmentScanner.ReadSealed(file, validateIndex: false);
+                    if (sealedScan.Header is { } h)
+                    {
+                        maxEpoch = Math.Max(maxEpoch, h.WriterEpoch);
+                    }
+
+                    if (sealedScan.IsSealed && sealedScan.Header is { } sh && sh.BaseId == baseId && sealedScan.Metadata!.Value.BaseId == baseId)
+                    {
+                        sealedList.Add(new SealedSegment(path, sh, sealedScan.Footer!.Value, sealedScan.Metadata.Value, sealedScan.FileLength));
+                        continue;
+                    }
+
+                    var scan = SegmentScanner.ScanForward(file, options.MaxRecordBytes);
+                    if (scan.Header is not { } header || header.BaseId != baseId)
+                    {
+                        if (isLast && scan.AllZero)
+                        {
+                            // A segment file created (or taken from preallocation) whose header never reached the disk.
+                            file.Dispose();
+                            fs.DeleteFile(path);
+                            continue;
+                        }
+
+                        var detail = scan.HeaderError ?? $"header base id {scan.Header?.BaseId} does not match the file name";
+                        file.Dispose();
+                        quarantined.Add(Quarantine(fs, dir, path, baseId, detail, logger));
+                        continue;
+                    }
+
+                    if (scan.HasDamage)
+                    {
+                        var detail = $"damage at offset {scan.ValidEnd} ({scan.StopDetail}) inside data a later checkpoint at {scan.CheckpointAfterDamage} declares durable";
+                        if (!isLast)
+                        {
+                            file.Dispose();
+                            quarantined.Add(Quarantine(fs, dir, path, baseId, detail, logger));
+                            continue;
+                        }
+
+                        // The active segment: serve the intact prefix, refuse appends until an operator decides.
+                        fault = new SegmentCorruptedException(path, baseId, detail).Message;
+                        active = ActiveFromScan(file, header, scan, scan.Records.Count, scan.ValidEnd, env.TimeProvider);
+                        keepOpen = true;
+                        continue;
+                    }
+
+                    var plan = RecoveryPlan.For(scan);
+                    discarded += plan.DiscardedRecords;
+                    if (scan.NonZeroEnd > plan.KeepEnd)
+                    {
+                        tornBytes += scan.NonZeroEnd - plan.KeepEnd;
+                        ZeroRange(file, plan.KeepEnd, scan.NonZeroEnd);
+                        file.Flush(dataOnly: true);
+                    }
+
+                    var recovered = ActiveFromScan(file, header, scan, plan.KeepRecords, plan.KeepEnd, env.TimeProvider);
+                    if (isLast)
+                    {
+                        active = recovered;
+                        keepOpen = true;
+                    }
+                    else
+                    {
+                        // An unsealed segment that is not the last one: finish its seal now.
+                        var s = SealSegment(recovered, SegmentFormat.ToUnixMicroseconds(now), path);
+                        sealedList.Add(s);
+                    }
+                }
+                finally
+                {
+                    if (!keepOpen)
+                    {
+                        file.Dispose();
+                    }
+                }
+            }
+
+            var epoch = maxEpoch + 1;
+            dir.WriteEpoch(fs, epoch);
+
+            // Segments the catalog knows that are no longer local (evicted to the archive) still count for ids.
+            var localIds = new HashSet<long>(sealedList.Select(static s => s.BaseId));
+            if (active is not null)
+            {
+                localIds.Add(active.BaseId);
+            }
+
+            var remote = rows.Where(r => r.Status == SegmentStatus.LocalEvicted && !localIds.Contains(r.BaseId)).ToList();
+            var nextId = 0L;
+            foreach (var s in sealedList)
+            {
+                nextId = Math.Max(nextId, s.LastId + 1);
+            }
+
+            foreach (var r in remote)
+            {
+                nextId = Math.Max(nextId, r.LastId + 1);
+            }
+
+            if (active is not null && active.BaseId < nextId)
+            {
+                fault ??= $"the active segment starts at {active.BaseId} but sealed segments reach {nextId - 1}";
+            }
+
+            var firstId = long.TryParse(catalog.GetMeta("first_id"), out var storedFirst) ? storedFirst : 0;
+            if (active is null)
+            {
+                var header = new SegmentHeader(SegmentFormat.Version, 0, SegmentFormat.PartitionHash(dir.FullName), nextId, SegmentFormat.ToUnixMicroseconds(now), epoch);
+                active = CreateActive(fs, dir, header, now, options, preallocated: null);
+            }
+
+            cleanup.Add(active.File);
+
+            // Reconcile the catalog with what is on disk.
+            var merged = new List<SegmentInfo>();
+            var byBase = rows.ToDictionary(static r => r.BaseId);
+            var stale = catalogProblem;
+            foreach (var s in sealedList)
+            {
+                var fresh = SealedInfo(s, SegmentStatus.Sealed);
+                if (byBase.TryGetValue(s.BaseId, out var row) && row.LastId == s.LastId && row.RecordCount == s.Count && row.DataChecksum == fresh.DataChecksum)
+                {
+                    var status = row.Status is SegmentStatus.Archiving or SegmentStatus.Archived ? row.Status : SegmentStatus.Sealed;
+                    merged.Add(row with { Status = status, SizeBytes = fresh.SizeBytes });
+                }
+                else
+                {
+                    stale ??= $"missing or wrong for segment {s.BaseId}";
+                    merged.Add(fresh);
+                }
+            }
+
+            merged.AddRange(remote);
+            merged.AddRange(quarantined);
+            foreach (var r in rows.Where(r => r.Status == SegmentStatus.Quarantined && !quarantined.Exists(q => q.BaseId == r.BaseId)))
+            {
+                merged.Add(r);
+            }
+
+            foreach (var r in rows)
+            {
+                if (r.Status is SegmentStatus.Sealed or SegmentStatus.Archiving or SegmentStatus.Archived && !localIds.Contains(r.BaseId))
+                {
+                    stale ??= $"listing segment {r.BaseId} whose file is gone";
+                }
+            }
+
+            var lastTs = active.LastTimestampMicros;
+            foreach (var s in sealedList)
+            {
+                lastTs = Math.Max(lastTs, s.Metadata.LastTimestampMicros);
+            }
+
+            var state = new RecoveredState([.. sealedList], active, firstId, lastTs, fault);
+            var log = new PartitionLog(dir, options, env, catalog, lockFile, epoch, state);
+            merged.Add(ActiveInfo(active));
+            catalog.ReplaceAll(merged);
+            if (stale is not null)
+            {
+                LogCatalogRebuilt(logger, dir.FullName, stale);
+            }
+
+            if (fault is not null)
+            {
+                LogFaulted(logger, dir.FullName, fault, null);
+            }
+
+            LogOpened(logger, dir.FullName, epoch, firstId, log.LastId, sealedList.Count, discarded, tornBytes);
+            return log;
+        }
+        catch
+        {
+            foreach (var d in cleanup)
+            {
+                d.Dispose();
+            }
+
+            catalog?.Dispose();
+            lockFile.Dispose();
+            throw;
+        }
+    }
+
+    private static SegmentCatalog OpenCatalog(PartitionDirectory dir, ILogger logger, out string? problem)
+    {
+        problem = File.Exists(dir.CatalogFile) ? null : "missing";
+        try
+        {
+            return SegmentCatalog.Open(dir.CatalogFile);
+        }
+        catch (Exception e) when (e is SqliteException or InvalidDataException)
+        {
+            problem = "unreadable (" + e.Message + ")";
+            LogCatalogRebuilt(logger, dir.FullName, problem);
+            SqliteConnection.ClearAllPools();
+            SegmentCatalog.Delete(dir.CatalogFile);
+            return SegmentCatalog.Open(dir.CatalogFile);
+        }
+    }
+
+    private static SegmentInfo Quarantine(IFileSystem fs, PartitionDirectory dir, string path, long baseId, string detail, ILogger logger)
+    {
+        var target = Path.Combine(dir.Quarantine, Path.GetFileName(path));
+        fs.MoveFile(path, target, overwrite: true);
+        fs.FlushDirectory(dir.Segments);
+        LogQuarantined(logger, dir.FullName, target, detail);
+        return new SegmentInfo(baseId, baseId - 1, 0, SegmentStatus.Quarantined, fs.GetFileLength(target), DateTimeOffset.UnixEpoch, null, 0, 0, 0, 0, 0, Path.GetFileName(path), null, 0, 0);
+    }
+
+    private static ActiveSegment ActiveFromScan(IStorageFile file, SegmentHeader header, SegmentScanResult scan, int keep, long end, TimeProvider time)
+    {
+        var active = new ActiveSegment(file, header, SegmentFormat.FromUnixMicroseconds(header.CreatedAtMicros)) { WriteOffset = end };
+        var rolling = RollingChecksum.Empty;
+        for (var i = 0; i < keep; i++)
+        {
+            var r = scan.Records[i];
+            active.Offsets.Add(r.Offset);
+            rolling = RollingChecksum.Next(rolling, r.Checksum);
+            if (i == 0)
+            {
+                active.FirstTimestampMicros = r.TimestampMicros;
+            }
+
+            active.LastTimestampMicros = r.TimestampMicros;
+            active.LastRecordStart = r.Offset;
+            active.LastRecordEnd = r.End;
+        }
+
+        active.Rolling = rolling;
+        _ = time;
+        return active;
+    }
+
+    private static void ZeroRange(IStorageFile file, long from, long to)
+    {
+        var zeros = new byte[(int)Math.Min(1024 * 1024, to - from)];
+        for (var pos = from; pos < to; pos += zeros.Length)
+        {
+            file.Write(pos, zeros.AsSpan(0, (int)Math.Min(zeros.Length, to - pos)));
+        }
+    }
+
+    private static ActiveSegment CreateActive(IFileSystem fs, PartitionDirectory dir, SegmentHeader header, DateTimeOffset now, PartitionLogOptions options, string? preallocated)
+    {
+        var path = dir.SegmentPath(header.BaseId);
+        IStorageFile file;
+        if (preallocated is not null)
+        {
+            fs.MoveFile(preallocated, path, overwrite: false);
+            file = fs.OpenFile(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
+        }
+        else
+        {
+            var reserve = options.Preallocation == PreallocationMode.Reserve ? options.MaxSegmentBytes : 0;
+            file = fs.OpenFile(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read, reserve);
+        }
+
+        try
+        {
+            Span<byte> bytes = stackalloc byte[SegmentHeader.Size];
+            header.WriteTo(bytes);
+            file.Write(0, bytes);
+            fs.FlushDirectory(dir.Segments);
+            return new ActiveSegment(file, header, now);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Writes metadata, index and footer after the data of <paramref name="segment"/>, trims the file and fsyncs it.</summary>
+    private static SealedSegment SealSegment(ActiveSegment segment, long sealedAtMicros, string path)
+    {
+        var count = segment.Count;
+        var dataEnd = segment.WriteOffset;
+        var metadata = new SegmentMetadata(segment.BaseId, segment.LastId, count, segment.FirstTimestampMicros, segment.LastTimestampMicros, sealedAtMicros, segment.Rolling);
+        var indexLength = BinaryIndexHeader.TotalSize(count);
+        var total = SegmentMetadata.Size + indexLength + SegmentFooter.Size;
+        var buffer = new byte[total];
+        metadata.WriteTo(buffer);
+        var index = buffer.AsSpan(SegmentMetadata.Size, (int)indexLength);
+        for (var i = 0; i < count; i++)
+        {
+            BinaryIndexHeader.WriteEntry(index[(BinaryIndexHeader.Size + (i * BinaryIndexHeader.EntrySize))..], segment.BaseId + i, segment.Offsets[i]);
+        }
+
+        var indexCrc = BinaryIndexHeader.Complete(index, count);
+        var footer = new SegmentFooter(dataEnd, dataEnd, dataEnd + SegmentMetadata.Size, indexLength, BitConverterLe(buffer.AsSpan(4, 4)), indexCrc, segment.BaseId, SegmentFormat.Version);
+        footer.WriteTo(buffer.AsSpan((int)(SegmentMetadata.Size + indexLength)));
+        segment.File.Write(dataEnd, buffer);
+        segment.File.SetLength(dataEnd + total);
+        segment.File.Flush(dataOnly: false);
+        return new SealedSegment(path, segment.Header, footer, metadata, dataEnd + total);
+    }
+
+    private static uint BitConverterLe(ReadOnlySpan<byte> bytes) => System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(bytes);
+}

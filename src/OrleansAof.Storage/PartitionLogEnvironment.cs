@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using OrleansAof.Storage.Archive;
+using OrleansAof.Storage.IO;
+
+namespace OrleansAof.Storage;
+
+/// <summary>The services a <see cref="PartitionLog"/> uses. Every member has a production default.</summary>
+public sealed class PartitionLogEnvironment
+{
+    /// <summary>The defaults: the real file system, the system clock, no logging, no archive.</summary>
+    public static PartitionLogEnvironment Default { get; } = new();
+
+    /// <summary>All file I/O. Default <see cref="PhysicalFileSystem"/>.</summary>
+    public IFileSystem FileSystem { get; init; } = PhysicalFileSystem.Instance;
+
+    /// <summary>Time for timestamps, the periodic flush and segment age. Default <see cref="TimeProvider.System"/>.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Logging. Default: none.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+
+    /// <summary>The archive that holds evicted segments, for reads and restore. Default: none.</summary>
+    public ISegmentArchive? Archive { get; init; }
+}
