@@ -62,6 +62,9 @@ public abstract partial class LogSubscriberGrain<TModel> : Grain, ILogSubscriber
     /// <summary>Whether this grain class follows the partition named by its own key through an implicit stream subscription.</summary>
     protected virtual bool IsImplicitSubscriber => GetType().IsDefined(typeof(ImplicitStreamSubscriptionAttribute), inherit: true);
 
+    /// <summary>For an implicit subscriber: whether to follow <paramref name="log"/>/<paramref name="partition"/> (every partition publishes on the tail namespace). Default true.</summary>
+    protected virtual bool Follows(string log, string partition) => true;
+
     /// <summary>Handles the next records of a partition, in order; the checkpoint moves past them once this returns.</summary>
     /// <param name="log">The log.</param>
     /// <param name="partition">The partition.</param>
@@ -79,8 +82,8 @@ public abstract partial class LogSubscriberGrain<TModel> : Grain, ILogSubscriber
         if (IsImplicitSubscriber)
         {
             implicitKey = this.GetPrimaryKeyString();
-            PartitionKey.Parse(implicitKey);
-            if (checkpoints.TryAdd(implicitKey, 0))
+            var (log, partition) = PartitionKey.Parse(implicitKey);
+            if (Follows(log, partition) && checkpoints.TryAdd(implicitKey, 0))
             {
                 await _state.WriteStateAsync(cancellationToken);
             }
