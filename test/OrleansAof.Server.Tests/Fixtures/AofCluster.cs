@@ -69,12 +69,26 @@ public abstract class AofClusterFixture : IAsyncLifetime
         await Cluster.DeployAsync();
     }
 
+    /// <summary>Starts the silo named <paramref name="siloName"/> again (same name, so same data folder) after it was killed.</summary>
+    public async Task RestartSiloAsync(string siloName)
+    {
+        var instance = SiloNames.ToList().IndexOf(siloName);
+        _restarted.Add(await Cluster.StartSiloAsync(instance, Cluster.Options));
+    }
+
+    private readonly List<InProcessSiloHandle> _restarted = [];
+
     protected virtual void ConfigureLog(AppendLogOptions options)
     {
     }
 
     public async Task DisposeAsync()
     {
+        foreach (var silo in _restarted)
+        {
+            await Cluster.StopSiloAsync(silo);
+        }
+
         await Cluster.DisposeAsync();
         Data.Dispose();
     }
