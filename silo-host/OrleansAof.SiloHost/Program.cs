@@ -9,7 +9,7 @@ using OrleansAof.Server;
 using OrleansAof.SiloHost;
 using OrleansAof.Storage;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 var settings = SiloHostSettings.Load(builder.Configuration);
 builder.WebHost.UseUrls($"http://0.0.0.0:{settings.HttpPort}");
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);

@@ -101,9 +101,13 @@ public abstract partial class LogSubscriberGrain<TModel> : Grain, ILogSubscriber
     /// <inheritdoc />
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        foreach (var key in _state.State.Checkpoints.Keys)
+        // At silo shutdown the partitions go too; a registration dies with its partition activation anyway.
+        if (reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
         {
-            Forget(GrainFactory.GetGrain<IPartitionGrain>(key).UnregisterTailListenerAsync(_self!));
+            foreach (var key in _state.State.Checkpoints.Keys)
+            {
+                Forget(GrainFactory.GetGrain<IPartitionGrain>(key).UnregisterTailListenerAsync(_self!));
+            }
         }
 
         return base.OnDeactivateAsync(reason, cancellationToken);
