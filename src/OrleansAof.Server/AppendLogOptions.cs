@@ -63,6 +63,13 @@ public sealed class AppendLogOptions
     /// <summary>The stream provider that carries <see cref="TailAdvanced"/> notifications; empty disables stream notifications. Default <see cref="AppendLogStreams.DefaultProviderName"/>.</summary>
     public string? TailStreamProvider { get; set; } = AppendLogStreams.DefaultProviderName;
 
+    /// <summary>
+    /// At most one stream notification per partition per interval (always the newest durable id, sent at the end of the
+    /// interval). The stream wakes inactive subscribers; active ones get the direct push at once (<see cref="DirectTailPush"/>),
+    /// so pacing the stream keeps a fan-out of many subscribers cheap. Zero publishes every advance. Default 50 ms.
+    /// </summary>
+    public TimeSpan StreamNotificationInterval { get; set; } = TimeSpan.FromMilliseconds(50);
+
     /// <summary>Whether <c>AddAppendLog</c> registers a memory stream provider named <see cref="TailStreamProvider"/> (and a memory <c>PubSubStore</c> when none is registered). Default true.</summary>
     public bool AddMemoryStreams { get; set; } = true;
 
@@ -112,6 +119,13 @@ public sealed class LogSubscriberOptions
 
     /// <summary>Payload bytes per read. Default 4 MiB.</summary>
     public long MaxBytesPerRead { get; set; } = 4L * 1024 * 1024;
+
+    /// <summary>
+    /// How often the state (checkpoints and model, always together) is written while records flow; zero writes after
+    /// every batch. After a crash a subscriber restarts from its last written state and folds the records after it
+    /// again, so a longer interval costs replay, never consistency. The state is also written at deactivation. Default zero.
+    /// </summary>
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.Zero;
 
     /// <summary>The stream provider to subscribe on; empty: direct notifications and the timer only. Default <see cref="AppendLogStreams.DefaultProviderName"/>.</summary>
     public string? StreamProvider { get; set; } = AppendLogStreams.DefaultProviderName;

@@ -79,6 +79,11 @@ public sealed class AppendLogOptionsValidator(IOptions<AppendLogOptions> options
             Fail(nameof(o.MemoryStreamPollPeriod), $"must be at least 1 ms; it is {o.MemoryStreamPollPeriod}.");
         }
 
+        if (o.StreamNotificationInterval < TimeSpan.Zero || o.StreamNotificationInterval > TimeSpan.FromMinutes(1))
+        {
+            Fail(nameof(o.StreamNotificationInterval), $"must be between 0 and 1 minute; it is {o.StreamNotificationInterval}.");
+        }
+
         if (o.MemoryStreamQueues < 1)
         {
             Fail(nameof(o.MemoryStreamQueues), $"must be at least 1; it is {o.MemoryStreamQueues}.");
@@ -152,6 +157,11 @@ public sealed class LogSubscriberOptionsValidator(IOptions<LogSubscriberOptions>
         if (o.MaxRecordsPerRead < 1)
         {
             throw new OrleansConfigurationException($"{prefix}{nameof(o.MaxRecordsPerRead)} must be at least 1; it is {o.MaxRecordsPerRead}.");
+        }
+
+        if (o.CheckpointInterval < TimeSpan.Zero)
+        {
+            throw new OrleansConfigurationException($"{prefix}{nameof(o.CheckpointInterval)} cannot be negative; it is {o.CheckpointInterval}.");
         }
 
         if (o.MaxBytesPerRead < 1)

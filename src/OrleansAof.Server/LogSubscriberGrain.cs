@@ -46,6 +46,9 @@ public abstract partial class LogSubscriberGrain<TModel> : Grain, ILogSubscriber
     private LogSubscriberOptions _options = new();
     private ILogger _logger = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
     private ITailListener? _self;
+    private TimeProvider _time = TimeProvider.System;
+    private bool _dirty;
+    private long _lastWrite;
 
     /// <summary>Creates the subscriber over its persistent state (declare it with <c>[PersistentState("name", "storage")]</c> in the derived constructor).</summary>
     protected LogSubscriberGrain(IPersistentState<LogSubscriberState<TModel>> state)
@@ -75,6 +78,7 @@ public abstract partial class LogSubscriberGrain<TModel> : Grain, ILogSubscriber
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _options = ServiceProvider.GetRequiredService<IOptions<LogSubscriberOptions>>().Value;
+        _time = ServiceProvider.GetService<TimeProvider>() ?? TimeProvider.System;
         _logger = ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(GetType());
         _self = this.AsReference<ITailListener>();
         var checkpoints = _state.State.Checkpoints;
@@ -99,8 +103,14 @@ public abstract partial class LogSubscriberGrain<TModel> : Grain, ILogSubscriber
     }
 
     /// <inheritdoc />
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        if (_dirty)
+        {
+            await _state.WriteStateAsync(cancellationToken);
+            _dirty = false;
+        }
+
         // At silo shutdown the partitions go too; a registration dies with its partition activation anyway.
         if (reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
         {
@@ -110,7 +120,7 @@ public abstract partial class LogSubscriberGrain<TModel> : Grain, ILogSubscriber
             }
         }
 
-        return base.OnDeactivateAsync(reason, cancellationToken);
+        await base.OnDeactivateAsync(reason, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -202,6 +212,11 @@ public abstract partial class LogSubscriberGrain<TModel> : Grain, ILogSubscriber
 
     private async Task RecheckAllAsync()
     {
+        if (_dirty)
+        {
+            await SaveAsync(force: true);
+        }
+
         foreach (var key in _state.State.Checkpoints.Keys.ToArray())
         {
             await RecheckAsync(key);
@@ -268,11 +283,28 @@ public abstract partial class LogSubscriberGrain<TModel> : Grain, ILogSubscriber
 
             await OnRecordsAsync(log, partition, batch);
             _state.State.Checkpoints[key] = batch.NextId;
-            await _state.WriteStateAsync();
+            await SaveAsync(force: false);
             if (batch.NextId > durableHint)
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>Writes the state now, or at most once per <see cref="LogSubscriberOptions.CheckpointInterval"/> (the timer writes what is left).</summary>
+    private async Task SaveAsync(bool force)
+    {
+        var interval = _options.CheckpointInterval;
+        var now = _time.GetTimestamp();
+        if (force || interval <= TimeSpan.Zero || _time.GetElapsedTime(_lastWrite, now) >= interval)
+        {
+            await _state.WriteStateAsync();
+            _lastWrite = now;
+            _dirty = false;
+        }
+        else
+        {
+            _dirty = true;
         }
     }
 

@@ -31,13 +31,16 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
     private readonly HashSet<ITailListener> _listeners = [];
     private readonly CancellationTokenSource _stopping = new();
     private readonly Func<TailAdvanced, ValueTask> _deliver;
+    private readonly Func<TailAdvanced, ValueTask> _publish;
     private string _key = "";
     private string _logName = "";
     private string _partition = "";
     private PartitionLog? _log;
     private Task? _tailLoop;
+    private Task? _streamLoop;
     private IAsyncStream<TailAdvanced>? _stream;
     private ITailListener[] _listenerSnapshot = [];
+    private CachedRead? _lastRead;
 
     public PartitionGrain(
         IOptions<AppendLogOptions> options,
@@ -56,7 +59,8 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
         _siloName = _options.SiloName ?? silo.Name;
         _logger = loggerFactory.CreateLogger<PartitionGrain>();
         _environment = new PartitionLogEnvironment { LoggerFactory = loggerFactory, TimeProvider = time };
-        _deliver = DeliverAsync;
+        _deliver = PushToListeners;
+        _publish = PublishToStreamAsync;
     }
 
     private PartitionLog Log => _log ?? throw new PartitionUnavailableException(_key, "the partition is not open on this activation");
@@ -85,6 +89,10 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
 
         LogActivated(_logger, _key, _siloName, _log.WriterEpoch, _log.LastId);
         _tailLoop = RunTailLoopAsync(_log);
+        if (_stream is not null)
+        {
+            _streamLoop = RunStreamLoopAsync(_log);
+        }
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -106,6 +114,11 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
         if (_tailLoop is { } loop)
         {
             await loop;
+        }
+
+        if (_streamLoop is { } streamLoop)
+        {
+            await streamLoop;
         }
 
         LogDeactivated(_logger, _key, reason.ReasonCode.ToString());
@@ -146,8 +159,24 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
         return new AppendAck(r.FirstId, r.LastId, r.IsDurable, r.IsDuplicate);
     }
 
-    public async Task<LogRecordBatch> ReadAsync(long fromId, int maxRecords = 1000, long maxBytes = 4 * 1024 * 1024, bool includeUndurable = false) =>
-        ToContract(await Log.ReadAsync(fromId, maxRecords, maxBytes, includeUndurable));
+    public async Task<LogRecordBatch> ReadAsync(long fromId, int maxRecords = 1000, long maxBytes = 4 * 1024 * 1024, bool includeUndurable = false)
+    {
+        var log = Log;
+        var durable = log.DurableId;
+        if (!includeUndurable && _lastRead is { } hit && hit.Matches(fromId, maxRecords, maxBytes, durable))
+        {
+            // Subscribers woken by one notification ask for the same records: read (and verify) them once. Batches are immutable.
+            return hit.Batch;
+        }
+
+        var batch = ToContract(await log.ReadAsync(fromId, maxRecords, maxBytes, includeUndurable));
+        if (!includeUndurable)
+        {
+            _lastRead = new CachedRead(fromId, maxRecords, maxBytes, durable, batch);
+        }
+
+        return batch;
+    }
 
     public async Task<LogRecordBatch> ReadBackwardAsync(long fromId, int maxRecords = 1000, long maxBytes = 4 * 1024 * 1024, bool includeUndurable = false) =>
         ToContract(await Log.ReadBackwardAsync(fromId, maxRecords, maxBytes, includeUndurable));
@@ -231,7 +260,7 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
         return Task.CompletedTask;
     }
 
-    /// <summary>Publishes one notification each time the durable id advances; runs on the grain's scheduler until deactivation.</summary>
+    /// <summary>Pushes one notification to the direct listeners each time the durable id advances; runs on the grain's scheduler until deactivation.</summary>
     private async Task RunTailLoopAsync(PartitionLog log)
     {
         var known = log.DurableId;
@@ -270,7 +299,53 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
         }
     }
 
-    private async ValueTask DeliverAsync(TailAdvanced notification)
+    /// <summary>Publishes the newest durable id on the tail stream, at most once per <see cref="AppendLogOptions.StreamNotificationInterval"/>.</summary>
+    private async Task RunStreamLoopAsync(PartitionLog log)
+    {
+        var published = log.DurableId;
+        var token = _stopping.Token;
+        var interval = _options.StreamNotificationInterval;
+        while (!token.IsCancellationRequested)
+        {
+            long durable;
+            try
+            {
+                durable = await log.WaitForDurableAdvanceAsync(published, token);
+                if (durable <= published)
+                {
+                    if (log.State == PartitionState.Closed)
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+
+                if (interval > TimeSpan.Zero)
+                {
+                    // Trailing edge: wait out the interval, then send the newest id.
+                    await Task.Delay(interval, _time, token);
+                    durable = log.DurableId;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            published = durable;
+            try
+            {
+                await _interceptor.OnPublishAsync(new TailAdvanced(_logName, _partition, durable, log.WriterEpoch), _publish);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogPublishFailed(_logger, _key, e);
+            }
+        }
+    }
+
+    private ValueTask PushToListeners(TailAdvanced notification)
     {
         _instruments.Notification();
         foreach (var listener in _listenerSnapshot)
@@ -279,10 +354,13 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
             _ = listener.OnTailAdvancedAsync(notification);
         }
 
-        if (_stream is { } stream)
-        {
-            await stream.OnNextAsync(notification);
-        }
+        return ValueTask.CompletedTask;
+    }
+
+    private async ValueTask PublishToStreamAsync(TailAdvanced notification)
+    {
+        _instruments.Notification();
+        await _stream!.OnNextAsync(notification);
     }
 
     private static Engine.ProducerStamp? ToEngine(ProducerStamp? stamp) =>
@@ -303,6 +381,13 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
 
     private static SegmentSummary ToContract(SegmentInfo s) =>
         new(s.BaseId, s.LastId, s.RecordCount, s.Status.ToString(), s.SizeBytes, s.CreatedAt, s.SealedAt, s.WriterEpoch, s.FileName);
+
+    /// <summary>The last durable read and the durable id it was made at: the same read answers the same while that id holds.</summary>
+    private sealed record CachedRead(long FromId, int MaxRecords, long MaxBytes, long DurableId, LogRecordBatch Batch)
+    {
+        public bool Matches(long fromId, int maxRecords, long maxBytes, long durableId) =>
+            FromId == fromId && MaxRecords == maxRecords && MaxBytes == maxBytes && DurableId == durableId;
+    }
 
     [LoggerMessage(1, LogLevel.Information, "Partition {Partition} activated on silo {Silo} at epoch {Epoch}, last id {LastId}")]
     private static partial void LogActivated(ILogger logger, string partition, string silo, long epoch, long lastId);

@@ -8,8 +8,9 @@ namespace OrleansAof.Server;
 public interface ITailNotificationInterceptor
 {
     /// <summary>
-    /// Called for every notification; <paramref name="deliver"/> sends one notification to every listener and the
-    /// stream. Call it zero or more times, with this notification or an earlier one.
+    /// Called for every notification, once for the direct push to listeners and once for the stream (which is paced
+    /// separately); <paramref name="deliver"/> sends one notification on that path. Call it zero or more times, with
+    /// this notification or an earlier one.
     /// </summary>
     ValueTask OnPublishAsync(TailAdvanced notification, Func<TailAdvanced, ValueTask> deliver);
 }

@@ -24,6 +24,7 @@ public sealed class OptionsValidationTests
         { "AppendLogOptions.IdleDeactivationAge", o => o.IdleDeactivationAge = TimeSpan.FromSeconds(5) },
         { "AppendLogOptions.MemoryStreamPollPeriod", o => o.MemoryStreamPollPeriod = TimeSpan.Zero },
         { "AppendLogOptions.MemoryStreamQueues", o => o.MemoryStreamQueues = 0 },
+        { "AppendLogOptions.StreamNotificationInterval", o => o.StreamNotificationInterval = TimeSpan.FromMilliseconds(-1) },
         { "AppendLogOptions.MaxTailListeners", o => o.MaxTailListeners = -1 },
         { "AppendLogOptions.MaxTailWait", o => o.MaxTailWait = TimeSpan.Zero },
         { "AppendLogOptions.MaxSegmentBytes", o => o.MaxSegmentBytes = 100 },
@@ -41,6 +42,26 @@ public sealed class OptionsValidationTests
         var options = Valid();
         spoil(options);
         FluentActions.Invoking(() => AppendLogOptionsValidator.Validate(options))
+            .Should().Throw<OrleansConfigurationException>().Which.Message.Should().StartWith(option + " ");
+    }
+
+    public static TheoryData<string, Action<LogSubscriberOptions>> InvalidSubscriber => new()
+    {
+        { "LogSubscriberOptions.RecheckInterval", o => o.RecheckInterval = TimeSpan.FromMilliseconds(1) },
+        { "LogSubscriberOptions.MaxRecordsPerRead", o => o.MaxRecordsPerRead = 0 },
+        { "LogSubscriberOptions.MaxBytesPerRead", o => o.MaxBytesPerRead = 0 },
+        { "LogSubscriberOptions.CheckpointInterval", o => o.CheckpointInterval = TimeSpan.FromSeconds(-1) },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidSubscriber))]
+    public void Subscriber_validator_names_the_invalid_option(string option, Action<LogSubscriberOptions> spoil)
+    {
+        ArgumentNullException.ThrowIfNull(spoil);
+        var options = new LogSubscriberOptions();
+        LogSubscriberOptionsValidator.Validate(options);
+        spoil(options);
+        FluentActions.Invoking(() => LogSubscriberOptionsValidator.Validate(options))
             .Should().Throw<OrleansConfigurationException>().Which.Message.Should().StartWith(option + " ");
     }
 
