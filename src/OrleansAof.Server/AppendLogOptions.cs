@@ -85,6 +85,12 @@ public sealed class AppendLogOptions
     /// </summary>
     public bool DirectTailPush { get; set; } = true;
 
+    /// <summary>
+    /// The direct push carries the newly durable records when they add up to at most this many payload bytes (and 1,024
+    /// records), so that a fan-out to many subscribers does not turn into as many reads. Zero: notifications only. Default 64 KiB.
+    /// </summary>
+    public int InlineTailBytes { get; set; } = 64 * 1024;
+
     /// <summary>At most this many direct listeners per partition; registrations beyond it are refused (the listener falls back to the stream and its timer). Default 10,000.</summary>
     public int MaxTailListeners { get; set; } = 10_000;
 
@@ -121,11 +127,12 @@ public sealed class LogSubscriberOptions
     public long MaxBytesPerRead { get; set; } = 4L * 1024 * 1024;
 
     /// <summary>
-    /// How often the state (checkpoints and model, always together) is written while records flow; zero writes after
-    /// every batch. After a crash a subscriber restarts from its last written state and folds the records after it
-    /// again, so a longer interval costs replay, never consistency. The state is also written at deactivation. Default zero.
+    /// The state (checkpoints and model, always written together) is written at most once per interval while records
+    /// flow, and at the end of the interval when records stopped; zero writes after every batch. After a crash a
+    /// subscriber restarts from its last written state and folds the records after it again, so the interval costs
+    /// replay, never consistency. The state is also written at deactivation. Default 100 ms.
     /// </summary>
-    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.Zero;
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>The stream provider to subscribe on; empty: direct notifications and the timer only. Default <see cref="AppendLogStreams.DefaultProviderName"/>.</summary>
     public string? StreamProvider { get; set; } = AppendLogStreams.DefaultProviderName;

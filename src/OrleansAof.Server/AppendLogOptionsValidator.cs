@@ -89,6 +89,11 @@ public sealed class AppendLogOptionsValidator(IOptions<AppendLogOptions> options
             Fail(nameof(o.MemoryStreamQueues), $"must be at least 1; it is {o.MemoryStreamQueues}.");
         }
 
+        if (o.InlineTailBytes < 0)
+        {
+            Fail(nameof(o.InlineTailBytes), $"cannot be negative; it is {o.InlineTailBytes}.");
+        }
+
         if (o.MaxTailListeners < 0)
         {
             Fail(nameof(o.MaxTailListeners), $"cannot be negative; it is {o.MaxTailListeners}.");

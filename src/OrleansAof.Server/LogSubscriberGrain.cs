@@ -49,6 +49,7 @@ public abstract partial class LogSubscriberGrain<TModel> : Grain, ILogSubscriber
     private TimeProvider _time = TimeProvider.System;
     private bool _dirty;
     private long _lastWrite;
+    private IGrainTimer? _saveTimer;
 
     /// <summary>Creates the subscriber over its persistent state (declare it with <c>[PersistentState("name", "storage")]</c> in the derived constructor).</summary>
     protected LogSubscriberGrain(IPersistentState<LogSubscriberState<TModel>> state)
@@ -204,6 +205,15 @@ public abstract partial class LogSubscriberGrain<TModel> : Grain, ILogSubscriber
             await RegisterAsync(key);
         }
 
+        if (notification.Records is { Count: > 0 } records && records.Entries[0].Id == next)
+        {
+            // The push carried exactly the records this subscriber needs next: no read.
+            var (log, partition) = PartitionKey.Parse(key);
+            await OnRecordsAsync(log, partition, records);
+            _state.State.Checkpoints[key] = next = records.NextId;
+            await SaveAsync(force: false);
+        }
+
         if (notification.LastDurableId >= next)
         {
             await CatchUpAsync(key, notification.LastDurableId);
@@ -291,20 +301,33 @@ public abstract partial class LogSubscriberGrain<TModel> : Grain, ILogSubscriber
         }
     }
 
-    /// <summary>Writes the state now, or at most once per <see cref="LogSubscriberOptions.CheckpointInterval"/> (the timer writes what is left).</summary>
+    /// <summary>Writes the state now, or at most once per <see cref="LogSubscriberOptions.CheckpointInterval"/> (a one-shot timer writes what is left).</summary>
     private async Task SaveAsync(bool force)
     {
         var interval = _options.CheckpointInterval;
-        var now = _time.GetTimestamp();
-        if (force || interval <= TimeSpan.Zero || _time.GetElapsedTime(_lastWrite, now) >= interval)
+        var elapsed = _time.GetElapsedTime(_lastWrite);
+        if (force || interval <= TimeSpan.Zero || elapsed >= interval)
         {
             await _state.WriteStateAsync();
-            _lastWrite = now;
+            _lastWrite = _time.GetTimestamp();
             _dirty = false;
+            return;
         }
-        else
+
+        _dirty = true;
+        _saveTimer ??= this.RegisterGrainTimer(
+            static self => self.SaveDirtyAsync(),
+            this,
+            new GrainTimerCreationOptions(interval - elapsed, Timeout.InfiniteTimeSpan) { Interleave = false, KeepAlive = true });
+    }
+
+    private async Task SaveDirtyAsync()
+    {
+        _saveTimer?.Dispose();
+        _saveTimer = null;
+        if (_dirty)
         {
-            _dirty = true;
+            await SaveAsync(force: true);
         }
     }
 

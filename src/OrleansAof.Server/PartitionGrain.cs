@@ -20,6 +20,7 @@ namespace OrleansAof.Server;
 [Reentrant]
 internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncomingGrainCallFilter, IDisposable
 {
+    private const int InlineTailRecords = 1024;
     private readonly AppendLogOptions _options;
     private readonly OpenPartitions _partitions;
     private readonly ITailNotificationInterceptor _interceptor;
@@ -287,15 +288,36 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
                 continue;
             }
 
+            var from = known + 1;
             known = durable;
             try
             {
-                await _interceptor.OnPublishAsync(new TailAdvanced(_logName, _partition, durable, log.WriterEpoch), _deliver);
+                var records = _listenerSnapshot.Length > 0 ? await TryReadInlineAsync(from) : null;
+                await _interceptor.OnPublishAsync(new TailAdvanced(_logName, _partition, durable, log.WriterEpoch, records), _deliver);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 LogPublishFailed(_logger, _key, e);
             }
+        }
+    }
+
+    /// <summary>The records from <paramref name="fromId"/> when they are few enough to ride on the push (through the shared read, which the subscribers that still pull then hit).</summary>
+    private async Task<LogRecordBatch?> TryReadInlineAsync(long fromId)
+    {
+        if (_options.InlineTailBytes <= 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            var batch = await ReadAsync(fromId, InlineTailRecords, _options.InlineTailBytes);
+            return batch.Count > 0 && batch.Buffer.Length <= _options.InlineTailBytes ? batch : null;
+        }
+        catch (Engine.AppendLogException)
+        {
+            return null;
         }
     }
 

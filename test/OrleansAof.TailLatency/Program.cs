@@ -4,7 +4,7 @@ using Orleans.TestingHost;
 using OrleansAof;
 using OrleansAof.TailLatency;
 
-// Usage: dotnet run -c Release --project test/OrleansAof.TailLatency -- [subscribers=1] [records=2000] [appenders=4] [direct|direct-only|stream] [checkpointMs=0] [rate=0 (closed loop) | appends/s]
+// Usage: dotnet run -c Release --project test/OrleansAof.TailLatency -- [subscribers=1] [records=2000] [appenders=4] [direct|direct-only|stream] [checkpointMs=100] [rate=0 (closed loop) | appends/s]
 // Prints percentiles of (subscriber grain handed the record) - (appender got its acknowledgement), under Sync.
 var subscribers = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1;
 var records = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2000;
@@ -12,7 +12,7 @@ var appenders = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCultur
 var mode = args.Length > 3 ? args[3] : "direct";
 var direct = mode != "stream";
 var streams = mode != "direct-only";
-var checkpointMs = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 0;
+var checkpointMs = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 100;
 var rate = args.Length > 5 ? int.Parse(args[5], CultureInfo.InvariantCulture) : 0;
 using var data = new TempDir();
 
