@@ -80,7 +80,7 @@ for (var p = 0; p < Partitions; p++)
 Console.WriteLine($"The projection has folded {folded} orders in total.");
 foreach (var customer in customers.Take(3))
 {
-    Console.WriteLine($"  {customer}: {totals.GetValueOrDefault(customer)} (this run added {expected[customer]})");
+    Console.WriteLine($"  {customer}: {totals.GetValueOrDefault(customer)} (this run added {expected.GetValueOrDefault(customer)})");
 }
 
 await host.StopAsync();
