@@ -34,7 +34,10 @@ public sealed class LogProducerOptions
     /// <summary>Records waiting per partition before <see cref="LogProducer.SendAsync(string, ReadOnlyMemory{byte}, CancellationToken)"/> waits for room. Default 100,000.</summary>
     public int MaxQueuedRecords { get; set; } = 100_000;
 
-    /// <summary>The producer id of the idempotence stamps; default a random value. Reuse a stored id to make retries across producer restarts idempotent.</summary>
+    /// <summary>
+    /// The producer id of the idempotence stamps; default a random value. Sequence numbers start at 0 per partition for
+    /// each producer instance, so every instance needs its own id (never reuse the id of an earlier instance).
+    /// </summary>
     public long? ProducerId { get; set; }
 
     /// <summary>For how long a batch is retried (with the same stamp) after retryable errors before its records fail. Default 30 s.</summary>

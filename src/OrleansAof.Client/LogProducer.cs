@@ -86,6 +86,7 @@ public sealed class LogProducer : IAsyncDisposable
         private readonly string _partition;
         private readonly List<Pending> _batch = [];
         private long _sequence;
+        private readonly Lock _drainLock = new();
         private long _queued;
         private TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -104,9 +105,19 @@ public sealed class LogProducer : IAsyncDisposable
 
         public Task DrainedAsync()
         {
-            lock (_batch)
+            lock (_drainLock)
             {
-                return Volatile.Read(ref _queued) == 0 && Queue.Reader.Count == 0 ? Task.CompletedTask : _drained.Task;
+                if (Volatile.Read(ref _queued) == 0 && Queue.Reader.Count == 0)
+                {
+                    return Task.CompletedTask;
+                }
+
+                if (_drained.Task.IsCompleted)
+                {
+                    _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
+
+                return _drained.Task;
             }
         }
 
@@ -116,7 +127,7 @@ public sealed class LogProducer : IAsyncDisposable
             var options = _owner._options;
             while (await reader.WaitToReadAsync())
             {
-                lock (_batch)
+                lock (_drainLock)
                 {
                     if (_drained.Task.IsCompleted)
                     {
@@ -148,12 +159,11 @@ public sealed class LogProducer : IAsyncDisposable
                     }
                 }
 
-                Interlocked.Add(ref _queued, _batch.Count);
                 await SendAsync(bytes);
                 Interlocked.Add(ref _queued, -_batch.Count);
-                lock (_batch)
+                lock (_drainLock)
                 {
-                    if (reader.Count == 0)
+                    if (reader.Count == 0 && Volatile.Read(ref _queued) == 0)
                     {
                         _drained.TrySetResult();
                     }
@@ -167,6 +177,8 @@ public sealed class LogProducer : IAsyncDisposable
         {
             while (!Full(bytes) && reader.TryRead(out var item))
             {
+                // Counted from the moment it leaves the queue, so FlushAsync also waits for a lingering batch.
+                Interlocked.Increment(ref _queued);
                 _batch.Add(item);
                 bytes += item.Payload.Length;
             }

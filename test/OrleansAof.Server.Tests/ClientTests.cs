@@ -88,6 +88,18 @@ public sealed class ClientTests(ThreeSiloCluster fixture)
     }
 
     [Fact]
+    public async Task Producer_flush_waits_for_lingering_batches()
+    {
+        var log = fixture.Logs.GetLog($"flush-{Guid.NewGuid():N}");
+        await using var producer = log.CreateProducer(new LogProducerOptions { Linger = TimeSpan.FromMilliseconds(200) });
+        var sends = Enumerable.Range(0, 50).Select(i => producer.SendToPartitionAsync("0", Bytes($"f{i}"))).ToList();
+        await producer.FlushAsync();
+        sends.Should().OnlyContain(t => t.IsCompletedSuccessfully, "FlushAsync returns once every queued record is acknowledged");
+        sends.Select(t => t.Result.Id).Should().Equal(Enumerable.Range(0, 50).Select(i => (long)i));
+        (await log.GetInfoAsync("0")).LastId.Should().Be(49);
+    }
+
+    [Fact]
     public async Task Batching_producer_groups_records_keeps_per_partition_order_and_reports_ids()
     {
         var log = fixture.Logs.GetLog("keyed");

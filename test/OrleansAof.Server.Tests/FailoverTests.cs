@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using FluentAssertions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using OrleansAof.Server.Placement;
 using OrleansAof.Server.Tests.Fixtures;
@@ -20,6 +21,28 @@ public sealed class FailoverTests(FailoverCluster fixture)
     {
         var ownership = new PartitionOwnership(Options.Create(new AppendLogOptions { Silos = [.. fixture.SiloNames] }));
         return Enumerable.Range(0, 64).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).First(p => ownership.OwnerOf(log, p) == silo);
+    }
+
+    [Fact]
+    public async Task Deactivation_flushes_and_closes_and_with_SealOnDeactivate_seals_the_active_segment()
+    {
+        var grain = fixture.Partition($"seal-{Guid.NewGuid():N}");
+        await grain.SetFlushPolicyAsync(LogFlushPolicy.Async);
+        await grain.AppendBatchAsync(RecordPayloads.From(Bytes("a"), Bytes("b")));
+        (await grain.GetInfoAsync()).DurableId.Should().Be(-1);
+
+        await fixture.Cluster.DeactivateAsync(grain);
+        var info = await grain.GetInfoAsync();
+        (info.LastId, info.DurableId).Should().Be((1L, 1L));
+        info.Segments.Select(s => (s.BaseId, s.Status)).Should().Equal((0L, "Sealed"), (2L, "Active"));
+        info.FlushPolicy.Should().Be(LogFlushPolicy.Sync, "a policy switch holds until deactivation");
+    }
+
+    [Fact]
+    public void Idle_partitions_are_collected_after_the_configured_age()
+    {
+        var collection = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredService<IOptions<Orleans.Configuration.GrainCollectionOptions>>().Value;
+        collection.ClassSpecificCollectionAge[typeof(PartitionGrain).FullName!].Should().Be(TimeSpan.FromMinutes(15));
     }
 
     [Fact]

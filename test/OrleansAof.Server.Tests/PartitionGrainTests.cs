@@ -158,6 +158,25 @@ public sealed class PartitionGrainTests(ThreeSiloCluster fixture)
     }
 
     [Fact]
+    public async Task A_second_writer_on_the_owner_disk_is_refused_with_a_typed_error_until_it_closes()
+    {
+        var log = NewLog();
+        var ownership = new Placement.PartitionOwnership(Microsoft.Extensions.Options.Options.Create(new AppendLogOptions { Silos = [.. fixture.SiloNames] }));
+        var owner = ownership.OwnerOf(log, "0")!;
+        var other = await Storage.PartitionLog.OpenAsync(log, "0", new Storage.PartitionLogOptions { DataRoot = Path.Combine(fixture.Data.Path, owner), Preallocation = Storage.PreallocationMode.None });
+        await using (other)
+        {
+            await other.AppendAsync(Bytes("by the other writer"));
+            var grain = fixture.Partition(log);
+            await FluentActions.Awaiting(() => grain.AppendAsync(Bytes("refused"))).Should().ThrowAsync<PartitionLockedException>();
+        }
+
+        var reopened = fixture.Partition(log);
+        (await reopened.AppendAsync(Bytes("after"))).FirstId.Should().Be(1);
+        (await reopened.ReadAsync(0)).Records.Select(Text).Should().Equal("by the other writer", "after");
+    }
+
+    [Fact]
     public async Task Each_partition_activates_on_its_owner_silo()
     {
         var ownership = new Placement.PartitionOwnership(Microsoft.Extensions.Options.Options.Create(new AppendLogOptions { Silos = [.. fixture.SiloNames] }));

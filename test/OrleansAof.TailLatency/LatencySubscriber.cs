@@ -58,19 +58,8 @@ public static class Probe
 
     public static long Arrival(int subscriber, int id) => _arrivals[subscriber][id];
 
-    public static async Task WaitAsync(int id, TimeSpan timeout)
-    {
-        var sw = Stopwatch.StartNew();
-        while (!Reached(id))
-        {
-            if (sw.Elapsed > timeout)
-            {
-                throw new TimeoutException($"Subscribers did not reach id {id}.");
-            }
-
-            await Task.Delay(5);
-        }
-    }
+    public static Task WaitAsync(int id, TimeSpan timeout) =>
+        OrleansAof.TestInfrastructure.Wait.UntilAsync(() => Reached(id), $"every subscriber has id {id}", timeout);
 }
 
 public sealed class TempDir : IDisposable

@@ -97,8 +97,11 @@ public abstract class AofClusterFixture : IAsyncLifetime
 /// <summary>Three silos, shared by the suites that do not stop silos.</summary>
 public sealed class ThreeSiloCluster() : AofClusterFixture(3);
 
-/// <summary>Two silos for the suites that kill and restart silos.</summary>
-public sealed class FailoverCluster() : AofClusterFixture(2);
+/// <summary>Two silos for the suites that kill and restart silos; partitions seal their active segment when they deactivate.</summary>
+public sealed class FailoverCluster() : AofClusterFixture(2)
+{
+    protected override void ConfigureLog(AppendLogOptions options) => options.SealOnDeactivate = true;
+}
 
 [CollectionDefinition(Name)]
 public sealed class ThreeSiloClusterGroup : ICollectionFixture<ThreeSiloCluster>
