@@ -1,7 +1,5 @@
 using System.Text;
 using FluentAssertions;
-using Microsoft.Extensions.Options;
-using OrleansAof.Server.Placement;
 using OrleansAof.Server.Tests.Fixtures;
 using OrleansAof.TestInfrastructure;
 using Xunit;
@@ -17,9 +15,8 @@ public sealed class FailoverIdempotenceTests(FailoverCluster fixture)
     {
         Skip.IfNot(IdempotenceProbe.EngineDeduplicates, "the storage engine does not deduplicate ProducerStamp appends yet");
         var log = $"idem-restart-{Guid.NewGuid():N}";
-        var ownership = new PartitionOwnership(Options.Create(new AppendLogOptions { Silos = [.. fixture.SiloNames] }));
         var silo = fixture.SiloNames[1];
-        var partition = Enumerable.Range(0, 64).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).First(p => ownership.OwnerOf(log, p) == silo);
+        var partition = fixture.PartitionOwnedBy(log, silo);
         var grain = fixture.Partition(log, partition);
         var stamp = new ProducerStamp(99, 3);
         var first = await grain.AppendAsync(Encoding.UTF8.GetBytes("x"), stamp: stamp);

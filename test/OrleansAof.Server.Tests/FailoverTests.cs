@@ -3,7 +3,6 @@ using System.Text;
 using FluentAssertions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using OrleansAof.Server.Placement;
 using OrleansAof.Server.Tests.Fixtures;
 using OrleansAof.TestInfrastructure;
 using Xunit;
@@ -15,13 +14,6 @@ namespace OrleansAof.Server.Tests;
 public sealed class FailoverTests(FailoverCluster fixture)
 {
     private static byte[] Bytes(string s) => Encoding.UTF8.GetBytes(s);
-
-    /// <summary>A partition of <paramref name="log"/> that <paramref name="silo"/> owns.</summary>
-    private string PartitionOwnedBy(string log, string silo)
-    {
-        var ownership = new PartitionOwnership(Options.Create(new AppendLogOptions { Silos = [.. fixture.SiloNames] }));
-        return Enumerable.Range(0, 64).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).First(p => ownership.OwnerOf(log, p) == silo);
-    }
 
     [Fact]
     public async Task Deactivation_flushes_and_closes_and_with_SealOnDeactivate_seals_the_active_segment()
@@ -50,8 +42,8 @@ public sealed class FailoverTests(FailoverCluster fixture)
     {
         var log = $"failover-{Guid.NewGuid():N}";
         var victimSilo = fixture.SiloNames[1];
-        var victim = fixture.Partition(log, PartitionOwnedBy(log, victimSilo));
-        var survivor = fixture.Partition(log, PartitionOwnedBy(log, fixture.SiloNames[0]));
+        var victim = fixture.Partition(log, fixture.PartitionOwnedBy(log, victimSilo));
+        var survivor = fixture.Partition(log, fixture.PartitionOwnedBy(log, fixture.SiloNames[0]));
 
         var acknowledged = new List<(long Id, string Payload)>();
         for (var i = 0; i < 50; i++)

@@ -161,8 +161,7 @@ public sealed class PartitionGrainTests(ThreeSiloCluster fixture)
     public async Task A_second_writer_on_the_owner_disk_is_refused_with_a_typed_error_until_it_closes()
     {
         var log = NewLog();
-        var ownership = new Placement.PartitionOwnership(Microsoft.Extensions.Options.Options.Create(new AppendLogOptions { Silos = [.. fixture.SiloNames] }));
-        var owner = ownership.OwnerOf(log, "0")!;
+        var owner = fixture.OwnerOf(log, "0");
         var other = await Storage.PartitionLog.OpenAsync(log, "0", new Storage.PartitionLogOptions { DataRoot = Path.Combine(fixture.Data.Path, owner), Preallocation = Storage.PreallocationMode.None });
         await using (other)
         {
@@ -179,13 +178,12 @@ public sealed class PartitionGrainTests(ThreeSiloCluster fixture)
     [Fact]
     public async Task Each_partition_activates_on_its_owner_silo()
     {
-        var ownership = new Placement.PartitionOwnership(Microsoft.Extensions.Options.Options.Create(new AppendLogOptions { Silos = [.. fixture.SiloNames] }));
         var log = NewLog();
         var seen = new HashSet<string>();
         for (var p = 0; p < 12; p++)
         {
             var info = await fixture.Partition(log, p.ToString(System.Globalization.CultureInfo.InvariantCulture)).GetInfoAsync();
-            info.Silo.Should().Be(ownership.OwnerOf(log, info.Partition));
+            info.Silo.Should().Be(fixture.OwnerOf(log, info.Partition));
             seen.Add(info.Silo);
             Directory.Exists(Path.Combine(fixture.Data.Path, info.Silo, log, info.Partition)).Should().BeTrue("the partition lives in its owner's data folder");
         }

@@ -27,6 +27,14 @@ public abstract class AofClusterFixture : IAsyncLifetime
     /// <summary>The silo names the cluster uses (in start order).</summary>
     public IReadOnlyList<string> SiloNames { get; private set; } = [];
 
+    /// <summary>The owner of <paramref name="log"/>/<paramref name="partition"/> under this cluster's silo list.</summary>
+    public string OwnerOf(string log, string partition) =>
+        new Placement.PartitionOwnership(Microsoft.Extensions.Options.Options.Create(new AppendLogOptions { Silos = [.. SiloNames] })).OwnerOf(log, partition)!;
+
+    /// <summary>A partition of <paramref name="log"/> that <paramref name="silo"/> owns.</summary>
+    public string PartitionOwnedBy(string log, string silo) =>
+        Enumerable.Range(0, 64).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).First(p => OwnerOf(log, p) == silo);
+
     public IPartitionGrain Partition(string log, string partition = "0") => Client.GetGrain<IPartitionGrain>(PartitionKey.Format(log, partition));
 
     public async Task InitializeAsync()
