@@ -11,7 +11,8 @@ namespace OrleansAof.Server;
 /// </summary>
 public sealed partial class OpenPartitions(ILogger<OpenPartitions> logger) : IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<PartitionLog, byte> _open = new();
+    private readonly ConcurrentDictionary<string, PartitionLog> _open = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
 
     /// <summary>Whether the silo finished starting and has not begun to stop.</summary>
     public bool IsReady { get; internal set; }
@@ -19,15 +20,32 @@ public sealed partial class OpenPartitions(ILogger<OpenPartitions> logger) : IAs
     /// <summary>How many partitions are open.</summary>
     public int Count => _open.Count;
 
-    internal void Add(PartitionLog log) => _open.TryAdd(log, 0);
+    internal void Add(string key, PartitionLog log) => _open[key] = log;
 
-    internal void Remove(PartitionLog log) => _open.TryRemove(log, out _);
+    internal void Remove(string key, PartitionLog log) => _open.TryRemove(KeyValuePair.Create(key, log));
+
+    /// <summary>
+    /// Takes the right to open <paramref name="key"/> on this silo. Orleans may start a new activation while the previous
+    /// one is still opening or closing the partition's files; the new one waits here until the previous one released them
+    /// (<see cref="Release"/>). False when that does not happen within <paramref name="timeout"/>.
+    /// </summary>
+    internal Task<bool> AcquireAsync(string key, TimeSpan timeout, CancellationToken cancellationToken) =>
+        _gates.GetOrAdd(key, static _ => new SemaphoreSlim(1, 1)).WaitAsync(timeout, cancellationToken);
+
+    /// <summary>Gives up the right taken with <see cref="AcquireAsync"/>.</summary>
+    internal void Release(string key)
+    {
+        if (_gates.TryGetValue(key, out var gate))
+        {
+            gate.Release();
+        }
+    }
 
     /// <summary>Flushes every open partition; returns how many were flushed.</summary>
     public async Task<int> FlushAllAsync(CancellationToken cancellationToken = default)
     {
         var flushed = 0;
-        foreach (var log in _open.Keys)
+        foreach (var log in _open.Values)
         {
             try
             {
@@ -50,7 +68,7 @@ public sealed partial class OpenPartitions(ILogger<OpenPartitions> logger) : IAs
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        foreach (var log in _open.Keys)
+        foreach (var log in _open.Values)
         {
             try
             {
@@ -63,6 +81,10 @@ public sealed partial class OpenPartitions(ILogger<OpenPartitions> logger) : IAs
         }
 
         _open.Clear();
+        foreach (var gate in _gates.Values)
+        {
+            gate.Dispose();
+        }
     }
 
     [LoggerMessage(1, LogLevel.Warning, "Flushing partition {Log}/{Partition} at shutdown failed")]

@@ -21,6 +21,7 @@ namespace OrleansAof.Server;
 internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncomingGrainCallFilter, IDisposable
 {
     private const int InlineTailRecords = 1024;
+    private static readonly TimeSpan PreviousActivationCloseTimeout = TimeSpan.FromSeconds(10);
     private readonly AppendLogOptions _options;
     private readonly OpenPartitions _partitions;
     private readonly ITailNotificationInterceptor _interceptor;
@@ -71,17 +72,28 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
         _key = this.GetPrimaryKeyString();
         (_logName, _partition) = PartitionKey.Parse(_key);
         var dataRoot = _options.DataRootFor(_siloName);
+        if (!await _partitions.AcquireAsync(_key, PreviousActivationCloseTimeout, cancellationToken))
+        {
+            throw new PartitionUnavailableException(_key, "its previous activation on this silo is still closing; retry");
+        }
+
         try
         {
             _log = await PartitionLog.OpenAsync(_logName, _partition, _options.ToEngineOptions(dataRoot), _environment, cancellationToken);
         }
         catch (Engine.AppendLogException e)
         {
+            _partitions.Release(_key);
             LogOpenFailed(_logger, _key, e);
             throw EngineErrors.ToContract(e, _key);
         }
+        catch
+        {
+            _partitions.Release(_key);
+            throw;
+        }
 
-        _partitions.Add(_log);
+        _partitions.Add(_key, _log);
         _instruments.Activation();
         if (!string.IsNullOrEmpty(_options.TailStreamProvider))
         {
@@ -101,7 +113,6 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
         await _stopping.CancelAsync();
         if (_log is { } log)
         {
-            _partitions.Remove(log);
             try
             {
                 await log.CloseAsync(_options.SealOnDeactivate);
@@ -109,6 +120,11 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
             catch (Exception e) when (e is Engine.AppendLogException or IOException)
             {
                 LogCloseFailed(_logger, _key, e);
+            }
+            finally
+            {
+                _partitions.Remove(_key, log);
+                _partitions.Release(_key);
             }
         }
 

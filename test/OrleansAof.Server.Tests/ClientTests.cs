@@ -88,6 +88,17 @@ public sealed class ClientTests(ThreeSiloCluster fixture)
     }
 
     [Fact]
+    public async Task Producer_keeps_working_when_the_partition_deactivates_while_it_activates()
+    {
+        var log = fixture.Logs.GetLog($"race-{Guid.NewGuid():N}");
+        await using var producer = log.CreateProducer(new LogProducerOptions { Linger = TimeSpan.FromMilliseconds(1) });
+        var sends = Enumerable.Range(0, 200).Select(i => producer.SendToPartitionAsync("0", Bytes($"p{i}"))).ToList();
+        await fixture.Cluster.DeactivateAsync(log.Partition("0"));
+        var results = await Task.WhenAll(sends);
+        results.Select(r => r.Id).Should().Equal(Enumerable.Range(0, 200).Select(i => (long)i), "the next activation waits until the previous one released the partition's files");
+    }
+
+    [Fact]
     public async Task Producer_flush_waits_for_lingering_batches()
     {
         var log = fixture.Logs.GetLog($"flush-{Guid.NewGuid():N}");

@@ -21,7 +21,7 @@ public sealed class FailoverIdempotenceTests(FailoverCluster fixture)
         var stamp = new ProducerStamp(99, 3);
         var first = await grain.AppendAsync(Encoding.UTF8.GetBytes("x"), stamp: stamp);
 
-        await fixture.Cluster.KillSiloAsync(fixture.Cluster.Silos.Single(s => s.Name == silo));
+        await fixture.KillSiloAsync(silo);
         await fixture.RestartSiloAsync(silo);
         AppendAck retry = default;
         await Wait.UntilAsync(

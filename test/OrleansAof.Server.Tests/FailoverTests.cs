@@ -18,7 +18,9 @@ public sealed class FailoverTests(FailoverCluster fixture)
     [Fact]
     public async Task Deactivation_flushes_and_closes_and_with_SealOnDeactivate_seals_the_active_segment()
     {
-        var grain = fixture.Partition($"seal-{Guid.NewGuid():N}");
+        // Owned by the silo the suite never kills: the test cluster deactivates grains only on the silos it started itself.
+        var log = $"seal-{Guid.NewGuid():N}";
+        var grain = fixture.Partition(log, fixture.PartitionOwnedBy(log, fixture.SiloNames[0]));
         await grain.SetFlushPolicyAsync(LogFlushPolicy.Async);
         await grain.AppendBatchAsync(RecordPayloads.From(Bytes("a"), Bytes("b")));
         (await grain.GetInfoAsync()).DurableId.Should().Be(-1);
@@ -54,8 +56,7 @@ public sealed class FailoverTests(FailoverCluster fixture)
         }
 
         await survivor.AppendAsync(Bytes("s0"));
-        var handle = fixture.Cluster.Silos.Single(s => s.Name == victimSilo);
-        await fixture.Cluster.KillSiloAsync(handle);
+        await fixture.KillSiloAsync(victimSilo);
 
         // The owner is gone: calls fail with the retryable typed error, quickly, and never open an empty log elsewhere.
         var sw = Stopwatch.StartNew();

@@ -77,6 +77,14 @@ public abstract class AofClusterFixture : IAsyncLifetime
         await Cluster.DeployAsync();
     }
 
+    /// <summary>Kills the running silo named <paramref name="siloName"/> (started with the cluster or restarted since).</summary>
+    public async Task KillSiloAsync(string siloName)
+    {
+        var handle = Cluster.Silos.Concat(_restarted).Single(s => s.Name == siloName && s.IsActive);
+        _restarted.Remove(handle);
+        await Cluster.KillSiloAsync(handle);
+    }
+
     /// <summary>Starts the silo named <paramref name="siloName"/> again (same name, so same data folder) after it was killed.</summary>
     public async Task RestartSiloAsync(string siloName)
     {
