@@ -41,6 +41,7 @@ public sealed partial class PartitionLog
             var discarded = 0;
             long tornBytes = 0;
             long maxEpoch = dir.ReadEpoch(fs);
+            var producers = new Dictionary<long, ProducerEntry>();
 
             for (var i = 0; i < files.Count; i++)
             {
@@ -59,6 +60,7 @@ public sealed partial class PartitionLog
                     if (sealedScan.IsSealed && sealedScan.Header is { } sh && sh.BaseId == baseId && sealedScan.Metadata!.Value.BaseId == baseId)
                     {
                         sealedList.Add(new SealedSegment(path, sh, sealedScan.Footer!.Value, sealedScan.Metadata.Value, sealedScan.FileLength));
+                        producers = sealedScan.ProducerTable!.ToDictionary(static p => p.ProducerId);
                         continue;
                     }
 
@@ -92,6 +94,7 @@ public sealed partial class PartitionLog
                         // The active segment: serve the intact prefix, refuse appends until an operator decides.
                         fault = new SegmentCorruptedException(path, baseId, detail).Message;
                         active = ActiveFromScan(file, header, scan, scan.Records.Count, scan.ValidEnd, env.TimeProvider);
+                        ApplyStamps(scan, scan.Records.Count, producers);
                         keepOpen = true;
                         continue;
                     }
@@ -106,6 +109,7 @@ public sealed partial class PartitionLog
                     }
 
                     var recovered = ActiveFromScan(file, header, scan, plan.KeepRecords, plan.KeepEnd, env.TimeProvider);
+                    ApplyStamps(scan, plan.KeepRecords, producers);
                     if (isLast)
                     {
                         active = recovered;
@@ -114,7 +118,7 @@ public sealed partial class PartitionLog
                     else
                     {
                         // An unsealed segment that is not the last one: finish its seal now.
-                        var s = SealSegment(recovered, SegmentFormat.ToUnixMicroseconds(now), path);
+                        var s = SealSegment(recovered, SegmentFormat.ToUnixMicroseconds(now), path, producers);
                         sealedList.Add(s);
                     }
                 }
@@ -203,7 +207,7 @@ public sealed partial class PartitionLog
                 lastTs = Math.Max(lastTs, s.Metadata.LastTimestampMicros);
             }
 
-            var state = new RecoveredState([.. sealedList], active, firstId, lastTs, fault);
+            var state = new RecoveredState([.. sealedList], active, firstId, lastTs, fault, producers);
             var log = new PartitionLog(dir, options, env, catalog, lockFile, epoch, state);
             merged.Add(ActiveInfo(active));
             catalog.ReplaceAll(merged);
@@ -322,29 +326,56 @@ public sealed partial class PartitionLog
         }
     }
 
-    /// <summary>Writes metadata, index and footer after the data of <paramref name="segment"/>, trims the file and fsyncs it.</summary>
-    private static SealedSegment SealSegment(ActiveSegment segment, long sealedAtMicros, string path)
+    /// <summary>Writes metadata, producer table, index and footer after the data of <paramref name="segment"/>, trims the file and fsyncs it.</summary>
+    private static SealedSegment SealSegment(ActiveSegment segment, long sealedAtMicros, string path, Dictionary<long, ProducerEntry> producers)
     {
         var count = segment.Count;
         var dataEnd = segment.WriteOffset;
         var metadata = new SegmentMetadata(segment.BaseId, segment.LastId, count, segment.FirstTimestampMicros, segment.LastTimestampMicros, sealedAtMicros, segment.Rolling);
+        var tableLength = ProducerTable.TotalSize(producers.Count);
         var indexLength = BinaryIndexHeader.TotalSize(count);
-        var total = SegmentMetadata.Size + indexLength + SegmentFooter.Size;
+        var total = SegmentMetadata.Size + tableLength + indexLength + SegmentFooter.Size;
         var buffer = new byte[total];
         metadata.WriteTo(buffer);
-        var index = buffer.AsSpan(SegmentMetadata.Size, (int)indexLength);
+        var tableCrc = ProducerTable.Write(buffer.AsSpan(SegmentMetadata.Size), producers.Values);
+        var indexStart = (int)(SegmentMetadata.Size + tableLength);
+        var index = buffer.AsSpan(indexStart, (int)indexLength);
         for (var i = 0; i < count; i++)
         {
             BinaryIndexHeader.WriteEntry(index[(BinaryIndexHeader.Size + (i * BinaryIndexHeader.EntrySize))..], segment.BaseId + i, segment.Offsets[i]);
         }
 
         var indexCrc = BinaryIndexHeader.Complete(index, count);
-        var footer = new SegmentFooter(dataEnd, dataEnd, dataEnd + SegmentMetadata.Size, indexLength, BitConverterLe(buffer.AsSpan(4, 4)), indexCrc, segment.BaseId, SegmentFormat.Version);
-        footer.WriteTo(buffer.AsSpan((int)(SegmentMetadata.Size + indexLength)));
+        var footer = new SegmentFooter(
+            dataEnd, dataEnd, dataEnd + SegmentMetadata.Size, tableLength, dataEnd + indexStart, indexLength,
+            BitConverterLe(buffer.AsSpan(4, 4)), tableCrc, indexCrc, segment.BaseId, SegmentFormat.Version);
+        footer.WriteTo(buffer.AsSpan(indexStart + (int)indexLength));
         segment.File.Write(dataEnd, buffer);
         segment.File.SetLength(dataEnd + total);
         segment.File.Flush(dataOnly: false);
         return new SealedSegment(path, segment.Header, footer, metadata, dataEnd + total);
+    }
+
+    /// <summary>Applies the producer stamps of the first <paramref name="keep"/> records of a scan to <paramref name="producers"/>.</summary>
+    private static void ApplyStamps(SegmentScanResult scan, int keep, Dictionary<long, ProducerEntry> producers)
+    {
+        var baseId = scan.Header!.Value.BaseId;
+        foreach (var (stamp, _) in scan.Stamps)
+        {
+            var first = (int)(stamp.FirstId - baseId);
+            if (first >= keep)
+            {
+                break;
+            }
+
+            var last = first;
+            while (last < keep && (scan.Records[last].Flags & RecordFlags.BatchContinues) != 0)
+            {
+                last++;
+            }
+
+            producers[stamp.ProducerId] = new ProducerEntry(stamp.ProducerId, stamp.Sequence, stamp.FirstId, baseId + last);
+        }
     }
 
     private static uint BitConverterLe(ReadOnlySpan<byte> bytes) => System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(bytes);

@@ -230,9 +230,9 @@ public sealed partial class PartitionLog
     /// <summary>Parses the record <paramref name="expected"/> at <paramref name="pos"/> (after any checkpoints); returns it, where its payload is and where the next frame starts.</summary>
     private static (RecordHeader Header, int PayloadOffset, int Next) ParseRecord(byte[] buffer, int pos, int length, long expected, string path, long baseId, long fileOffset)
     {
-        while (pos + 4 <= length && BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(pos)) == SegmentFormat.CheckpointMagic)
+        while (pos + 4 <= length && SegmentFormat.NonRecordFrameSize(BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(pos))) is var skip and > 0)
         {
-            pos += FlushCheckpoint.Size;
+            pos += skip;
         }
 
         if (pos + RecordHeader.Size > length || !RecordHeader.TryRead(buffer.AsSpan(pos), out var header) || header.Id != expected

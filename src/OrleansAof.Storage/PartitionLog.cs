@@ -38,6 +38,7 @@ public sealed partial class PartitionLog : IAsyncDisposable
     private readonly LinkedList<SealedSegment> _openReaders = new();
     private readonly Lock _readersLock = new();
     private readonly Task _flushLoop;
+    private readonly Dictionary<long, ProducerEntry> _producers;
 
     private volatile SealedSegment[] _sealed;
     private volatile ActiveSegment _active;
@@ -80,6 +81,7 @@ public sealed partial class PartitionLog : IAsyncDisposable
         _lastId = recovered.Active.LastId;
         _durableId = _lastId;
         _lastTimestampMicros = recovered.LastTimestampMicros;
+        _producers = recovered.Producers;
         if (recovered.FaultReason is not null)
         {
             _state = PartitionState.Faulted;
@@ -332,7 +334,7 @@ public sealed partial class PartitionLog : IAsyncDisposable
     private bool SegmentTooOld(ActiveSegment segment) =>
         _options.MaxSegmentAge is { } age && segment.Count > 0 && _time.GetUtcNow() - segment.CreatedAt >= age;
 
-    private sealed record RecoveredState(SealedSegment[] Sealed, ActiveSegment Active, long FirstId, long LastTimestampMicros, string? FaultReason);
+    private sealed record RecoveredState(SealedSegment[] Sealed, ActiveSegment Active, long FirstId, long LastTimestampMicros, string? FaultReason, Dictionary<long, ProducerEntry> Producers);
 
     [LoggerMessage(1, LogLevel.Information, "Partition {Partition} opened at epoch {Epoch}: ids {FirstId}..{LastId}, {Sealed} sealed segment(s); recovery discarded {Discarded} unacknowledged record(s) and {Bytes} byte(s) of torn tail")]
     private static partial void LogOpened(ILogger logger, string partition, long epoch, long firstId, long lastId, int @sealed, int discarded, long bytes);

@@ -56,6 +56,9 @@ public sealed class PartitionLogOptions
     /// <summary>How many sealed segment files stay open for reads. Default 32.</summary>
     public int OpenSegmentReaders { get; set; } = 32;
 
+    /// <summary>How many producers' last batches are remembered for idempotent appends; beyond it the least recent is forgotten. Default 10,000.</summary>
+    public int MaxProducers { get; set; } = 10_000;
+
     /// <summary>Interval of the maintenance tick that seals aged segments. Default 1 s.</summary>
     public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -114,6 +117,11 @@ public sealed class PartitionLogOptions
         if (OpenSegmentReaders < 1)
         {
             throw new InvalidLogOptionsException(prefix + nameof(OpenSegmentReaders), $"must be at least 1; it is {OpenSegmentReaders}.");
+        }
+
+        if (MaxProducers < 1 || MaxProducers > 1_000_000)
+        {
+            throw new InvalidLogOptionsException(prefix + nameof(MaxProducers), $"must be between 1 and 1,000,000; it is {MaxProducers}.");
         }
 
         if (MaintenanceInterval < TimeSpan.FromMilliseconds(10))
