@@ -307,7 +307,7 @@ public sealed partial class PartitionLog
         }
         else
         {
-            var reserve = options.Preallocation == PreallocationMode.Reserve ? options.MaxSegmentBytes : 0;
+            var reserve = options.Preallocation is PreallocationMode.Reserve or PreallocationMode.Auto ? options.MaxSegmentBytes : 0;
             file = fs.OpenFile(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read, reserve);
         }
 

@@ -264,6 +264,9 @@ public sealed partial class PartitionLog
 
         while (true)
         {
+            result = default;
+            wait = null;
+            var written = false;
             lock (_writeLock)
             {
                 ThrowIfNotWritable();
@@ -278,6 +281,11 @@ public sealed partial class PartitionLog
                     result = new AppendResult(known.FirstId, known.LastId, durable, IsDuplicate: true);
                     wait = durable || _policy.Kind != FlushPolicyKind.Sync ? null
                         : _inflightGate is { } inflight && _inflightLastId >= known.LastId ? inflight.Task : _pendingGate.Task;
+                    if (wait is not null)
+                    {
+                        RequestFlush(FlushTrigger.Sync);
+                    }
+
                     return WriteOutcome.Written;
                 }
 
@@ -307,11 +315,10 @@ public sealed partial class PartitionLog
                 if (!NeedsRoll(segment, frames, n))
                 {
                     result = WriteLocked(segment, ref payloads, crcs, frames, stamp);
-                    wait = null;
+                    written = true;
                     if (_policy.Kind == FlushPolicyKind.Sync)
                     {
                         wait = _pendingGate.Task;
-                        RequestFlush(FlushTrigger.Sync);
                     }
                     else if (_policy.Kind is FlushPolicyKind.Batched or FlushPolicyKind.BatchedOrPeriodic && _pendingRecords >= _policy.Records)
                     {
@@ -319,8 +326,18 @@ public sealed partial class PartitionLog
                     }
 
                     MaybePreallocate(segment);
-                    return WriteOutcome.Written;
                 }
+            }
+
+            if (written)
+            {
+                if (wait is not null && FlushInline(wait))
+                {
+                    result = result with { IsDurable = true };
+                    wait = null;
+                }
+
+                return WriteOutcome.Written;
             }
 
             Roll(frames, n);
@@ -413,6 +430,49 @@ public sealed partial class PartitionLog
 
         StorageInstruments.RecordAppend(n, payloadBytes);
         return new AppendResult(firstId, lastId, false);
+    }
+
+    /// <summary>
+    /// Makes a <c>Sync</c> append durable: on the calling thread when no flush is running and
+    /// <see cref="PartitionLogOptions.FlushOnCallerThread"/> allows it (returns true once <paramref name="gate"/> completed),
+    /// otherwise by handing the flush to the flusher (returns false; the caller awaits <paramref name="gate"/>).
+    /// </summary>
+    private bool FlushInline(Task gate)
+    {
+        // Inline only while appends come one at a time: when the last flush covered several records, concurrent
+        // appenders are sharing fsyncs and the flusher serves them better than a blocked caller thread.
+        if (!_options.FlushOnCallerThread || Volatile.Read(ref _lastFlushRecords) > 1 || !_flushLock.TryEnter())
+        {
+            RequestFlush(FlushTrigger.Sync);
+            return false;
+        }
+
+        try
+        {
+            FlushOnce(FlushTrigger.Sync);
+        }
+        finally
+        {
+            _flushLock.Exit();
+        }
+
+        if (Volatile.Read(ref _pendingRecords) > 0)
+        {
+            // Appends that arrived during this fsync share the next one.
+            RequestFlush(FlushTrigger.Sync);
+        }
+
+        if (gate.IsCompletedSuccessfully)
+        {
+            return true;
+        }
+
+        if (!gate.IsCompleted)
+        {
+            RequestFlush(FlushTrigger.Sync);
+        }
+
+        return false;
     }
 
     private static long SealReserve(long records) => SealReserveFixed + ProducerTable.HeaderSize + (records * BinaryIndexHeader.EntrySize);
@@ -608,6 +668,7 @@ public sealed partial class PartitionLog
             SignalDurableAdvancedLocked();
         }
 
+        Volatile.Write(ref _lastFlushRecords, records);
         _metrics.Record(trigger, true, elapsed, records, bytes);
         gate.TrySetResult();
     }
@@ -676,7 +737,8 @@ public sealed partial class PartitionLog
         segment.PreallocationStarted = true;
         var path = _dir.PreallocatedFile;
         var size = _options.MaxSegmentBytes;
-        var mode = _options.Preallocation;
+        var mode = _options.Preallocation != PreallocationMode.Auto ? _options.Preallocation
+            : _policy.Kind == FlushPolicyKind.Sync ? PreallocationMode.ZeroFill : PreallocationMode.Reserve;
         var token = _shutdown.Token;
         _preallocation = Task.Run(() => Preallocate(path, size, mode, token), token);
     }

@@ -52,6 +52,7 @@ public sealed partial class PartitionLog : IAsyncDisposable
     private long _lastTimestampMicros;
     private long _pendingRecords;
     private long _unflushedBytes;
+    private long _lastFlushRecords;
     private int _requestedTriggers;
     private TaskCompletionSource _pendingGate = NewGate();
     private TaskCompletionSource? _inflightGate;
@@ -227,7 +228,8 @@ public sealed partial class PartitionLog : IAsyncDisposable
         await _flushLoop.ConfigureAwait(false);
         if (_preallocation is { } prealloc)
         {
-            await prealloc.ConfigureAwait(false);
+            // Cancelled or failed preparation leaves only next.prealloc behind, which the next open deletes.
+            await prealloc.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         await Task.Run(() =>

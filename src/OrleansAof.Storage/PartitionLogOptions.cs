@@ -21,6 +21,12 @@ public enum PreallocationMode
 
     /// <summary>The next segment is written with zeros and fsynced in the background, so durable appends only flush data.</summary>
     ZeroFill,
+
+    /// <summary>
+    /// <see cref="ZeroFill"/> while the flush policy is <c>Sync</c> (where a data-only fsync into written blocks is about
+    /// 1.5x faster), <see cref="Reserve"/> otherwise (where writing the zeros would halve the disk bandwidth left for data).
+    /// </summary>
+    Auto,
 }
 
 /// <summary>Options of a partition log. Every value is checked by <see cref="Validate"/> when a partition opens.</summary>
@@ -47,8 +53,15 @@ public sealed class PartitionLogOptions
     /// <summary>What an append does at <see cref="MaxUnflushedBytes"/>. Default <see cref="BackpressureMode.FailFast"/>.</summary>
     public BackpressureMode BackpressureMode { get; set; } = BackpressureMode.FailFast;
 
-    /// <summary>How the next segment is prepared. Default <see cref="PreallocationMode.ZeroFill"/>.</summary>
-    public PreallocationMode Preallocation { get; set; } = PreallocationMode.ZeroFill;
+    /// <summary>How the next segment is prepared. Default <see cref="PreallocationMode.Auto"/>.</summary>
+    public PreallocationMode Preallocation { get; set; } = PreallocationMode.Auto;
+
+    /// <summary>
+    /// Under <c>Sync</c>, an append that finds no flush running performs the fsync on the calling thread: the lowest
+    /// latency, no thread switch. Set it to false where callers must never block on disk I/O (Orleans grains): every
+    /// fsync then runs on the partition's flusher and concurrent appends still share it. Default true.
+    /// </summary>
+    public bool FlushOnCallerThread { get; set; } = true;
 
     /// <summary>Fraction of <see cref="MaxSegmentBytes"/> after which the next segment is prepared. Default 0.5.</summary>
     public double PreallocateAt { get; set; } = 0.5;
