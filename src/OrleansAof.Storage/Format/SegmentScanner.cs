@@ -442,6 +442,11 @@ public static class SegmentScanner
             return $"record checksum mismatch (id field {h.Id})";
         }
 
+        if (bytes[(RecordHeader.Size + h.PayloadLength)..(frame - RecordTrailer.Size)].ContainsAnyExcept((byte)0))
+        {
+            return $"record padding is not zero (id field {h.Id})";
+        }
+
         if (!RecordTrailer.TryRead(bytes[(frame - RecordTrailer.Size)..], out var t) || t.Checksum != h.Checksum || t.PayloadLength != h.PayloadLength)
         {
             return $"record trailer does not match its header (id {h.Id})";
