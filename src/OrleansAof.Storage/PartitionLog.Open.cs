@@ -76,6 +76,17 @@ public sealed partial class PartitionLog
                         }
 
                         var detail = scan.HeaderError ?? $"header base id {scan.Header?.BaseId} does not match the file name";
+                        if (isLast)
+                        {
+                            // The active segment: which ids it held is unknown, so none may be handed out again. It stays in
+                            // place and the partition refuses appends until an operator decides.
+                            fault = new SegmentCorruptedException(path, baseId, detail).Message;
+                            var unknown = new SegmentHeader(SegmentFormat.Version, 0, SegmentFormat.PartitionHash(dir.FullName), baseId, 0, 0);
+                            active = new ActiveSegment(file, unknown, now) { WriteOffset = file.Length };
+                            keepOpen = true;
+                            continue;
+                        }
+
                         file.Dispose();
                         quarantined.Add(Quarantine(fs, dir, path, baseId, detail, logger));
                         continue;
