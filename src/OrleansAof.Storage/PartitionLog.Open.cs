@@ -111,6 +111,16 @@ public sealed partial class PartitionLog
                     }
 
                     var plan = RecoveryPlan.For(scan);
+                    if (!isLast && baseId + plan.KeepRecords != files[i + 1].BaseId)
+                    {
+                        // The next segment was created only after this one was sealed and durable up to its base id - 1, so
+                        // records this one should hold are missing: damage, not a torn tail. Keep its bytes as they are.
+                        var detail = $"it holds ids {baseId}..{baseId + plan.KeepRecords - 1} but the next segment starts at {files[i + 1].BaseId} ({scan.FooterError}; scan stopped at offset {scan.ValidEnd}: {scan.StopDetail ?? scan.Stop.ToString()})";
+                        file.Dispose();
+                        quarantined.Add(Quarantine(fs, dir, path, baseId, detail, logger));
+                        continue;
+                    }
+
                     discarded += plan.DiscardedRecords;
                     if (scan.NonZeroEnd > plan.KeepEnd)
                     {
