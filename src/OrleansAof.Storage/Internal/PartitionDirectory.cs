@@ -97,11 +97,20 @@ internal sealed class PartitionDirectory
         {
             return fs.OpenFile(LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        catch (IOException e)
+        catch (IOException e) when (IsLockConflict(e))
         {
             throw new PartitionLockedException(DirectoryPath, e);
         }
     }
+
+    /// <summary>
+    /// Whether an exclusive open failed because another handle holds the file: a sharing or lock violation on Windows,
+    /// EWOULDBLOCK from flock on Unix (.NET reports the errno as the HResult). Any other error, such as a read-only
+    /// volume (EROFS), is not a second writer and is left as it is.
+    /// </summary>
+    private static bool IsLockConflict(IOException e) =>
+        OperatingSystem.IsWindows() ? e.HResult is unchecked((int)0x80070020) or unchecked((int)0x80070021)
+        : e.HResult == (OperatingSystem.IsLinux() ? 11 : 35);
 
     /// <summary>Reads the last writer epoch (0 when there is none or it is unreadable).</summary>
     public long ReadEpoch(IFileSystem fs)
