@@ -158,7 +158,50 @@ public class FailStopTests : RecoveryTestBase
         await ShouldHoldExactlyAsync(again, [Payload(0)], "the volume is writable again");
     }
 
+    [Fact]
+    public async Task ReadOnlyVolume_ReportedAsEROFS_IsNotMistakenForASecondWriter()
+    {
+        // On Linux a read-only mount fails the lock file's open with IOException (HResult = errno 30, EROFS), not with
+        // UnauthorizedAccessException; checked by hand on a read-only bind mount. Only a lock conflict is another writer.
+        await using (var log = await OpenAsync())
+        {
+            await log.AppendAsync(Payload(0));
+        }
+
+        var open = async () => await OpenAsync(fs: new ErofsFileSystem());
+        var error = (await open.Should().ThrowAsync<IOException>()).Which;
+        error.Should().NotBeOfType<PartitionLockedException>();
+        error.Message.Should().Contain("Read-only file system");
+    }
+
     private static Dictionary<string, string> Snapshot(string directory) =>
         Directory.GetFiles(directory, "*", SearchOption.AllDirectories)
             .ToDictionary(f => Path.GetRelativePath(directory, f), static f => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f))));
+
+    /// <summary>Fails every open for writing as Linux does on a read-only mount.</summary>
+    private sealed class ErofsFileSystem : IO.IFileSystem
+    {
+        private readonly IO.PhysicalFileSystem _inner = IO.PhysicalFileSystem.Instance;
+
+        public IO.IStorageFile OpenFile(string path, FileMode mode, FileAccess access, FileShare share = FileShare.Read, long preallocationSize = 0) =>
+            (access & FileAccess.Write) != 0 ? throw new IOException($"Read-only file system : '{path}'", 30) : _inner.OpenFile(path, mode, access, share, preallocationSize);
+
+        public bool FileExists(string path) => _inner.FileExists(path);
+
+        public bool DirectoryExists(string path) => _inner.DirectoryExists(path);
+
+        public void CreateDirectory(string path) => _inner.CreateDirectory(path);
+
+        public void DeleteFile(string path) => throw new IOException($"Read-only file system : '{path}'", 30);
+
+        public void MoveFile(string source, string destination, bool overwrite) => throw new IOException($"Read-only file system : '{destination}'", 30);
+
+        public void CopyFile(string source, string destination, bool overwrite) => throw new IOException($"Read-only file system : '{destination}'", 30);
+
+        public IReadOnlyList<string> ListFiles(string directory, string searchPattern) => _inner.ListFiles(directory, searchPattern);
+
+        public long GetFileLength(string path) => _inner.GetFileLength(path);
+
+        public void FlushDirectory(string directory) => _inner.FlushDirectory(directory);
+    }
 }
