@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
+using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Microsoft.Extensions.Logging;
@@ -200,13 +201,21 @@ public sealed partial class S3SegmentArchive : ISegmentArchive, IDisposable
             {
                 using var stored = new ChecksumStream(response.ResponseStream);
                 using var originalBytes = new ChecksumStream(file);
-                if (info.IsUncompressed)
+                try
                 {
-                    await stored.CopyToAsync(originalBytes, CopyBufferSize, cancellationToken);
+                    if (info.IsUncompressed)
+                    {
+                        await stored.CopyToAsync(originalBytes, CopyBufferSize, cancellationToken);
+                    }
+                    else
+                    {
+                        await DecompressAsync(key, stored, originalBytes, cancellationToken);
+                    }
                 }
-                else
+                catch (AmazonClientException e)
                 {
-                    await DecompressAsync(key, stored, originalBytes, cancellationToken);
+                    // The SDK checks a whole-object GET against the ETag when the ETag is the body's MD5, and throws at the end of the body.
+                    throw new ArchiveIntegrityException(key.RelativeKey, $"the body does not match the store's own checksum ({e.Message}); the download was deleted");
                 }
 
                 await file.FlushAsync(cancellationToken);
