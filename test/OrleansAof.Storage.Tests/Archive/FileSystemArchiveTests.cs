@@ -170,7 +170,15 @@ public sealed class FileSystemArchiveTests : ArchiveTestBase
         var resilient = new ResilientSegmentArchive(counting, FileSystemArchive.IsTransient, new ArchiveRetryOptions { MaxAttempts = 5 }, _time);
         _fileSystem.ReadOnly = true;
 
-        var put = () => resilient.PutAsync(key, path, facts, None);
+        var putTask = resilient.PutAsync(key, path, facts, None);
+        await Wait.UntilAsync(
+            () =>
+            {
+                _time.Advance(TimeSpan.FromSeconds(1)); // lets any (wrong) retry run instead of hanging
+                return putTask.IsCompleted;
+            },
+            "the put to a read-only target completed");
+        var put = () => putTask;
 
         var error = (await put.Should().ThrowAsync<UnauthorizedAccessException>()).Which;
         FileSystemArchive.IsTransient(error).Should().BeFalse();
