@@ -1,0 +1,89 @@
+using System.Runtime.CompilerServices;
+using OrleansAof.Storage.Archive;
+
+namespace OrleansAof.TestInfrastructure;
+
+/// <summary>Passes every call to an inner archive and counts calls and failures (to see what a retrying decorator did).</summary>
+public sealed class CountingSegmentArchive(ISegmentArchive inner) : ISegmentArchive
+{
+    private int _calls;
+    private int _failures;
+    private readonly List<Exception> _errors = [];
+
+    public int Calls => Volatile.Read(ref _calls);
+
+    public int Failures => Volatile.Read(ref _failures);
+
+    public IReadOnlyList<Exception> Errors
+    {
+        get
+        {
+            lock (_errors)
+            {
+                return [.. _errors];
+            }
+        }
+    }
+
+    public string Description => inner.Description;
+
+    public Task<ArchivedObjectInfo> PutAsync(ArchiveObjectKey key, string localPath, SegmentFileFacts original, CancellationToken cancellationToken) =>
+        CountAsync(() => inner.PutAsync(key, localPath, original, cancellationToken));
+
+    public Task<ArchivedObjectInfo?> GetInfoAsync(ArchiveObjectKey key, CancellationToken cancellationToken) =>
+        CountAsync(() => inner.GetInfoAsync(key, cancellationToken));
+
+    public Task DownloadAsync(ArchiveObjectKey key, string destinationPath, CancellationToken cancellationToken) =>
+        CountAsync(async () =>
+        {
+            await inner.DownloadAsync(key, destinationPath, cancellationToken);
+            return true;
+        });
+
+    public Task<int> ReadRangeAsync(ArchiveObjectKey key, long offset, Memory<byte> buffer, CancellationToken cancellationToken) =>
+        CountAsync(() => inner.ReadRangeAsync(key, offset, buffer, cancellationToken));
+
+    public async IAsyncEnumerable<ArchivedObjectInfo> ListAsync(string log, string partition, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var all = await CountAsync(async () =>
+        {
+            var list = new List<ArchivedObjectInfo>();
+            await foreach (var info in inner.ListAsync(log, partition, cancellationToken))
+            {
+                list.Add(info);
+            }
+
+            return list;
+        });
+        foreach (var info in all)
+        {
+            yield return info;
+        }
+    }
+
+    public Task DeleteAsync(ArchiveObjectKey key, CancellationToken cancellationToken) =>
+        CountAsync(async () =>
+        {
+            await inner.DeleteAsync(key, cancellationToken);
+            return true;
+        });
+
+    private async Task<T> CountAsync<T>(Func<Task<T>> call)
+    {
+        Interlocked.Increment(ref _calls);
+        try
+        {
+            return await call();
+        }
+        catch (Exception e)
+        {
+            lock (_errors)
+            {
+                _errors.Add(e);
+            }
+
+            Interlocked.Increment(ref _failures);
+            throw;
+        }
+    }
+}
