@@ -17,6 +17,7 @@ internal static class AofCli
         new InspectCommand(environment),
         new VerifyCommand(environment),
         new RepairCommand(environment),
+        new RestoreCommand(environment),
     ];
 
     /// <summary>Builds the root command.</summary>

@@ -13,6 +13,7 @@ namespace OrleansAof.Cli;
     WriteIndented = true)]
 [JsonSerializable(typeof(InspectionReport))]
 [JsonSerializable(typeof(RepairDocument))]
+[JsonSerializable(typeof(RestoreDocument))]
 [JsonSerializable(typeof(ErrorDocument))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
 {

@@ -85,11 +85,15 @@ internal sealed class CommandOutput
     }
 
     /// <summary>Runs synchronous offline work on the thread pool, with a progress bar when <see cref="ShowProgress"/>.</summary>
-    public async Task<T> WithProgressAsync<T>(string title, Func<IProgress<InspectionProgress>?, T> work, CancellationToken cancellationToken)
+    public Task<T> WithProgressAsync<T>(string title, Func<IProgress<InspectionProgress>?, T> work, CancellationToken cancellationToken) =>
+        WithProgressAsync(title, p => Task.Run(() => work(p), cancellationToken), cancellationToken);
+
+    /// <summary>Runs asynchronous work, with a progress bar when <see cref="ShowProgress"/>.</summary>
+    public async Task<T> WithProgressAsync<T>(string title, Func<IProgress<InspectionProgress>?, Task<T>> work, CancellationToken cancellationToken)
     {
         if (!ShowProgress)
         {
-            return await Task.Run(() => work(null), cancellationToken);
+            return await work(null);
         }
 
         return await Console.Progress()
@@ -107,7 +111,8 @@ internal sealed class CommandOutput
                         task.Description = $"{title} {Path.GetFileName(f)}";
                     }
                 });
-                var result = await Task.Run(() => work(progress), cancellationToken);
+                cancellationToken.ThrowIfCancellationRequested();
+                var result = await work(progress);
                 task.Value = task.MaxValue;
                 return result;
             });

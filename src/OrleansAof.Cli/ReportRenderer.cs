@@ -1,4 +1,5 @@
 using System.Globalization;
+using OrleansAof.Cli.Commands;
 using OrleansAof.Storage.Offline;
 using Spectre.Console;
 
@@ -112,6 +113,33 @@ internal static class ReportRenderer
             console.MarkupLine("After the repair:");
             Render(console, after, verified: false);
         }
+    }
+
+    public static void Render(IAnsiConsole console, RestoreDocument restore)
+    {
+        console.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[bold]restore {restore.Log}/{restore.Partition}[/]  {restore.PartitionPath}");
+        console.MarkupLineInterpolated(CultureInfo.InvariantCulture,
+            $"  from {restore.Archive}: {restore.ArchivedSegments} archived segment(s); fetched back: {(restore.Downloaded.Count == 0 ? "none (local segments were present)" : string.Join(", ", restore.Downloaded))}");
+        console.MarkupLineInterpolated(CultureInfo.InvariantCulture,
+            $"  state: {restore.State}   first id: {restore.FirstId}   last id: {restore.LastId}   next append gets id {restore.NextId}   writer epoch: {restore.WriterEpoch}");
+        if (restore.FaultReason is { } fault)
+        {
+            console.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"  [red]faulted[/]: {fault}");
+        }
+
+        var table = new Table().Border(TableBorder.Simple);
+        table.AddColumns("segment (base id)", "last id", "records", "status", "archive key");
+        foreach (var s in restore.Segments)
+        {
+            table.AddRow(
+                Text(s.BaseId.ToString(CultureInfo.InvariantCulture)),
+                Text(s.LastId >= s.BaseId ? s.LastId.ToString(CultureInfo.InvariantCulture) : "-"),
+                Text(s.RecordCount.ToString(CultureInfo.InvariantCulture)),
+                Text(s.Status.ToString()),
+                Text(s.ArchiveKey ?? "-"));
+        }
+
+        console.Write(table);
     }
 
     private static void Findings(IAnsiConsole console, SegmentReport s)
