@@ -35,7 +35,7 @@ internal static class ReportRenderer
         }
 
         var table = new Table().Border(TableBorder.Simple);
-        table.AddColumns("segment (base id)", "last id", "records", "status", "file size", "data end", "checkpoints", "last checkpoint", "epoch", "created", "sealed");
+        table.AddColumns("base id", "last id", "records", "status", "size", "checkpoints", "epoch", "created (UTC)", "sealed (UTC)");
         foreach (var s in partition.Segments)
         {
             table.AddRow(
@@ -44,9 +44,7 @@ internal static class ReportRenderer
                 Text(s.RecordCount.ToString(CultureInfo.InvariantCulture)),
                 new Markup(Markup.Escape(s.Condition.ToString()), new Style(Colour(s.Condition))),
                 Text(Bytes(s.FileSize)),
-                Text(s.DataEnd.ToString(CultureInfo.InvariantCulture)),
-                Text(s.Scanned ? s.CheckpointCount.ToString(CultureInfo.InvariantCulture) : "-"),
-                Text(s.LastCheckpoint is { } c ? $"@{c.Offset} id {c.LastId}" : "-"),
+                Text(!s.Scanned ? "-" : s.LastCheckpoint is { } c ? $"{s.CheckpointCount}, last @{c.Offset}" : "0"),
                 Text(s.WriterEpoch?.ToString(CultureInfo.InvariantCulture) ?? "-"),
                 Text(Time(s.CreatedAt)),
                 Text(Time(s.SealedAt)));
@@ -92,7 +90,7 @@ internal static class ReportRenderer
         if (result.Steps.Count > 0)
         {
             var table = new Table().Border(TableBorder.Simple);
-            table.AddColumns("segment (base id)", "action", "records dropped");
+            table.AddColumns("base id", "action", "records dropped");
             foreach (var step in result.Steps)
             {
                 table.AddRow(Text(step.BaseId.ToString(CultureInfo.InvariantCulture)), Text(step.Action), Text(step.RecordsDropped.ToString(CultureInfo.InvariantCulture)));
@@ -128,7 +126,7 @@ internal static class ReportRenderer
         }
 
         var table = new Table().Border(TableBorder.Simple);
-        table.AddColumns("segment (base id)", "last id", "records", "status", "archive key");
+        table.AddColumns("base id", "last id", "records", "status", "archive key");
         foreach (var s in restore.Segments)
         {
             table.AddRow(
@@ -192,7 +190,7 @@ internal static class ReportRenderer
 
     private static string Range(long? first, long? last) => first is { } f && last is { } l && l >= f ? $"{f}..{l}" : "none";
 
-    private static string Time(DateTimeOffset? time) => time?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) ?? "-";
+    private static string Time(DateTimeOffset? time) => time?.UtcDateTime.ToString("MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? "-";
 
     private static string Bytes(long bytes) => bytes switch
     {
