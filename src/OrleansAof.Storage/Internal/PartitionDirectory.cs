@@ -113,14 +113,17 @@ internal sealed class PartitionDirectory
         : e.HResult == (OperatingSystem.IsLinux() ? 11 : 35);
 
     /// <summary>Reads the last writer epoch (0 when there is none or it is unreadable).</summary>
-    public long ReadEpoch(IFileSystem fs)
+    public long ReadEpoch(IFileSystem fs) => ReadEpoch(fs, EpochFile);
+
+    /// <summary>Reads the epoch file at <paramref name="epochFile"/> (0 when it is missing or unreadable).</summary>
+    public static long ReadEpoch(IFileSystem fs, string epochFile)
     {
-        if (!fs.FileExists(EpochFile))
+        if (!fs.FileExists(epochFile))
         {
             return 0;
         }
 
-        using var file = fs.OpenFile(EpochFile, FileMode.Open, FileAccess.Read);
+        using var file = fs.OpenFile(epochFile, FileMode.Open, FileAccess.Read);
         Span<byte> bytes = stackalloc byte[12];
         if (file.ReadAtMost(0, bytes) != 12 || BinaryPrimitives.ReadUInt32LittleEndian(bytes[8..]) != Crc32C.Compute(bytes[..8]))
         {
