@@ -108,7 +108,7 @@ internal sealed class PartitionDirectory
     /// EWOULDBLOCK from flock on Unix (.NET reports the errno as the HResult). Any other error, such as a read-only
     /// volume (EROFS), is not a second writer and is left as it is.
     /// </summary>
-    private static bool IsLockConflict(IOException e) =>
+    internal static bool IsLockConflict(IOException e) =>
         OperatingSystem.IsWindows() ? e.HResult is unchecked((int)0x80070020) or unchecked((int)0x80070021)
         : e.HResult == (OperatingSystem.IsLinux() ? 11 : 35);
 

@@ -117,7 +117,7 @@ public sealed class PartitionRepair
         {
             return _fs.OpenFile(path, create ? FileMode.OpenOrCreate : FileMode.Open, FileAccess.ReadWrite, FileShare.None);
         }
-        catch (IOException e) when (e is not FileNotFoundException)
+        catch (IOException e) when (PartitionDirectory.IsLockConflict(e))
         {
             throw new PartitionLockedException(dir, e);
         }
