@@ -108,6 +108,9 @@ public sealed class AppendLogOptions
         MaxUnflushedBytes = MaxUnflushedBytes,
         BackpressureMode = BackpressureMode,
         Preallocation = Preallocation,
+
+        // Grains never block on disk I/O: every fsync runs on the partition's flusher, shared by concurrent appends.
+        FlushOnCallerThread = false,
     };
 
     /// <summary>The data root of the silo named <paramref name="siloName"/>.</summary>

@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
+using OrleansAof.Storage.Archive;
 using OrleansAof.Storage.Catalog;
 using OrleansAof.Storage.Format;
 using OrleansAof.Storage.Internal;
@@ -9,29 +10,114 @@ namespace OrleansAof.Storage;
 
 public sealed partial class PartitionLog
 {
-    private static PartitionLog Open(PartitionDirectory dir, PartitionLogOptions options, PartitionLogEnvironment env)
+    private static async Task<PartitionLog> OpenCoreAsync(PartitionDirectory dir, PartitionLogOptions options, PartitionLogEnvironment env, CancellationToken cancellationToken)
     {
         var fs = env.FileSystem;
         var logger = env.LoggerFactory.CreateLogger("OrleansAof.Storage.PartitionLog");
-        dir.Create(fs);
-        var lockFile = dir.AcquireLock(fs);
-        SegmentCatalog? catalog = null;
-        var cleanup = new List<IDisposable>();
+        var (lockFile, catalog, catalogProblem) = await Task.Run(
+            () =>
+            {
+                dir.Create(fs);
+                var taken = dir.AcquireLock(fs);
+                try
+                {
+                    fs.DeleteFile(dir.PreallocatedFile);
+                    return (taken, OpenCatalog(dir, logger, out var problem), problem);
+                }
+                catch
+                {
+                    taken.Dispose();
+                    throw;
+                }
+            },
+            cancellationToken).ConfigureAwait(false);
+
         try
         {
-            fs.DeleteFile(dir.PreallocatedFile);
-            var files = new List<(long BaseId, string Path)>();
-            foreach (var path in fs.ListFiles(dir.Segments, "*" + SegmentFormat.SegmentExtension))
+            // The archive is asked only when local knowledge is incomplete: no catalog to trust, or no local segment
+            // (a restore into an empty folder). An archive outage then never blocks an ordinary open.
+            List<ArchivedObjectInfo>? remote = null;
+            if (env.Archive is { } archive && (catalogProblem is not null || ListSegmentFiles(fs, dir).Count == 0))
             {
-                if (SegmentFormat.TryParseSegmentFileName(path, out var baseId))
+                remote = await ListArchiveAsync(archive, dir, cancellationToken).ConfigureAwait(false);
+                if (remote.Count > 0 && ListSegmentFiles(fs, dir).Count == 0)
                 {
-                    files.Add((baseId, path));
+                    // Restore: the newest archived segment becomes local again; it carries the last id and the producer table.
+                    var newest = remote[^1];
+                    await DownloadVerifiedAsync(archive, newest.Key, Path.Combine(dir.Segments, newest.Key.FileName), fs, cancellationToken).ConfigureAwait(false);
+                    LogRestored(logger, dir.FullName, remote.Count, newest.Key.FileName);
                 }
             }
 
-            files.Sort(static (a, b) => a.BaseId.CompareTo(b.BaseId));
+            return await Task.Run(() => Open(dir, options, env, lockFile, catalog, catalogProblem, remote), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            catalog.Dispose();
+            lockFile.Dispose();
+            throw;
+        }
+    }
 
-            catalog = OpenCatalog(dir, logger, out var catalogProblem);
+    private static List<(long BaseId, string Path)> ListSegmentFiles(IFileSystem fs, PartitionDirectory dir)
+    {
+        var files = new List<(long BaseId, string Path)>();
+        foreach (var path in fs.ListFiles(dir.Segments, "*" + SegmentFormat.SegmentExtension))
+        {
+            if (SegmentFormat.TryParseSegmentFileName(path, out var baseId))
+            {
+                files.Add((baseId, path));
+            }
+        }
+
+        files.Sort(static (a, b) => a.BaseId.CompareTo(b.BaseId));
+        return files;
+    }
+
+    private static async Task<List<ArchivedObjectInfo>> ListArchiveAsync(ISegmentArchive archive, PartitionDirectory dir, CancellationToken cancellationToken)
+    {
+        var objects = new List<ArchivedObjectInfo>();
+        await foreach (var o in archive.ListAsync(dir.Log, dir.Partition, cancellationToken).ConfigureAwait(false))
+        {
+            if (SegmentFormat.TryParseSegmentFileName(o.Key.FileName, out _))
+            {
+                objects.Add(o);
+            }
+        }
+
+        objects.Sort(static (a, b) => string.CompareOrdinal(a.Key.FileName, b.Key.FileName));
+        return objects;
+    }
+
+    /// <summary>Downloads an archived segment to <paramref name="destination"/> through a temporary name, so a partial file never carries a segment name.</summary>
+    private static async Task DownloadVerifiedAsync(ISegmentArchive archive, ArchiveObjectKey key, string destination, IFileSystem fs, CancellationToken cancellationToken)
+    {
+        var temp = destination + ".download";
+        fs.DeleteFile(temp);
+        await archive.DownloadAsync(key, temp, cancellationToken).ConfigureAwait(false);
+        using (var file = fs.OpenFile(temp, FileMode.Open, FileAccess.ReadWrite))
+        {
+            var scan = SegmentScanner.ReadSealed(file, validateIndex: true);
+            if (!scan.IsSealed)
+            {
+                throw new ArchiveIntegrityException(key.RelativeKey, "the downloaded object is not a sealed segment: " + (scan.HeaderError ?? scan.FooterError));
+            }
+
+            file.Flush(dataOnly: false);
+        }
+
+        fs.MoveFile(temp, destination, overwrite: true);
+        fs.FlushDirectory(Path.GetDirectoryName(destination)!);
+    }
+
+    private static PartitionLog Open(PartitionDirectory dir, PartitionLogOptions options, PartitionLogEnvironment env, IStorageFile lockFile, SegmentCatalog catalog, string? catalogProblem, List<ArchivedObjectInfo>? remoteObjects)
+    {
+        var fs = env.FileSystem;
+        var logger = env.LoggerFactory.CreateLogger("OrleansAof.Storage.PartitionLog");
+        var cleanup = new List<IDisposable>();
+        try
+        {
+            var files = ListSegmentFiles(fs, dir);
             var rows = catalog.ReadAll();
             var now = env.TimeProvider.GetUtcNow();
             var sealedList = new List<SealedSegment>();
@@ -41,6 +127,7 @@ public sealed partial class PartitionLog
             var discarded = 0;
             long tornBytes = 0;
             long maxEpoch = dir.ReadEpoch(fs);
+            var producers = new Dictionary<long, ProducerEntry>();
 
             for (var i = 0; i < files.Count; i++)
             {
@@ -59,6 +146,7 @@ public sealed partial class PartitionLog
                     if (sealedScan.IsSealed && sealedScan.Header is { } sh && sh.BaseId == baseId && sealedScan.Metadata!.Value.BaseId == baseId)
                     {
                         sealedList.Add(new SealedSegment(path, sh, sealedScan.Footer!.Value, sealedScan.Metadata.Value, sealedScan.FileLength));
+                        producers = sealedScan.ProducerTable!.ToDictionary(static p => p.ProducerId);
                         continue;
                     }
 
@@ -74,6 +162,17 @@ public sealed partial class PartitionLog
                         }
 
                         var detail = scan.HeaderError ?? $"header base id {scan.Header?.BaseId} does not match the file name";
+                        if (isLast)
+                        {
+                            // The active segment: which ids it held is unknown, so none may be handed out again. It stays in
+                            // place and the partition refuses appends until an operator decides.
+                            fault = new SegmentCorruptedException(path, baseId, detail).Message;
+                            var unknown = new SegmentHeader(SegmentFormat.Version, 0, SegmentFormat.PartitionHash(dir.FullName), baseId, 0, 0);
+                            active = new ActiveSegment(file, unknown, now) { WriteOffset = file.Length };
+                            keepOpen = true;
+                            continue;
+                        }
+
                         file.Dispose();
                         quarantined.Add(Quarantine(fs, dir, path, baseId, detail, logger));
                         continue;
@@ -92,11 +191,22 @@ public sealed partial class PartitionLog
                         // The active segment: serve the intact prefix, refuse appends until an operator decides.
                         fault = new SegmentCorruptedException(path, baseId, detail).Message;
                         active = ActiveFromScan(file, header, scan, scan.Records.Count, scan.ValidEnd, env.TimeProvider);
+                        ApplyStamps(scan, scan.Records.Count, producers);
                         keepOpen = true;
                         continue;
                     }
 
                     var plan = RecoveryPlan.For(scan);
+                    if (!isLast && baseId + plan.KeepRecords != files[i + 1].BaseId)
+                    {
+                        // The next segment was created only after this one was sealed and durable up to its base id - 1, so
+                        // records this one should hold are missing: damage, not a torn tail. Keep its bytes as they are.
+                        var detail = $"it holds ids {baseId}..{baseId + plan.KeepRecords - 1} but the next segment starts at {files[i + 1].BaseId} ({scan.FooterError}; scan stopped at offset {scan.ValidEnd}: {scan.StopDetail ?? scan.Stop.ToString()})";
+                        file.Dispose();
+                        quarantined.Add(Quarantine(fs, dir, path, baseId, detail, logger));
+                        continue;
+                    }
+
                     discarded += plan.DiscardedRecords;
                     if (scan.NonZeroEnd > plan.KeepEnd)
                     {
@@ -106,6 +216,7 @@ public sealed partial class PartitionLog
                     }
 
                     var recovered = ActiveFromScan(file, header, scan, plan.KeepRecords, plan.KeepEnd, env.TimeProvider);
+                    ApplyStamps(scan, plan.KeepRecords, producers);
                     if (isLast)
                     {
                         active = recovered;
@@ -114,7 +225,7 @@ public sealed partial class PartitionLog
                     else
                     {
                         // An unsealed segment that is not the last one: finish its seal now.
-                        var s = SealSegment(recovered, SegmentFormat.ToUnixMicroseconds(now), path);
+                        var s = SealSegment(recovered, SegmentFormat.ToUnixMicroseconds(now), path, producers);
                         sealedList.Add(s);
                     }
                 }
@@ -137,7 +248,41 @@ public sealed partial class PartitionLog
                 localIds.Add(active.BaseId);
             }
 
+            var stale = catalogProblem;
             var remote = rows.Where(r => r.Status == SegmentStatus.LocalEvicted && !localIds.Contains(r.BaseId)).ToList();
+            var archivedFacts = new Dictionary<long, ArchivedObjectInfo>();
+            if (remoteObjects is not null)
+            {
+                var knownBases = new SortedSet<long>(localIds.Concat(remote.Select(static r => r.BaseId)));
+                foreach (var o in remoteObjects)
+                {
+                    knownBases.Add(BaseIdOf(o));
+                }
+
+                foreach (var o in remoteObjects)
+                {
+                    var b = BaseIdOf(o);
+                    archivedFacts[b] = o;
+                    if (localIds.Contains(b) || remote.Exists(r => r.BaseId == b))
+                    {
+                        continue;
+                    }
+
+                    var nextBase = knownBases.GetViewBetween(b + 1, long.MaxValue).Min;
+                    if (nextBase == 0)
+                    {
+                        // The newest archived segment is not local: its last id is unknown without fetching it.
+                        continue;
+                    }
+
+                    remote.Add(new SegmentInfo(b, nextBase - 1, nextBase - b, SegmentStatus.LocalEvicted, o.Original.Size, o.LastModified, o.LastModified, 0, 0, 0,
+                        o.Original.Checksum, 0, o.Key.FileName, o.Key.RelativeKey, o.StoredSize, o.StoredChecksum));
+                }
+
+                remote.Sort(static (a, b) => a.BaseId.CompareTo(b.BaseId));
+                stale ??= remote.Count > 0 ? "rebuilt with the archive listing" : null;
+            }
+
             var nextId = 0L;
             foreach (var s in sealedList)
             {
@@ -166,7 +311,6 @@ public sealed partial class PartitionLog
             // Reconcile the catalog with what is on disk.
             var merged = new List<SegmentInfo>();
             var byBase = rows.ToDictionary(static r => r.BaseId);
-            var stale = catalogProblem;
             foreach (var s in sealedList)
             {
                 var fresh = SealedInfo(s, SegmentStatus.Sealed);
@@ -174,6 +318,17 @@ public sealed partial class PartitionLog
                 {
                     var status = row.Status is SegmentStatus.Archiving or SegmentStatus.Archived ? row.Status : SegmentStatus.Sealed;
                     merged.Add(row with { Status = status, SizeBytes = fresh.SizeBytes });
+                }
+                else if (archivedFacts.TryGetValue(s.BaseId, out var facts) && facts.Original.Size == s.FileSize)
+                {
+                    merged.Add(fresh with
+                    {
+                        Status = SegmentStatus.Archived,
+                        FileChecksum = facts.Original.Checksum,
+                        ArchiveKey = facts.Key.RelativeKey,
+                        ArchivedSizeBytes = facts.StoredSize,
+                        ArchivedChecksum = facts.StoredChecksum,
+                    });
                 }
                 else
                 {
@@ -203,8 +358,9 @@ public sealed partial class PartitionLog
                 lastTs = Math.Max(lastTs, s.Metadata.LastTimestampMicros);
             }
 
-            var state = new RecoveredState([.. sealedList], active, firstId, lastTs, fault);
+            var state = new RecoveredState([.. sealedList], active, firstId, lastTs, fault, producers);
             var log = new PartitionLog(dir, options, env, catalog, lockFile, epoch, state);
+            log.InitializeRows(merged);
             merged.Add(ActiveInfo(active));
             catalog.ReplaceAll(merged);
             if (stale is not null)
@@ -227,11 +383,15 @@ public sealed partial class PartitionLog
                 d.Dispose();
             }
 
-            catalog?.Dispose();
-            lockFile.Dispose();
             throw;
         }
     }
+
+    /// <summary>The base id named by an archived object (listings are filtered to segment names).</summary>
+    private static long BaseIdOf(ArchivedObjectInfo o) => SegmentFormat.TryParseSegmentFileName(o.Key.FileName, out var b) ? b : throw new InvalidDataException($"'{o.Key}' is not a segment name");
+
+    [LoggerMessage(7, LogLevel.Warning, "Partition {Partition}: no local segment; restoring from the archive ({Count} archived segment(s), fetched the newest: {FileName})")]
+    private static partial void LogRestored(ILogger logger, string partition, int count, string fileName);
 
     private static SegmentCatalog OpenCatalog(PartitionDirectory dir, ILogger logger, out string? problem)
     {
@@ -303,7 +463,7 @@ public sealed partial class PartitionLog
         }
         else
         {
-            var reserve = options.Preallocation == PreallocationMode.Reserve ? options.MaxSegmentBytes : 0;
+            var reserve = options.Preallocation is PreallocationMode.Reserve or PreallocationMode.Auto ? options.MaxSegmentBytes : 0;
             file = fs.OpenFile(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read, reserve);
         }
 
@@ -322,29 +482,56 @@ public sealed partial class PartitionLog
         }
     }
 
-    /// <summary>Writes metadata, index and footer after the data of <paramref name="segment"/>, trims the file and fsyncs it.</summary>
-    private static SealedSegment SealSegment(ActiveSegment segment, long sealedAtMicros, string path)
+    /// <summary>Writes metadata, producer table, index and footer after the data of <paramref name="segment"/>, trims the file and fsyncs it.</summary>
+    private static SealedSegment SealSegment(ActiveSegment segment, long sealedAtMicros, string path, Dictionary<long, ProducerEntry> producers)
     {
         var count = segment.Count;
         var dataEnd = segment.WriteOffset;
         var metadata = new SegmentMetadata(segment.BaseId, segment.LastId, count, segment.FirstTimestampMicros, segment.LastTimestampMicros, sealedAtMicros, segment.Rolling);
+        var tableLength = ProducerTable.TotalSize(producers.Count);
         var indexLength = BinaryIndexHeader.TotalSize(count);
-        var total = SegmentMetadata.Size + indexLength + SegmentFooter.Size;
+        var total = SegmentMetadata.Size + tableLength + indexLength + SegmentFooter.Size;
         var buffer = new byte[total];
         metadata.WriteTo(buffer);
-        var index = buffer.AsSpan(SegmentMetadata.Size, (int)indexLength);
+        var tableCrc = ProducerTable.Write(buffer.AsSpan(SegmentMetadata.Size), producers.Values);
+        var indexStart = (int)(SegmentMetadata.Size + tableLength);
+        var index = buffer.AsSpan(indexStart, (int)indexLength);
         for (var i = 0; i < count; i++)
         {
             BinaryIndexHeader.WriteEntry(index[(BinaryIndexHeader.Size + (i * BinaryIndexHeader.EntrySize))..], segment.BaseId + i, segment.Offsets[i]);
         }
 
         var indexCrc = BinaryIndexHeader.Complete(index, count);
-        var footer = new SegmentFooter(dataEnd, dataEnd, dataEnd + SegmentMetadata.Size, indexLength, BitConverterLe(buffer.AsSpan(4, 4)), indexCrc, segment.BaseId, SegmentFormat.Version);
-        footer.WriteTo(buffer.AsSpan((int)(SegmentMetadata.Size + indexLength)));
+        var footer = new SegmentFooter(
+            dataEnd, dataEnd, dataEnd + SegmentMetadata.Size, tableLength, dataEnd + indexStart, indexLength,
+            BitConverterLe(buffer.AsSpan(4, 4)), tableCrc, indexCrc, segment.BaseId, SegmentFormat.Version);
+        footer.WriteTo(buffer.AsSpan(indexStart + (int)indexLength));
         segment.File.Write(dataEnd, buffer);
         segment.File.SetLength(dataEnd + total);
         segment.File.Flush(dataOnly: false);
         return new SealedSegment(path, segment.Header, footer, metadata, dataEnd + total);
+    }
+
+    /// <summary>Applies the producer stamps of the first <paramref name="keep"/> records of a scan to <paramref name="producers"/>.</summary>
+    private static void ApplyStamps(SegmentScanResult scan, int keep, Dictionary<long, ProducerEntry> producers)
+    {
+        var baseId = scan.Header!.Value.BaseId;
+        foreach (var (stamp, _) in scan.Stamps)
+        {
+            var first = (int)(stamp.FirstId - baseId);
+            if (first >= keep)
+            {
+                break;
+            }
+
+            var last = first;
+            while (last < keep && (scan.Records[last].Flags & RecordFlags.BatchContinues) != 0)
+            {
+                last++;
+            }
+
+            producers[stamp.ProducerId] = new ProducerEntry(stamp.ProducerId, stamp.Sequence, stamp.FirstId, baseId + last);
+        }
     }
 
     private static uint BitConverterLe(ReadOnlySpan<byte> bytes) => System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(bytes);

@@ -48,13 +48,13 @@ public sealed partial class PartitionLog
         }
 
         var source = new SinglePayload(payload.Span);
-        var outcome = TryWrite(ref source, expectedLastId ?? NoExpectation, allowWait: _options.BackpressureMode == BackpressureMode.Wait, out var result, out var wait);
+        var outcome = TryWrite(ref source, expectedLastId ?? NoExpectation, null, allowWait: _options.BackpressureMode == BackpressureMode.Wait, out var result, out var wait);
         if (outcome == WriteOutcome.Written)
         {
             return wait is null ? new ValueTask<AppendResult>(result) : AwaitDurableAsync(result, wait, cancellationToken);
         }
 
-        return AppendAfterBackpressureAsync([payload], expectedLastId ?? NoExpectation, wait!, cancellationToken);
+        return AppendAfterBackpressureAsync([payload], expectedLastId ?? NoExpectation, null, wait!, cancellationToken);
     }
 
     /// <summary>
@@ -75,13 +75,13 @@ public sealed partial class PartitionLog
         ArgumentNullException.ThrowIfNull(payloads);
         var array = payloads as ReadOnlyMemory<byte>[] ?? [.. payloads];
         var source = new MemoryPayloads(array);
-        var outcome = TryWrite(ref source, expectedLastId ?? NoExpectation, allowWait: _options.BackpressureMode == BackpressureMode.Wait, out var result, out var wait);
+        var outcome = TryWrite(ref source, expectedLastId ?? NoExpectation, producer, allowWait: _options.BackpressureMode == BackpressureMode.Wait, out var result, out var wait);
         if (outcome == WriteOutcome.Written)
         {
             return wait is null ? new ValueTask<AppendResult>(result) : AwaitDurableAsync(result, wait, cancellationToken);
         }
 
-        return AppendAfterBackpressureAsync(array, expectedLastId ?? NoExpectation, wait!, cancellationToken);
+        return AppendAfterBackpressureAsync(array, expectedLastId ?? NoExpectation, producer, wait!, cancellationToken);
     }
 
     /// <summary>
@@ -92,7 +92,7 @@ public sealed partial class PartitionLog
     public AppendResult Append(ReadOnlySpan<byte> payload, long? expectedLastId = null)
     {
         var source = new SinglePayload(payload);
-        TryWrite(ref source, expectedLastId ?? NoExpectation, allowWait: false, out var result, out _);
+        TryWrite(ref source, expectedLastId ?? NoExpectation, null, allowWait: false, out var result, out _);
         return result;
     }
 
@@ -214,13 +214,13 @@ public sealed partial class PartitionLog
         return result with { IsDurable = true };
     }
 
-    private async ValueTask<AppendResult> AppendAfterBackpressureAsync(ReadOnlyMemory<byte>[] payloads, long expected, Task wait, CancellationToken cancellationToken)
+    private async ValueTask<AppendResult> AppendAfterBackpressureAsync(ReadOnlyMemory<byte>[] payloads, long expected, ProducerStamp? producer, Task wait, CancellationToken cancellationToken)
     {
         while (true)
         {
             await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
             var source = new MemoryPayloads(payloads);
-            if (TryWrite(ref source, expected, allowWait: true, out var result, out var next) == WriteOutcome.Written)
+            if (TryWrite(ref source, expected, producer, allowWait: true, out var result, out var next) == WriteOutcome.Written)
             {
                 return next is null ? result : await AwaitDurableAsync(result, next, cancellationToken).ConfigureAwait(false);
             }
@@ -229,7 +229,7 @@ public sealed partial class PartitionLog
         }
     }
 
-    private WriteOutcome TryWrite<T>(ref T payloads, long expected, bool allowWait, out AppendResult result, out Task? wait)
+    private WriteOutcome TryWrite<T>(ref T payloads, long expected, ProducerStamp? stamp, bool allowWait, out AppendResult result, out Task? wait)
         where T : IPayloads, allows ref struct
     {
         var n = payloads.Count;
@@ -238,7 +238,7 @@ public sealed partial class PartitionLog
             throw new EmptyBatchException();
         }
 
-        long frames = 0;
+        long frames = stamp is null ? 0 : ProducerStampFrame.Size;
         for (var i = 0; i < n; i++)
         {
             var length = payloads.Get(i).Length;
@@ -264,9 +264,36 @@ public sealed partial class PartitionLog
 
         while (true)
         {
+            result = default;
+            wait = null;
+            var written = false;
             lock (_writeLock)
             {
                 ThrowIfNotWritable();
+                if (stamp is { } st && _producers.TryGetValue(st.ProducerId, out var known) && st.Sequence <= known.Sequence)
+                {
+                    if (st.Sequence < known.Sequence)
+                    {
+                        throw new StaleSequenceException(st.ProducerId, st.Sequence, known.Sequence);
+                    }
+
+                    var durable = known.LastId <= _durableId;
+                    result = new AppendResult(known.FirstId, known.LastId, durable, IsDuplicate: true);
+                    wait = durable || _policy.Kind != FlushPolicyKind.Sync ? null
+                        : _inflightGate is { } inflight && _inflightLastId >= known.LastId ? inflight.Task : _pendingGate.Task;
+                    if (wait is not null)
+                    {
+                        RequestFlush(FlushTrigger.Sync);
+                    }
+
+                    return WriteOutcome.Written;
+                }
+
+                if (_environment.Archive is not null)
+                {
+                    ThrowIfArchiveBacklogFull();
+                }
+
                 if (expected != NoExpectation && expected != _lastId)
                 {
                     throw new ExpectedLastIdMismatchException(expected, _lastId);
@@ -292,12 +319,11 @@ public sealed partial class PartitionLog
                 var segment = _active;
                 if (!NeedsRoll(segment, frames, n))
                 {
-                    result = WriteLocked(segment, ref payloads, crcs, frames);
-                    wait = null;
+                    result = WriteLocked(segment, ref payloads, crcs, frames, stamp);
+                    written = true;
                     if (_policy.Kind == FlushPolicyKind.Sync)
                     {
                         wait = _pendingGate.Task;
-                        RequestFlush(FlushTrigger.Sync);
                     }
                     else if (_policy.Kind is FlushPolicyKind.Batched or FlushPolicyKind.BatchedOrPeriodic && _pendingRecords >= _policy.Records)
                     {
@@ -305,15 +331,25 @@ public sealed partial class PartitionLog
                     }
 
                     MaybePreallocate(segment);
-                    return WriteOutcome.Written;
                 }
+            }
+
+            if (written)
+            {
+                if (wait is not null && FlushInline(wait))
+                {
+                    result = result with { IsDurable = true };
+                    wait = null;
+                }
+
+                return WriteOutcome.Written;
             }
 
             Roll(frames, n);
         }
     }
 
-    private AppendResult WriteLocked<T>(ActiveSegment segment, scoped ref T payloads, scoped ReadOnlySpan<uint> crcs, long frames)
+    private AppendResult WriteLocked<T>(ActiveSegment segment, scoped ref T payloads, scoped ReadOnlySpan<uint> crcs, long frames, ProducerStamp? stamp)
         where T : IPayloads, allows ref struct
     {
         var n = payloads.Count;
@@ -326,8 +362,16 @@ public sealed partial class PartitionLog
         var previous = segment.LastRecordStart;
         var rolling = segment.Rolling;
         long payloadBytes = 0;
+        var stampBytes = 0;
         try
         {
+            if (stamp is { } st)
+            {
+                new ProducerStampFrame(st.ProducerId, st.Sequence, firstId).WriteTo(_scratch);
+                stampBytes = ProducerStampFrame.Size;
+                used = stampBytes;
+            }
+
             for (var i = 0; i < n; i++)
             {
                 var payload = payloads.Get(i);
@@ -362,7 +406,7 @@ public sealed partial class PartitionLog
             throw new PartitionFaultedException(_dir.FullName, _faultReason!, e);
         }
 
-        var pos = start;
+        var pos = start + stampBytes;
         if (segment.Count == 0)
         {
             segment.FirstTimestampMicros = now;
@@ -384,15 +428,84 @@ public sealed partial class PartitionLog
         _unflushedBytes += frames;
         var lastId = firstId + n - 1;
         Volatile.Write(ref _lastId, lastId);
+        if (stamp is { } s)
+        {
+            RememberProducer(new ProducerEntry(s.ProducerId, s.Sequence, firstId, lastId));
+        }
+
         StorageInstruments.RecordAppend(n, payloadBytes);
         return new AppendResult(firstId, lastId, false);
     }
 
-    private static long SealReserve(long records) => SealReserveFixed + (records * BinaryIndexHeader.EntrySize);
+    /// <summary>
+    /// Makes a <c>Sync</c> append durable: on the calling thread when no flush is running and
+    /// <see cref="PartitionLogOptions.FlushOnCallerThread"/> allows it (returns true once <paramref name="gate"/> completed),
+    /// otherwise by handing the flush to the flusher (returns false; the caller awaits <paramref name="gate"/>).
+    /// </summary>
+    private bool FlushInline(Task gate)
+    {
+        // Inline only while appends come one at a time: when the last flush covered several records, concurrent
+        // appenders are sharing fsyncs and the flusher serves them better than a blocked caller thread.
+        if (!_options.FlushOnCallerThread || Volatile.Read(ref _lastFlushRecords) > 1 || !_flushLock.TryEnter())
+        {
+            RequestFlush(FlushTrigger.Sync);
+            return false;
+        }
+
+        try
+        {
+            FlushOnce(FlushTrigger.Sync);
+        }
+        finally
+        {
+            _flushLock.Exit();
+        }
+
+        if (Volatile.Read(ref _pendingRecords) > 0)
+        {
+            // Appends that arrived during this fsync share the next one.
+            RequestFlush(FlushTrigger.Sync);
+        }
+
+        if (gate.IsCompletedSuccessfully)
+        {
+            return true;
+        }
+
+        if (!gate.IsCompleted)
+        {
+            RequestFlush(FlushTrigger.Sync);
+        }
+
+        return false;
+    }
+
+    private static long SealReserve(long records) => SealReserveFixed + ProducerTable.HeaderSize + (records * BinaryIndexHeader.EntrySize);
 
     private bool NeedsRoll(ActiveSegment segment, long frames, int records) =>
         segment.Count > 0
-        && (segment.WriteOffset + frames + FlushCheckpoint.Size + SealReserve(segment.Count + records) > _options.MaxSegmentBytes || SegmentTooOld(segment));
+        && (segment.WriteOffset + frames + FlushCheckpoint.Size + SealReserve(segment.Count + records) + ((_producers.Count + 1L) * ProducerTable.EntrySize) > _options.MaxSegmentBytes
+            || SegmentTooOld(segment));
+
+    private void RememberProducer(ProducerEntry entry)
+    {
+        _producers[entry.ProducerId] = entry;
+        if (_producers.Count <= _options.MaxProducers)
+        {
+            return;
+        }
+
+        var oldest = entry;
+        foreach (var p in _producers.Values)
+        {
+            if (p.LastId < oldest.LastId)
+            {
+                oldest = p;
+            }
+        }
+
+        _producers.Remove(oldest.ProducerId);
+    }
 
     private void Roll(long frames, int records)
     {
@@ -420,7 +533,7 @@ public sealed partial class PartitionLog
         SealedSegment sealedSegment;
         try
         {
-            sealedSegment = SealSegment(segment, NowMicros(), path);
+            sealedSegment = SealSegment(segment, NowMicros(), path, _producers);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -440,7 +553,7 @@ public sealed partial class PartitionLog
         gate.TrySetResult();
         TrackOpenReader(sealedSegment);
         StorageInstruments.RecordSeal();
-        TryCatalog(c => c.Upsert(SealedInfo(sealedSegment, SegmentStatus.Sealed)));
+        UpdateRow(SealedInfo(sealedSegment, SegmentStatus.Sealed));
         if (openNext)
         {
             var header = new SegmentHeader(SegmentFormat.Version, 0, SegmentFormat.PartitionHash(_dir.FullName), segment.LastId + 1, NowMicros(), WriterEpoch);
@@ -560,6 +673,7 @@ public sealed partial class PartitionLog
             SignalDurableAdvancedLocked();
         }
 
+        Volatile.Write(ref _lastFlushRecords, records);
         _metrics.Record(trigger, true, elapsed, records, bytes);
         gate.TrySetResult();
     }
@@ -628,7 +742,8 @@ public sealed partial class PartitionLog
         segment.PreallocationStarted = true;
         var path = _dir.PreallocatedFile;
         var size = _options.MaxSegmentBytes;
-        var mode = _options.Preallocation;
+        var mode = _options.Preallocation != PreallocationMode.Auto ? _options.Preallocation
+            : _policy.Kind == FlushPolicyKind.Sync ? PreallocationMode.ZeroFill : PreallocationMode.Reserve;
         var token = _shutdown.Token;
         _preallocation = Task.Run(() => Preallocate(path, size, mode, token), token);
     }

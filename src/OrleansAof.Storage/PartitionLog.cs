@@ -38,6 +38,7 @@ public sealed partial class PartitionLog : IAsyncDisposable
     private readonly LinkedList<SealedSegment> _openReaders = new();
     private readonly Lock _readersLock = new();
     private readonly Task _flushLoop;
+    private readonly Dictionary<long, ProducerEntry> _producers;
 
     private volatile SealedSegment[] _sealed;
     private volatile ActiveSegment _active;
@@ -51,6 +52,7 @@ public sealed partial class PartitionLog : IAsyncDisposable
     private long _lastTimestampMicros;
     private long _pendingRecords;
     private long _unflushedBytes;
+    private long _lastFlushRecords;
     private int _requestedTriggers;
     private TaskCompletionSource _pendingGate = NewGate();
     private TaskCompletionSource? _inflightGate;
@@ -80,6 +82,7 @@ public sealed partial class PartitionLog : IAsyncDisposable
         _lastId = recovered.Active.LastId;
         _durableId = _lastId;
         _lastTimestampMicros = recovered.LastTimestampMicros;
+        _producers = recovered.Producers;
         if (recovered.FaultReason is not null)
         {
             _state = PartitionState.Faulted;
@@ -169,8 +172,7 @@ public sealed partial class PartitionLog : IAsyncDisposable
         var opts = options.Clone();
         opts.Validate();
         var dir = new PartitionDirectory(opts.DataRoot, log, partition);
-        var env = environment ?? PartitionLogEnvironment.Default;
-        return Task.Run(() => Open(dir, opts, env), cancellationToken);
+        return OpenCoreAsync(dir, opts, environment ?? PartitionLogEnvironment.Default, cancellationToken);
     }
 
     /// <summary>A snapshot of the partition and its segments.</summary>
@@ -178,22 +180,7 @@ public sealed partial class PartitionLog : IAsyncDisposable
     {
         lock (_writeLock)
         {
-            var segments = new List<SegmentInfo>();
-            var local = new HashSet<long>();
-            foreach (var s in _sealed)
-            {
-                local.Add(s.BaseId);
-            }
-
-            foreach (var row in _catalog.ReadAll())
-            {
-                if (row.Status != SegmentStatus.Active && (local.Contains(row.BaseId) || row.Status is SegmentStatus.LocalEvicted or SegmentStatus.Quarantined))
-                {
-                    segments.Add(row);
-                }
-            }
-
-            segments.Add(ActiveInfo(_active));
+            var segments = new List<SegmentInfo>(_rows.Values) { ActiveInfo(_active) };
             segments.Sort(static (a, b) => a.BaseId.CompareTo(b.BaseId));
             return new PartitionInfo(Log, Partition, _state, _faultReason, _firstId, _lastId, _durableId, WriterEpoch, _policy, segments);
         }
@@ -225,7 +212,8 @@ public sealed partial class PartitionLog : IAsyncDisposable
         await _flushLoop.ConfigureAwait(false);
         if (_preallocation is { } prealloc)
         {
-            await prealloc.ConfigureAwait(false);
+            // Cancelled or failed preparation leaves only next.prealloc behind, which the next open deletes.
+            await prealloc.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         await Task.Run(() =>
@@ -257,6 +245,11 @@ public sealed partial class PartitionLog : IAsyncDisposable
             _state = PartitionState.Closed;
             _active.File.Dispose();
             foreach (var s in _sealed)
+            {
+                s.Close();
+            }
+
+            foreach (var s in _fetched.Values)
             {
                 s.Close();
             }
@@ -332,7 +325,7 @@ public sealed partial class PartitionLog : IAsyncDisposable
     private bool SegmentTooOld(ActiveSegment segment) =>
         _options.MaxSegmentAge is { } age && segment.Count > 0 && _time.GetUtcNow() - segment.CreatedAt >= age;
 
-    private sealed record RecoveredState(SealedSegment[] Sealed, ActiveSegment Active, long FirstId, long LastTimestampMicros, string? FaultReason);
+    private sealed record RecoveredState(SealedSegment[] Sealed, ActiveSegment Active, long FirstId, long LastTimestampMicros, string? FaultReason, Dictionary<long, ProducerEntry> Producers);
 
     [LoggerMessage(1, LogLevel.Information, "Partition {Partition} opened at epoch {Epoch}: ids {FirstId}..{LastId}, {Sealed} sealed segment(s); recovery discarded {Discarded} unacknowledged record(s) and {Bytes} byte(s) of torn tail")]
     private static partial void LogOpened(ILogger logger, string partition, long epoch, long firstId, long lastId, int @sealed, int discarded, long bytes);

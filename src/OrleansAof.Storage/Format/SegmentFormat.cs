@@ -7,10 +7,11 @@ namespace OrleansAof.Storage.Format;
 /// <code>
 /// Segment file (little-endian, every frame starts at a multiple of 8):
 ///   SegmentHeader      64 B
-///   ( Record | FlushCheckpoint )*
+///   ( [ProducerStamp] Record+ | FlushCheckpoint )*
 ///   SegmentMetadata    64 B              written at seal
+///   ProducerTable      16 + 32 * p B     written at seal
 ///   BinaryIndex        16 + 16 * n B     written at seal
-///   SegmentFooter      64 B              written at seal, the last 64 bytes of a sealed file
+///   SegmentFooter      96 B              written at seal, the last 96 bytes of a sealed file
 ///
 /// Record = RecordHeader (32 B) + payload + zero padding to a multiple of 8 + RecordTrailer (16 B)
 /// </code>
@@ -36,6 +37,12 @@ public static class SegmentFormat
     /// <summary>Magic of <see cref="FlushCheckpoint"/>: "AOFC".</summary>
     public const uint CheckpointMagic = 0x43464F41;
 
+    /// <summary>Magic of <see cref="ProducerStampFrame"/>: "AOFB".</summary>
+    public const uint ProducerStampMagic = 0x42464F41;
+
+    /// <summary>Magic of <see cref="ProducerTable"/>: "AOFP".</summary>
+    public const uint ProducerTableMagic = 0x50464F41;
+
     /// <summary>Magic of <see cref="SegmentMetadata"/>: "AOFM".</summary>
     public const uint MetadataMagic = 0x4D464F41;
 
@@ -59,6 +66,14 @@ public static class SegmentFormat
 
     /// <summary>The size on disk of a record with a payload of <paramref name="payloadLength"/> bytes.</summary>
     public static int RecordFrameSize(int payloadLength) => RecordHeader.Size + Align(payloadLength) + RecordTrailer.Size;
+
+    /// <summary>The size of the frame with <paramref name="magic"/> when it is a frame readers step over (checkpoint, producer stamp); otherwise 0.</summary>
+    public static int NonRecordFrameSize(uint magic) => magic switch
+    {
+        CheckpointMagic => FlushCheckpoint.Size,
+        ProducerStampMagic => ProducerStampFrame.Size,
+        _ => 0,
+    };
 
     /// <summary>The file name of the segment whose first record id is <paramref name="baseId"/>: 20 digits, so names sort by id.</summary>
     public static string SegmentFileName(long baseId) => baseId.ToString("D20", System.Globalization.CultureInfo.InvariantCulture) + SegmentExtension;

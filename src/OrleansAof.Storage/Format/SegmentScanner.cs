@@ -77,6 +77,12 @@ public sealed class SegmentScanResult
     /// <summary>Valid checkpoints in order.</summary>
     public List<ScannedCheckpoint> Checkpoints { get; } = [];
 
+    /// <summary>Valid producer stamps in order, with their file offsets.</summary>
+    public List<(ProducerStampFrame Stamp, long Offset)> Stamps { get; } = [];
+
+    /// <summary>The producer table referenced by a valid footer.</summary>
+    public List<ProducerEntry>? ProducerTable { get; internal set; }
+
     /// <summary>Rolling checksum over <see cref="Records"/>.</summary>
     public uint RollingChecksum { get; internal set; }
 
@@ -273,6 +279,20 @@ public static class SegmentScanner
                 continue;
             }
 
+            if (magic == SegmentFormat.ProducerStampMagic)
+            {
+                if (pos + ProducerStampFrame.Size > limit || !ProducerStampFrame.TryRead(reader.Get(pos, ProducerStampFrame.Size), out var stamp) || stamp.FirstId != expectedId)
+                {
+                    stop = ScanStop.InvalidFrame;
+                    detail = "invalid producer stamp";
+                    break;
+                }
+
+                result.Stamps.Add((stamp, pos));
+                pos += ProducerStampFrame.Size;
+                continue;
+            }
+
             if (magic == SegmentFormat.MetadataMagic)
             {
                 stop = ScanStop.SealStructures;
@@ -296,10 +316,19 @@ public static class SegmentScanner
         if (result.Footer is null)
         {
             // Only unsealed files can have a torn tail; look past it for proof of damage and for stale bytes to clear.
-            var searchFrom = stop == ScanStop.InvalidFrame ? pos + SegmentFormat.Alignment : pos;
-            result.CheckpointAfterDamage = stop == ScanStop.InvalidFrame ? FindCheckpoint(reader, searchFrom, file.Length) : null;
             IsAllZero(file, pos, file.Length, out var nonZeroEnd);
             result.NonZeroEnd = nonZeroEnd;
+            if (stop == ScanStop.InvalidFrame || nonZeroEnd > pos)
+            {
+                result.CheckpointAfterDamage = FindCheckpoint(reader, pos + SegmentFormat.Alignment, file.Length);
+            }
+
+            if (stop == ScanStop.CleanEnd && result.CheckpointAfterDamage is not null)
+            {
+                // Zeros where a frame should start are a hole, not the end, when a later checkpoint declares them durable.
+                result.Stop = ScanStop.InvalidFrame;
+                result.StopDetail = "zero bytes where a frame should start";
+            }
         }
         else
         {
@@ -413,6 +442,11 @@ public static class SegmentScanner
             return $"record checksum mismatch (id field {h.Id})";
         }
 
+        if (bytes[(RecordHeader.Size + h.PayloadLength)..(frame - RecordTrailer.Size)].ContainsAnyExcept((byte)0))
+        {
+            return $"record padding is not zero (id field {h.Id})";
+        }
+
         if (!RecordTrailer.TryRead(bytes[(frame - RecordTrailer.Size)..], out var t) || t.Checksum != h.Checksum || t.PayloadLength != h.PayloadLength)
         {
             return $"record trailer does not match its header (id {h.Id})";
@@ -436,7 +470,7 @@ public static class SegmentScanner
     private static void ReadFooter(IStorageFile file, SegmentScanResult result, bool validateIndex)
     {
         var length = result.FileLength;
-        if (length < SegmentHeader.Size + SegmentMetadata.Size + BinaryIndexHeader.Size + SegmentFooter.Size)
+        if (length < SegmentHeader.Size + SegmentMetadata.Size + ProducerTable.HeaderSize + BinaryIndexHeader.Size + SegmentFooter.Size)
         {
             result.FooterError = "no footer";
             return;
@@ -464,6 +498,15 @@ public static class SegmentScanner
             return;
         }
 
+        var tableBytes = new byte[footer.ProducerTableLength];
+        file.ReadExactly(footer.ProducerTableOffset, tableBytes);
+        var table = ProducerTable.Read(tableBytes);
+        if (table is null || BinaryPrimitives.ReadUInt32LittleEndian(tableBytes.AsSpan(4)) != footer.ProducerTableChecksum)
+        {
+            result.FooterError = "segment producer table is damaged";
+            return;
+        }
+
         if (validateIndex)
         {
             var index = ArrayPool<byte>.Shared.Rent((int)footer.IndexLength);
@@ -487,6 +530,7 @@ public static class SegmentScanner
 
         result.Footer = footer;
         result.Metadata = meta;
+        result.ProducerTable = table;
     }
 
     private static long? FindCheckpoint(WindowReader reader, long from, long fileLength)

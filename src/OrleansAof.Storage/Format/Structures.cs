@@ -367,42 +367,183 @@ public static class BinaryIndexHeader
 }
 
 /// <summary>
-/// The last 64 bytes of a sealed segment; the last write of a seal.
+/// A 32-byte frame written just before the records of an idempotent batch.
 /// <code>
-///  0 u32 magic "AOFF"        4 u32 CRC-32C of bytes 8..63
-///  8 i64 data end offset    16 i64 metadata offset   24 i64 index offset   32 i64 index length
-/// 40 u32 metadata checksum  44 u32 index checksum    48 i64 base id
-/// 56 u16 format version     58 u16 flags             60 u32 end magic "FOOT"
+///  0 u32 magic "AOFB"  4 u32 CRC-32C of bytes 8..31
+///  8 i64 producer id  16 i64 sequence number  24 i64 id of the batch's first record
+/// </code>
+/// </summary>
+/// <param name="ProducerId">The producer.</param>
+/// <param name="Sequence">The batch's sequence number.</param>
+/// <param name="FirstId">Id of the first record of the batch that follows.</param>
+public readonly record struct ProducerStampFrame(long ProducerId, long Sequence, long FirstId)
+{
+    /// <summary>Size on disk.</summary>
+    public const int Size = 32;
+
+    /// <summary>Writes the frame and its checksum into <paramref name="destination"/>.</summary>
+    public void WriteTo(Span<byte> destination)
+    {
+        destination = destination[..Size];
+        BinaryPrimitives.WriteUInt32LittleEndian(destination, SegmentFormat.ProducerStampMagic);
+        BinaryPrimitives.WriteInt64LittleEndian(destination[8..], ProducerId);
+        BinaryPrimitives.WriteInt64LittleEndian(destination[16..], Sequence);
+        BinaryPrimitives.WriteInt64LittleEndian(destination[24..], FirstId);
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[4..], Crc32C.Compute(destination[8..Size]));
+    }
+
+    /// <summary>Reads and validates a frame.</summary>
+    public static bool TryRead(ReadOnlySpan<byte> source, out ProducerStampFrame frame)
+    {
+        frame = default;
+        if (source.Length < Size
+            || BinaryPrimitives.ReadUInt32LittleEndian(source) != SegmentFormat.ProducerStampMagic
+            || BinaryPrimitives.ReadUInt32LittleEndian(source[4..]) != Crc32C.Compute(source[8..Size]))
+        {
+            return false;
+        }
+
+        frame = new ProducerStampFrame(
+            BinaryPrimitives.ReadInt64LittleEndian(source[8..]),
+            BinaryPrimitives.ReadInt64LittleEndian(source[16..]),
+            BinaryPrimitives.ReadInt64LittleEndian(source[24..]));
+        return true;
+    }
+}
+
+/// <summary>The last idempotent batch of one producer.</summary>
+/// <param name="ProducerId">The producer.</param>
+/// <param name="Sequence">Sequence number of its last batch.</param>
+/// <param name="FirstId">First id of that batch.</param>
+/// <param name="LastId">Last id of that batch.</param>
+public readonly record struct ProducerEntry(long ProducerId, long Sequence, long FirstId, long LastId);
+
+/// <summary>
+/// The producer table written at seal: the last batch of every producer known at that point, so that idempotence
+/// survives a restart without scanning old segments.
+/// <code>
+///  0 u32 magic "AOFP"   4 u32 CRC-32C of bytes 8..end   8 i64 entry count
+/// 16 entries: i64 producer id, i64 sequence, i64 first id, i64 last id
+/// </code>
+/// </summary>
+public static class ProducerTable
+{
+    /// <summary>Size of the table header.</summary>
+    public const int HeaderSize = 16;
+
+    /// <summary>Size of one entry.</summary>
+    public const int EntrySize = 32;
+
+    /// <summary>Total size of a table with <paramref name="count"/> entries.</summary>
+    public static long TotalSize(long count) => HeaderSize + (count * EntrySize);
+
+    /// <summary>Writes a table into <paramref name="destination"/>; returns its checksum.</summary>
+    public static uint Write(Span<byte> destination, IReadOnlyCollection<ProducerEntry> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var span = destination[..(int)TotalSize(entries.Count)];
+        BinaryPrimitives.WriteUInt32LittleEndian(span, SegmentFormat.ProducerTableMagic);
+        BinaryPrimitives.WriteInt64LittleEndian(span[8..], entries.Count);
+        var pos = HeaderSize;
+        foreach (var e in entries)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(span[pos..], e.ProducerId);
+            BinaryPrimitives.WriteInt64LittleEndian(span[(pos + 8)..], e.Sequence);
+            BinaryPrimitives.WriteInt64LittleEndian(span[(pos + 16)..], e.FirstId);
+            BinaryPrimitives.WriteInt64LittleEndian(span[(pos + 24)..], e.LastId);
+            pos += EntrySize;
+        }
+
+        var crc = Crc32C.Compute(span[8..]);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[4..], crc);
+        return crc;
+    }
+
+    /// <summary>Reads and validates a whole table; returns null when it is damaged.</summary>
+    public static List<ProducerEntry>? Read(ReadOnlySpan<byte> source)
+    {
+        if (source.Length < HeaderSize || BinaryPrimitives.ReadUInt32LittleEndian(source) != SegmentFormat.ProducerTableMagic)
+        {
+            return null;
+        }
+
+        var count = BinaryPrimitives.ReadInt64LittleEndian(source[8..]);
+        if (count < 0 || TotalSize(count) != source.Length || BinaryPrimitives.ReadUInt32LittleEndian(source[4..]) != Crc32C.Compute(source[8..]))
+        {
+            return null;
+        }
+
+        var entries = new List<ProducerEntry>((int)count);
+        for (var pos = HeaderSize; pos < source.Length; pos += EntrySize)
+        {
+            entries.Add(new ProducerEntry(
+                BinaryPrimitives.ReadInt64LittleEndian(source[pos..]),
+                BinaryPrimitives.ReadInt64LittleEndian(source[(pos + 8)..]),
+                BinaryPrimitives.ReadInt64LittleEndian(source[(pos + 16)..]),
+                BinaryPrimitives.ReadInt64LittleEndian(source[(pos + 24)..])));
+        }
+
+        return entries;
+    }
+}
+
+/// <summary>
+/// The last 96 bytes of a sealed segment; the last write of a seal.
+/// <code>
+///  0 u32 magic "AOFF"            4 u32 CRC-32C of bytes 8..95
+///  8 i64 data end offset        16 i64 metadata offset
+/// 24 i64 producer table offset  32 i64 producer table length
+/// 40 i64 index offset           48 i64 index length
+/// 56 u32 metadata checksum      60 u32 producer table checksum   64 u32 index checksum
+/// 68 u16 format version         70 u16 flags (0)                 72 i64 base id
+/// 80 .. 91 reserved (zero)      92 u32 end magic "FOOT"
 /// </code>
 /// </summary>
 /// <param name="DataEnd">Offset just past the last record or checkpoint.</param>
-/// <param name="MetadataOffset">Offset of <see cref="SegmentMetadata"/>.</param>
+/// <param name="MetadataOffset">Offset of <see cref="SegmentMetadata"/> (equal to <paramref name="DataEnd"/>).</param>
+/// <param name="ProducerTableOffset">Offset of the producer table.</param>
+/// <param name="ProducerTableLength">Length in bytes of the producer table.</param>
 /// <param name="IndexOffset">Offset of the binary index.</param>
 /// <param name="IndexLength">Length in bytes of the binary index.</param>
 /// <param name="MetadataChecksum">Checksum field of the metadata.</param>
+/// <param name="ProducerTableChecksum">Checksum field of the producer table.</param>
 /// <param name="IndexChecksum">Checksum field of the index.</param>
 /// <param name="BaseId">Base id of the segment.</param>
 /// <param name="FormatVersion">Format version.</param>
-public readonly record struct SegmentFooter(long DataEnd, long MetadataOffset, long IndexOffset, long IndexLength, uint MetadataChecksum, uint IndexChecksum, long BaseId, ushort FormatVersion)
+public readonly record struct SegmentFooter(
+    long DataEnd,
+    long MetadataOffset,
+    long ProducerTableOffset,
+    long ProducerTableLength,
+    long IndexOffset,
+    long IndexLength,
+    uint MetadataChecksum,
+    uint ProducerTableChecksum,
+    uint IndexChecksum,
+    long BaseId,
+    ushort FormatVersion)
 {
     /// <summary>Size on disk.</summary>
-    public const int Size = 64;
+    public const int Size = 96;
 
     /// <summary>Writes the footer and its checksum into <paramref name="destination"/>.</summary>
     public void WriteTo(Span<byte> destination)
     {
         destination = destination[..Size];
+        destination.Clear();
         BinaryPrimitives.WriteUInt32LittleEndian(destination, SegmentFormat.FooterMagic);
         BinaryPrimitives.WriteInt64LittleEndian(destination[8..], DataEnd);
         BinaryPrimitives.WriteInt64LittleEndian(destination[16..], MetadataOffset);
-        BinaryPrimitives.WriteInt64LittleEndian(destination[24..], IndexOffset);
-        BinaryPrimitives.WriteInt64LittleEndian(destination[32..], IndexLength);
-        BinaryPrimitives.WriteUInt32LittleEndian(destination[40..], MetadataChecksum);
-        BinaryPrimitives.WriteUInt32LittleEndian(destination[44..], IndexChecksum);
-        BinaryPrimitives.WriteInt64LittleEndian(destination[48..], BaseId);
-        BinaryPrimitives.WriteUInt16LittleEndian(destination[56..], FormatVersion);
-        BinaryPrimitives.WriteUInt16LittleEndian(destination[58..], 0);
-        BinaryPrimitives.WriteUInt32LittleEndian(destination[60..], SegmentFormat.FooterEndMagic);
+        BinaryPrimitives.WriteInt64LittleEndian(destination[24..], ProducerTableOffset);
+        BinaryPrimitives.WriteInt64LittleEndian(destination[32..], ProducerTableLength);
+        BinaryPrimitives.WriteInt64LittleEndian(destination[40..], IndexOffset);
+        BinaryPrimitives.WriteInt64LittleEndian(destination[48..], IndexLength);
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[56..], MetadataChecksum);
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[60..], ProducerTableChecksum);
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[64..], IndexChecksum);
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[68..], FormatVersion);
+        BinaryPrimitives.WriteInt64LittleEndian(destination[72..], BaseId);
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[92..], SegmentFormat.FooterEndMagic);
         BinaryPrimitives.WriteUInt32LittleEndian(destination[4..], Crc32C.Compute(destination[8..Size]));
     }
 
@@ -415,7 +556,7 @@ public readonly record struct SegmentFooter(long DataEnd, long MetadataOffset, l
             return "footer is truncated";
         }
 
-        if (BinaryPrimitives.ReadUInt32LittleEndian(source) != SegmentFormat.FooterMagic || BinaryPrimitives.ReadUInt32LittleEndian(source[60..]) != SegmentFormat.FooterEndMagic)
+        if (BinaryPrimitives.ReadUInt32LittleEndian(source) != SegmentFormat.FooterMagic || BinaryPrimitives.ReadUInt32LittleEndian(source[92..]) != SegmentFormat.FooterEndMagic)
         {
             return "no footer";
         }
@@ -430,10 +571,13 @@ public readonly record struct SegmentFooter(long DataEnd, long MetadataOffset, l
             BinaryPrimitives.ReadInt64LittleEndian(source[16..]),
             BinaryPrimitives.ReadInt64LittleEndian(source[24..]),
             BinaryPrimitives.ReadInt64LittleEndian(source[32..]),
-            BinaryPrimitives.ReadUInt32LittleEndian(source[40..]),
-            BinaryPrimitives.ReadUInt32LittleEndian(source[44..]),
+            BinaryPrimitives.ReadInt64LittleEndian(source[40..]),
             BinaryPrimitives.ReadInt64LittleEndian(source[48..]),
-            BinaryPrimitives.ReadUInt16LittleEndian(source[56..]));
+            BinaryPrimitives.ReadUInt32LittleEndian(source[56..]),
+            BinaryPrimitives.ReadUInt32LittleEndian(source[60..]),
+            BinaryPrimitives.ReadUInt32LittleEndian(source[64..]),
+            BinaryPrimitives.ReadInt64LittleEndian(source[72..]),
+            BinaryPrimitives.ReadUInt16LittleEndian(source[68..]));
         if (footer.FormatVersion != SegmentFormat.Version)
         {
             return $"unsupported footer format version {footer.FormatVersion}";
@@ -441,7 +585,9 @@ public readonly record struct SegmentFooter(long DataEnd, long MetadataOffset, l
 
         var layoutOk = footer.DataEnd >= SegmentHeader.Size
             && footer.MetadataOffset == footer.DataEnd
-            && footer.IndexOffset == footer.MetadataOffset + SegmentMetadata.Size
+            && footer.ProducerTableOffset == footer.MetadataOffset + SegmentMetadata.Size
+            && footer.ProducerTableLength >= ProducerTable.HeaderSize
+            && footer.IndexOffset == footer.ProducerTableOffset + footer.ProducerTableLength
             && footer.IndexLength >= BinaryIndexHeader.Size
             && footer.IndexOffset + footer.IndexLength + Size == fileLength;
         return layoutOk ? null : "footer offsets do not match the file";

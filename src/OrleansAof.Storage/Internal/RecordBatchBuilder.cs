@@ -72,9 +72,10 @@ internal sealed class RecordBatchBuilder(int maxRecords, long maxBytes) : IDispo
         while (pos + 4 <= frames.Length && expected <= toId)
         {
             var magic = BinaryPrimitives.ReadUInt32LittleEndian(frames[pos..]);
-            if (magic == SegmentFormat.CheckpointMagic)
+            var skip = SegmentFormat.NonRecordFrameSize(magic);
+            if (skip > 0)
             {
-                pos += FlushCheckpoint.Size;
+                pos += skip;
                 continue;
             }
 
