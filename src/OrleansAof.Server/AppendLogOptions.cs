@@ -51,8 +51,8 @@ public sealed class AppendLogOptions
     /// <summary>What an append does at <see cref="MaxUnflushedBytes"/>. Default <see cref="Storage.BackpressureMode.FailFast"/>.</summary>
     public BackpressureMode BackpressureMode { get; set; } = BackpressureMode.FailFast;
 
-    /// <summary>How the next segment file is prepared. Default <see cref="PreallocationMode.ZeroFill"/>.</summary>
-    public PreallocationMode Preallocation { get; set; } = PreallocationMode.ZeroFill;
+    /// <summary>How the next segment file is prepared. Default <see cref="PreallocationMode.Auto"/> (zero-filled under <c>Sync</c>, reserved otherwise).</summary>
+    public PreallocationMode Preallocation { get; set; } = PreallocationMode.Auto;
 
     /// <summary>A partition grain that received no call for this long is deactivated: flushed and closed. Default 15 minutes; at least 1 minute.</summary>
     public TimeSpan IdleDeactivationAge { get; set; } = TimeSpan.FromMinutes(15);
