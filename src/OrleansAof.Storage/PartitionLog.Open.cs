@@ -90,7 +90,7 @@ public sealed partial class PartitionLog
     }
 
     /// <summary>Downloads an archived segment to <paramref name="destination"/> through a temporary name, so a partial file never carries a segment name.</summary>
-    private static async Task DownloadVerifiedAsync(ISegmentArchive archive, ArchiveObjectKey key, string destination, IFileSystem fs, CancellationToken cancellationToken)
+    internal static async Task DownloadVerifiedAsync(ISegmentArchive archive, ArchiveObjectKey key, string destination, IFileSystem fs, CancellationToken cancellationToken)
     {
         var temp = destination + ".download";
         fs.DeleteFile(temp);

@@ -12,7 +12,7 @@ public sealed partial class PartitionLog
     /// <summary>Default byte budget of one read.</summary>
     public const long DefaultMaxReadBytes = 4L * 1024 * 1024;
 
-    private interface IOffsets
+    internal interface IOffsets
     {
         long BaseId { get; }
 
@@ -355,7 +355,7 @@ public sealed partial class PartitionLog
         return ReadFrames(lease.File, new SealedOffsets(segment.BaseId, lease), fromId, Math.Min(toId, segment.LastId), builder, maxBytes, segment.Path);
     }
 
-    private static long ReadFrames<TOffsets>(IStorageFile file, TOffsets offsets, long fromId, long toId, RecordBatchBuilder builder, long maxBytes, string path)
+    internal static long ReadFrames<TOffsets>(IStorageFile file, TOffsets offsets, long fromId, long toId, RecordBatchBuilder builder, long maxBytes, string path)
         where TOffsets : IOffsets
     {
         var first = (int)(fromId - offsets.BaseId);
@@ -376,7 +376,7 @@ public sealed partial class PartitionLog
         }
     }
 
-    private static void ValidateLimits(long fromId, int maxRecords, long maxBytes)
+    internal static void ValidateLimits(long fromId, int maxRecords, long maxBytes)
     {
         if (fromId < 0)
         {
@@ -519,7 +519,7 @@ public sealed partial class PartitionLog
         public long End(int index) => segment.RecordEnd(index);
     }
 
-    private readonly struct SealedOffsets(long baseId, SealedSegment.Lease lease) : IOffsets
+    internal readonly struct SealedOffsets(long baseId, SealedSegment.Lease lease) : IOffsets
     {
         public long BaseId => baseId;
 

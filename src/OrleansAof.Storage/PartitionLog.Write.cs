@@ -553,7 +553,12 @@ public sealed partial class PartitionLog
         gate.TrySetResult();
         TrackOpenReader(sealedSegment);
         StorageInstruments.RecordSeal();
-        UpdateRow(SealedInfo(sealedSegment, SegmentStatus.Sealed));
+        var sealedRow = UpdateRow(SealedInfo(sealedSegment, SegmentStatus.Sealed));
+        if (_environment.SegmentSealed is { } onSealed)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static s => NotifySealed(s.Callback, s.Row), (Callback: onSealed, Row: sealedRow), preferLocal: false);
+        }
+
         if (openNext)
         {
             var header = new SegmentHeader(SegmentFormat.Version, 0, SegmentFormat.PartitionHash(_dir.FullName), segment.LastId + 1, NowMicros(), WriterEpoch);
@@ -572,6 +577,19 @@ public sealed partial class PartitionLog
 
         SignalDurableAdvancedLocked();
         return sealedSegment;
+    }
+
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031", Justification = "A failing notification callback must not take down the process; the seal itself succeeded.")]
+    private static void NotifySealed(Action<SegmentInfo> callback, SegmentInfo row)
+    {
+        try
+        {
+            callback(row);
+        }
+        catch (Exception)
+        {
+            // Documented on PartitionLogEnvironment.SegmentSealed: ignored.
+        }
     }
 
     private void FlushLoopAsyncBody(FlushTrigger trigger)

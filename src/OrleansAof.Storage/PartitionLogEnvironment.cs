@@ -22,4 +22,10 @@ public sealed class PartitionLogEnvironment
 
     /// <summary>The archive that holds evicted segments, for reads and restore. Default: none.</summary>
     public ISegmentArchive? Archive { get; init; }
+
+    /// <summary>
+    /// Called on the thread pool after a segment was sealed (for example to wake an archiver). It must not block; an
+    /// exception it throws is ignored. Default: none.
+    /// </summary>
+    public Action<SegmentInfo>? SegmentSealed { get; init; }
 }

@@ -282,6 +282,37 @@ public abstract class PartitionArchivalSuite : IDisposable
     }
 
     [Fact]
+    public async Task ArchiveReader_ReadsArchivedRecordsWithoutTheWriter()
+    {
+        long archivedLast;
+        await using (var log = await OpenAsync(Options()))
+        {
+            await AppendAsync(log, 120);
+            await ArchiveAllAsync(log);
+            await log.EvictArchivedAsync();
+            archivedLast = log.GetInfo().Segments.Last(s => s.Status == SegmentStatus.Archived).LastId;
+        }
+
+        using var reader = new ArchiveReader(Archive, LogName, "0", Temp.Combine("reader-cache"), maxCacheBytes: 16 * 1024);
+        (await reader.GetLastArchivedIdAsync()).Should().Be(archivedLast);
+        var next = 0L;
+        while (next <= archivedLast)
+        {
+            var batch = await reader.ReadAsync(next, 50);
+            batch.Count.Should().BePositive();
+            foreach (var r in batch.Records)
+            {
+                r.Id.Should().Be(next);
+                r.Payload.ToArray().Should().Equal(Payload(next));
+                next++;
+            }
+        }
+
+        (await reader.ReadAsync(archivedLast + 1)).Count.Should().Be(0, "ids past the archive are not there");
+        Directory.GetFiles(Temp.Combine("reader-cache")).Length.Should().BeLessThanOrEqualTo(2, "the cache keeps to its byte budget");
+    }
+
+    [Fact]
     public async Task NewPartition_ArchiveUnreachable_OpenFailsRatherThanStartingAFreshLog()
     {
         var unreachable = new CountingSegmentArchive(Archive) { Outage = true };
