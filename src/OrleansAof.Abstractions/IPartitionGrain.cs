@@ -87,6 +87,16 @@ public interface IPartitionGrain : IGrainWithStringKey
     [Alias("Seal")]
     Task<SegmentSummary?> SealAsync();
 
+    /// <summary>
+    /// Runs archival now (the archiver grain calls it on its reminder and when a segment is sealed): archives up to
+    /// <paramref name="maxSegments"/> sealed segments, each verified before and after upload, then evicts local files that
+    /// retention allows and applies total retention. Needs an archive on the silo (<c>AddAppendLogFileSystemArchive</c> or
+    /// <c>AddAppendLogS3Archive</c>); without one it reports that and does nothing.
+    /// </summary>
+    [AlwaysInterleave]
+    [Alias("RunArchival")]
+    Task<ArchivalReport> RunArchivalAsync(int maxSegments);
+
     /// <summary>Switches the flush policy; the switch is a flush boundary. The policy holds until the partition is deactivated.</summary>
     /// <exception cref="InvalidLogOptionsException">The policy is not valid.</exception>
     [AlwaysInterleave]

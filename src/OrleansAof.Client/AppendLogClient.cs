@@ -91,11 +91,43 @@ public sealed class AppendLogHandle
         return ClientErrors.Guard(_grains.GetGrain<IPartitionGrain>(key).AppendBatchAsync(payloads, expectedLastId, stamp), key);
     }
 
-    /// <summary>Reads from <paramref name="partition"/> upward from <paramref name="fromId"/>.</summary>
-    public Task<LogRecordBatch> ReadAsync(string partition, long fromId, int maxRecords = 1000, long maxBytes = 4 * 1024 * 1024, bool includeUndurable = false)
+    /// <summary>
+    /// Reads from <paramref name="partition"/> upward from <paramref name="fromId"/>. While the partition's owner is down
+    /// (<see cref="PartitionUnavailableException"/>), archived records are still served from the archive by any silo
+    /// (<see cref="AppendLogClientOptions.ReadArchiveWhenUnavailable"/>); records that exist only on the owner's disk raise
+    /// the original exception.
+    /// </summary>
+    public async Task<LogRecordBatch> ReadAsync(string partition, long fromId, int maxRecords = 1000, long maxBytes = 4 * 1024 * 1024, bool includeUndurable = false)
     {
         var key = PartitionKey.Format(Name, partition);
-        return ClientErrors.Guard(_grains.GetGrain<IPartitionGrain>(key).ReadAsync(fromId, maxRecords, maxBytes, includeUndurable), key);
+        try
+        {
+            return await ClientErrors.Guard(_grains.GetGrain<IPartitionGrain>(key).ReadAsync(fromId, maxRecords, maxBytes, includeUndurable), key);
+        }
+        catch (PartitionUnavailableException unavailable) when (_options.ReadArchiveWhenUnavailable)
+        {
+            var archived = await ReadArchiveAsync(key, fromId, maxRecords, maxBytes);
+            if (archived is { Count: > 0 })
+            {
+                return archived;
+            }
+
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(unavailable);
+            throw;
+        }
+    }
+
+    /// <summary>Archived records served by any silo, or null when none can (no archive, nothing archived there).</summary>
+    private async Task<LogRecordBatch?> ReadArchiveAsync(string key, long fromId, int maxRecords, long maxBytes)
+    {
+        try
+        {
+            return await ClientErrors.Guard(_grains.GetGrain<IArchiveReaderGrain>(key).ReadAsync(fromId, maxRecords, maxBytes), key);
+        }
+        catch (PartitionUnavailableException)
+        {
+            return null;
+        }
     }
 
     /// <summary>A snapshot of <paramref name="partition"/>.</summary>
@@ -132,7 +164,7 @@ public sealed class AppendLogHandle
             LogRecordBatch? batch = null;
             try
             {
-                batch = await ClientErrors.Guard(grain.ReadAsync(next, _options.TailBatchRecords), key).WaitAsync(cancellationToken);
+                batch = await ReadAsync(partition, next, _options.TailBatchRecords).WaitAsync(cancellationToken);
                 if (batch.Count == 0)
                 {
                     await ClientErrors.Guard(grain.WaitForTailAsync(next - 1, _options.TailPollWait), key).WaitAsync(cancellationToken);

@@ -17,6 +17,9 @@ public sealed class AppendLogClientOptions
 
     /// <summary>How long a tail waits before asking again when its partition is unavailable. Default 200 ms.</summary>
     public TimeSpan TailRetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Whether reads of a partition whose owner is down fall back to the archive for archived records (served by any silo). Default true.</summary>
+    public bool ReadArchiveWhenUnavailable { get; set; } = true;
 }
 
 /// <summary>Settings of one <see cref="LogProducer"/>.</summary>

@@ -97,6 +97,36 @@ public sealed class AppendLogOptions
     /// <summary>The longest a tail long poll (<see cref="IPartitionGrain.WaitForTailAsync"/>) waits; keep it below the client's response timeout. Default 10 s.</summary>
     public TimeSpan MaxTailWait { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Archival: how often each partition's archiver wakes up as a safety net (it is also poked at every seal). Default 1 minute.</summary>
+    public TimeSpan ArchiveReminderPeriod { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Archival: whether a partition pokes its archiver as soon as it seals a segment. Default true.</summary>
+    public bool ArchiveOnSeal { get; set; } = true;
+
+    /// <summary>Archival: the most segments one archiver run uploads before it yields (it pokes itself to continue). Default 16.</summary>
+    public int MaxArchiveSegmentsPerRun { get; set; } = 16;
+
+    /// <summary>Archival: newest sealed segments always kept on local disk. Default 2 (at least 1).</summary>
+    public int KeepLocalSegments { get; set; } = 2;
+
+    /// <summary>Archival: archived segments are evicted only while at least this many bytes of sealed segments stay local. Default 0.</summary>
+    public long KeepLocalBytes { get; set; }
+
+    /// <summary>Archival: archived segments are evicted only once sealed at least this long ago. Default zero.</summary>
+    public TimeSpan KeepLocalAge { get; set; } = TimeSpan.Zero;
+
+    /// <summary>Archival: appends are refused with <c>LogBackpressureException</c> while more sealed segments than this wait for archival. Default 64.</summary>
+    public int MaxArchiveBacklogSegments { get; set; } = 64;
+
+    /// <summary>Archival: appends are refused while more bytes than this wait for archival. Default 16 GiB.</summary>
+    public long MaxArchiveBacklogBytes { get; set; } = 16L * 1024 * 1024 * 1024;
+
+    /// <summary>Total retention: archived segments whose newest record is older than this are deleted and the first id moves past them. Default: keep forever.</summary>
+    public TimeSpan? RetentionAge { get; set; }
+
+    /// <summary>Bytes of segments fetched back from the archive kept per partition for reads. Default 512 MiB.</summary>
+    public long ArchiveReadCacheBytes { get; set; } = 512L * 1024 * 1024;
+
     /// <summary>The engine options of a partition under <paramref name="dataRoot"/>.</summary>
     internal PartitionLogOptions ToEngineOptions(string dataRoot) => new()
     {
@@ -108,6 +138,13 @@ public sealed class AppendLogOptions
         MaxUnflushedBytes = MaxUnflushedBytes,
         BackpressureMode = BackpressureMode,
         Preallocation = Preallocation,
+        KeepLocalSegments = KeepLocalSegments,
+        KeepLocalBytes = KeepLocalBytes,
+        KeepLocalAge = KeepLocalAge,
+        MaxArchiveBacklogSegments = MaxArchiveBacklogSegments,
+        MaxArchiveBacklogBytes = MaxArchiveBacklogBytes,
+        RetentionAge = RetentionAge,
+        ArchiveReadCacheBytes = ArchiveReadCacheBytes,
 
         // Grains never block on disk I/O: every fsync runs on the partition's flusher, shared by concurrent appends.
         FlushOnCallerThread = false,

@@ -20,10 +20,9 @@ public sealed class AppendLogOptionsValidator(IOptions<AppendLogOptions> options
             Fail(nameof(o.DataRoot), "is required: the folder that holds the partitions.");
         }
 
-        FlushPolicy policy;
         try
         {
-            policy = FlushPolicy.Parse(o.FlushPolicy ?? "");
+            _ = FlushPolicy.Parse(o.FlushPolicy ?? "");
         }
         catch (FormatException e)
         {
@@ -104,18 +103,18 @@ public sealed class AppendLogOptionsValidator(IOptions<AppendLogOptions> options
             Fail(nameof(o.MaxTailWait), $"must be between 0 (exclusive) and 5 minutes; it is {o.MaxTailWait}.");
         }
 
-        // The engine checks its own options; report them under this class's names.
-        var engine = new PartitionLogOptions
+        if (o.ArchiveReminderPeriod < TimeSpan.FromSeconds(1))
         {
-            DataRoot = o.DataRoot,
-            FlushPolicy = policy,
-            MaxSegmentBytes = o.MaxSegmentBytes,
-            MaxSegmentAge = o.MaxSegmentAge,
-            MaxRecordBytes = o.MaxRecordBytes,
-            MaxUnflushedBytes = o.MaxUnflushedBytes,
-            BackpressureMode = o.BackpressureMode,
-            Preallocation = o.Preallocation,
-        };
+            Fail(nameof(o.ArchiveReminderPeriod), $"must be at least 1 second; it is {o.ArchiveReminderPeriod}.");
+        }
+
+        if (o.MaxArchiveSegmentsPerRun < 1)
+        {
+            Fail(nameof(o.MaxArchiveSegmentsPerRun), $"must be at least 1; it is {o.MaxArchiveSegmentsPerRun}.");
+        }
+
+        // The engine checks its own options; report them under this class's names.
+        var engine = o.ToEngineOptions(o.DataRoot);
         try
         {
             engine.Validate();

@@ -26,7 +26,8 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
     private readonly OpenPartitions _partitions;
     private readonly ITailNotificationInterceptor _interceptor;
     private readonly ServerInstruments _instruments;
-    private readonly PartitionLogEnvironment _environment;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly Archival.AppendLogArchive? _archive;
     private readonly TimeProvider _time;
     private readonly string _siloName;
     private readonly ILogger _logger;
@@ -51,7 +52,8 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
         ServerInstruments instruments,
         ILocalSiloDetails silo,
         ILoggerFactory loggerFactory,
-        TimeProvider time)
+        TimeProvider time,
+        IServiceProvider services)
     {
         _options = options.Value;
         _partitions = partitions;
@@ -60,7 +62,8 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
         _time = time;
         _siloName = _options.SiloName ?? silo.Name;
         _logger = loggerFactory.CreateLogger<PartitionGrain>();
-        _environment = new PartitionLogEnvironment { LoggerFactory = loggerFactory, TimeProvider = time };
+        _loggerFactory = loggerFactory;
+        _archive = services.GetService(typeof(Archival.AppendLogArchive)) as Archival.AppendLogArchive;
         _deliver = PushToListeners;
         _publish = PublishToStreamAsync;
     }
@@ -77,9 +80,17 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
             throw new PartitionUnavailableException(_key, "its previous activation on this silo is still closing; retry");
         }
 
+        var archiver = _archive is null ? null : GrainFactory.GetGrain<IPartitionArchiverGrain>(_key);
+        var environment = new PartitionLogEnvironment
+        {
+            LoggerFactory = _loggerFactory,
+            TimeProvider = _time,
+            Archive = _archive?.Archive,
+            SegmentSealed = archiver is not null && _options.ArchiveOnSeal ? _ => archiver.PokeAsync().Ignore() : null,
+        };
         try
         {
-            _log = await PartitionLog.OpenAsync(_logName, _partition, _options.ToEngineOptions(dataRoot), _environment, cancellationToken);
+            _log = await PartitionLog.OpenAsync(_logName, _partition, _options.ToEngineOptions(dataRoot), environment, cancellationToken);
         }
         catch (Engine.AppendLogException e)
         {
@@ -101,6 +112,12 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
         }
 
         LogActivated(_logger, _key, _siloName, _log.WriterEpoch, _log.LastId);
+        if (archiver is not null)
+        {
+            // Registers the archiver's reminder and archives whatever waits from an earlier life.
+            archiver.PokeAsync().Ignore();
+        }
+
         _tailLoop = RunTailLoopAsync(_log);
         if (_stream is not null)
         {
@@ -193,6 +210,39 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
         }
 
         return batch;
+    }
+
+    public async Task<ArchivalReport> RunArchivalAsync(int maxSegments)
+    {
+        var log = Log;
+        if (_archive is null)
+        {
+            return new ArchivalReport(false, [], [], [], 0, 0, "no archive is configured on this silo");
+        }
+
+        var archived = new List<long>();
+        IReadOnlyList<Storage.SegmentInfo> evicted = [];
+        IReadOnlyList<Storage.SegmentInfo> deleted = [];
+        string? error = null;
+        try
+        {
+            while (archived.Count < Math.Max(1, maxSegments) && await log.ArchiveNextAsync(_stopping.Token) is { } segment)
+            {
+                archived.Add(segment.BaseId);
+            }
+
+            evicted = await log.EvictArchivedAsync(_stopping.Token);
+            deleted = await log.ApplyRetentionAsync(_stopping.Token);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // An outage or a damaged segment: report it; the next run (reminder or poke) tries again.
+            error = e.Message;
+            LogArchivalFailed(_logger, _key, e);
+        }
+
+        var (backlogSegments, backlogBytes) = log.ArchiveBacklog;
+        return new ArchivalReport(true, archived, [.. evicted.Select(static s => s.BaseId)], [.. deleted.Select(static s => s.BaseId)], backlogSegments, backlogBytes, error);
     }
 
     public async Task<LogRecordBatch> ReadBackwardAsync(long fromId, int maxRecords = 1000, long maxBytes = 4 * 1024 * 1024, bool includeUndurable = false) =>
@@ -404,7 +454,7 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
     private static Engine.ProducerStamp? ToEngine(ProducerStamp? stamp) =>
         stamp is { } s ? new Engine.ProducerStamp(s.ProducerId, s.Sequence) : null;
 
-    private static LogRecordBatch ToContract(RecordBatch batch)
+    internal static LogRecordBatch ToContract(RecordBatch batch)
     {
         var source = batch.Entries;
         var entries = new LogRecordEntry[source.Length];
@@ -441,4 +491,7 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
 
     [LoggerMessage(5, LogLevel.Warning, "Partition {Partition} failed to publish a tail notification")]
     private static partial void LogPublishFailed(ILogger logger, string partition, Exception exception);
+
+    [LoggerMessage(6, LogLevel.Warning, "Partition {Partition}: archival stopped early; the next run retries")]
+    private static partial void LogArchivalFailed(ILogger logger, string partition, Exception exception);
 }

@@ -78,6 +78,7 @@ public static class AppendLogSiloExtensions
         services.AddSingleton<IConfigurationValidator, LogSubscriberOptionsValidator>();
         services.AddSingleton<PartitionOwnership>();
         services.AddSingleton<OpenPartitions>();
+        services.AddSingleton<OrleansAof.Server.Archival.ArchiveReaders>();
         services.AddSingleton<ServerInstruments>();
         services.TryAddSingleton<ITailNotificationInterceptor, PassThroughTailInterceptor>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, AppendLogLifecycle>();

@@ -67,6 +67,7 @@ public abstract class AofClusterFixture : IAsyncLifetime
                 o.TableRefreshTimeout = TimeSpan.FromMilliseconds(500);
             });
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(15));
+            ConfigureSilo(silo);
         });
         builder.ConfigureClient(client =>
         {
@@ -98,6 +99,10 @@ public abstract class AofClusterFixture : IAsyncLifetime
     {
     }
 
+    protected virtual void ConfigureSilo(ISiloBuilder silo)
+    {
+    }
+
     public async Task DisposeAsync()
     {
         foreach (var silo in _restarted)
@@ -117,6 +122,53 @@ public sealed class ThreeSiloCluster() : AofClusterFixture(3);
 public sealed class FailoverCluster() : AofClusterFixture(2)
 {
     protected override void ConfigureLog(AppendLogOptions options) => options.SealOnDeactivate = true;
+}
+
+/// <summary>
+/// Two silos that archive to one shared file-system archive (as they would share an S3 bucket), with 8 KiB segments,
+/// one local sealed segment kept, and archiver reminders every second.
+/// </summary>
+public class ArchivingCluster() : AofClusterFixture(2)
+{
+    public string ArchiveRoot => Path.Combine(Data.Path, "archive");
+
+    protected override void ConfigureLog(AppendLogOptions options)
+    {
+        options.MaxSegmentBytes = 8192;
+        options.MaxRecordBytes = 2048;
+        options.KeepLocalSegments = 1;
+        options.ArchiveReminderPeriod = TimeSpan.FromSeconds(1);
+        options.ArchiveReadCacheBytes = 64 * 1024;
+    }
+
+    protected override void ConfigureSilo(ISiloBuilder silo)
+    {
+        silo.UseInMemoryReminderService();
+        silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
+        silo.AddAppendLogFileSystemArchive(o => o.RootPath = ArchiveRoot);
+    }
+}
+
+/// <summary>Like <see cref="ArchivingCluster"/>, but partitions do not poke their archiver at seal: only the reminder archives.</summary>
+public sealed class ReminderOnlyArchivingCluster : ArchivingCluster
+{
+    protected override void ConfigureLog(AppendLogOptions options)
+    {
+        base.ConfigureLog(options);
+        options.ArchiveOnSeal = false;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ArchivingClusterGroup : ICollectionFixture<ArchivingCluster>
+{
+    public const string Name = "archiving cluster";
+}
+
+[CollectionDefinition(Name)]
+public sealed class ReminderOnlyArchivingClusterGroup : ICollectionFixture<ReminderOnlyArchivingCluster>
+{
+    public const string Name = "reminder-only archiving cluster";
 }
 
 [CollectionDefinition(Name)]

@@ -1,0 +1,56 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+using OrleansAof.Storage.Archive;
+
+namespace OrleansAof.Server.Archival;
+
+/// <summary>One <see cref="ArchiveReader"/> per partition on this silo, with its fetched segments under <c>{DataRoot}/.archive-reads</c>.</summary>
+internal sealed class ArchiveReaders(IOptions<AppendLogOptions> options, ILocalSiloDetails silo, IServiceProvider services) : IDisposable
+{
+    private readonly ConcurrentDictionary<string, ArchiveReader> _readers = new(StringComparer.Ordinal);
+
+    public ArchiveReader? For(string log, string partition)
+    {
+        if (services.GetService(typeof(AppendLogArchive)) is not AppendLogArchive archive)
+        {
+            return null;
+        }
+
+        var o = options.Value;
+        return _readers.GetOrAdd($"{log}/{partition}", _ => new ArchiveReader(
+            archive.Archive,
+            log,
+            partition,
+            Path.Combine(o.DataRootFor(o.SiloName ?? silo.Name), ".archive-reads", log, partition),
+            o.ArchiveReadCacheBytes));
+    }
+
+    public void Dispose()
+    {
+        foreach (var reader in _readers.Values)
+        {
+            reader.Dispose();
+        }
+    }
+}
+
+/// <summary>Reads archived records on whichever silo receives the call; the fallback while a partition's owner is down.</summary>
+[StatelessWorker]
+internal sealed class ArchiveReaderGrain(ArchiveReaders readers) : Grain, IArchiveReaderGrain
+{
+    public async Task<LogRecordBatch> ReadAsync(long fromId, int maxRecords = 1000, long maxBytes = 4 * 1024 * 1024)
+    {
+        var key = this.GetPrimaryKeyString();
+        var (log, partition) = PartitionKey.Parse(key);
+        var reader = readers.For(log, partition) ?? throw new PartitionUnavailableException(key, "no archive is configured on this silo to read from");
+        try
+        {
+            return PartitionGrain.ToContract(await reader.ReadAsync(fromId, maxRecords, maxBytes));
+        }
+        catch (Storage.AppendLogException e)
+        {
+            throw EngineErrors.ToContract(e, key);
+        }
+    }
+}
