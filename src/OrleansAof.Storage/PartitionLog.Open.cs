@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
+using OrleansAof.Storage.Archive;
 using OrleansAof.Storage.Catalog;
 using OrleansAof.Storage.Format;
 using OrleansAof.Storage.Internal;
@@ -9,29 +10,114 @@ namespace OrleansAof.Storage;
 
 public sealed partial class PartitionLog
 {
-    private static PartitionLog Open(PartitionDirectory dir, PartitionLogOptions options, PartitionLogEnvironment env)
+    private static async Task<PartitionLog> OpenCoreAsync(PartitionDirectory dir, PartitionLogOptions options, PartitionLogEnvironment env, CancellationToken cancellationToken)
     {
         var fs = env.FileSystem;
         var logger = env.LoggerFactory.CreateLogger("OrleansAof.Storage.PartitionLog");
-        dir.Create(fs);
-        var lockFile = dir.AcquireLock(fs);
-        SegmentCatalog? catalog = null;
-        var cleanup = new List<IDisposable>();
+        var (lockFile, catalog, catalogProblem) = await Task.Run(
+            () =>
+            {
+                dir.Create(fs);
+                var taken = dir.AcquireLock(fs);
+                try
+                {
+                    fs.DeleteFile(dir.PreallocatedFile);
+                    return (taken, OpenCatalog(dir, logger, out var problem), problem);
+                }
+                catch
+                {
+                    taken.Dispose();
+                    throw;
+                }
+            },
+            cancellationToken).ConfigureAwait(false);
+
         try
         {
-            fs.DeleteFile(dir.PreallocatedFile);
-            var files = new List<(long BaseId, string Path)>();
-            foreach (var path in fs.ListFiles(dir.Segments, "*" + SegmentFormat.SegmentExtension))
+            // The archive is asked only when local knowledge is incomplete: no catalog to trust, or no local segment
+            // (a restore into an empty folder). An archive outage then never blocks an ordinary open.
+            List<ArchivedObjectInfo>? remote = null;
+            if (env.Archive is { } archive && (catalogProblem is not null || ListSegmentFiles(fs, dir).Count == 0))
             {
-                if (SegmentFormat.TryParseSegmentFileName(path, out var baseId))
+                remote = await ListArchiveAsync(archive, dir, cancellationToken).ConfigureAwait(false);
+                if (remote.Count > 0 && ListSegmentFiles(fs, dir).Count == 0)
                 {
-                    files.Add((baseId, path));
+                    // Restore: the newest archived segment becomes local again; it carries the last id and the producer table.
+                    var newest = remote[^1];
+                    await DownloadVerifiedAsync(archive, newest.Key, Path.Combine(dir.Segments, newest.Key.FileName), fs, cancellationToken).ConfigureAwait(false);
+                    LogRestored(logger, dir.FullName, remote.Count, newest.Key.FileName);
                 }
             }
 
-            files.Sort(static (a, b) => a.BaseId.CompareTo(b.BaseId));
+            return await Task.Run(() => Open(dir, options, env, lockFile, catalog, catalogProblem, remote), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            catalog.Dispose();
+            lockFile.Dispose();
+            throw;
+        }
+    }
 
-            catalog = OpenCatalog(dir, logger, out var catalogProblem);
+    private static List<(long BaseId, string Path)> ListSegmentFiles(IFileSystem fs, PartitionDirectory dir)
+    {
+        var files = new List<(long BaseId, string Path)>();
+        foreach (var path in fs.ListFiles(dir.Segments, "*" + SegmentFormat.SegmentExtension))
+        {
+            if (SegmentFormat.TryParseSegmentFileName(path, out var baseId))
+            {
+                files.Add((baseId, path));
+            }
+        }
+
+        files.Sort(static (a, b) => a.BaseId.CompareTo(b.BaseId));
+        return files;
+    }
+
+    private static async Task<List<ArchivedObjectInfo>> ListArchiveAsync(ISegmentArchive archive, PartitionDirectory dir, CancellationToken cancellationToken)
+    {
+        var objects = new List<ArchivedObjectInfo>();
+        await foreach (var o in archive.ListAsync(dir.Log, dir.Partition, cancellationToken).ConfigureAwait(false))
+        {
+            if (SegmentFormat.TryParseSegmentFileName(o.Key.FileName, out _))
+            {
+                objects.Add(o);
+            }
+        }
+
+        objects.Sort(static (a, b) => string.CompareOrdinal(a.Key.FileName, b.Key.FileName));
+        return objects;
+    }
+
+    /// <summary>Downloads an archived segment to <paramref name="destination"/> through a temporary name, so a partial file never carries a segment name.</summary>
+    private static async Task DownloadVerifiedAsync(ISegmentArchive archive, ArchiveObjectKey key, string destination, IFileSystem fs, CancellationToken cancellationToken)
+    {
+        var temp = destination + ".download";
+        fs.DeleteFile(temp);
+        await archive.DownloadAsync(key, temp, cancellationToken).ConfigureAwait(false);
+        using (var file = fs.OpenFile(temp, FileMode.Open, FileAccess.ReadWrite))
+        {
+            var scan = SegmentScanner.ReadSealed(file, validateIndex: true);
+            if (!scan.IsSealed)
+            {
+                throw new ArchiveIntegrityException(key.RelativeKey, "the downloaded object is not a sealed segment: " + (scan.HeaderError ?? scan.FooterError));
+            }
+
+            file.Flush(dataOnly: false);
+        }
+
+        fs.MoveFile(temp, destination, overwrite: true);
+        fs.FlushDirectory(Path.GetDirectoryName(destination)!);
+    }
+
+    private static PartitionLog Open(PartitionDirectory dir, PartitionLogOptions options, PartitionLogEnvironment env, IStorageFile lockFile, SegmentCatalog catalog, string? catalogProblem, List<ArchivedObjectInfo>? remoteObjects)
+    {
+        var fs = env.FileSystem;
+        var logger = env.LoggerFactory.CreateLogger("OrleansAof.Storage.PartitionLog");
+        var cleanup = new List<IDisposable>();
+        try
+        {
+            var files = ListSegmentFiles(fs, dir);
             var rows = catalog.ReadAll();
             var now = env.TimeProvider.GetUtcNow();
             var sealedList = new List<SealedSegment>();
@@ -141,7 +227,41 @@ public sealed partial class PartitionLog
                 localIds.Add(active.BaseId);
             }
 
+            var stale = catalogProblem;
             var remote = rows.Where(r => r.Status == SegmentStatus.LocalEvicted && !localIds.Contains(r.BaseId)).ToList();
+            var archivedFacts = new Dictionary<long, ArchivedObjectInfo>();
+            if (remoteObjects is not null)
+            {
+                var knownBases = new SortedSet<long>(localIds.Concat(remote.Select(static r => r.BaseId)));
+                foreach (var o in remoteObjects)
+                {
+                    knownBases.Add(BaseIdOf(o));
+                }
+
+                foreach (var o in remoteObjects)
+                {
+                    var b = BaseIdOf(o);
+                    archivedFacts[b] = o;
+                    if (localIds.Contains(b) || remote.Exists(r => r.BaseId == b))
+                    {
+                        continue;
+                    }
+
+                    var nextBase = knownBases.GetViewBetween(b + 1, long.MaxValue).Min;
+                    if (nextBase == 0)
+                    {
+                        // The newest archived segment is not local: its last id is unknown without fetching it.
+                        continue;
+                    }
+
+                    remote.Add(new SegmentInfo(b, nextBase - 1, nextBase - b, SegmentStatus.LocalEvicted, o.Original.Size, o.LastModified, o.LastModified, 0, 0, 0,
+                        o.Original.Checksum, 0, o.Key.FileName, o.Key.RelativeKey, o.StoredSize, o.StoredChecksum));
+                }
+
+                remote.Sort(static (a, b) => a.BaseId.CompareTo(b.BaseId));
+                stale ??= remote.Count > 0 ? "rebuilt with the archive listing" : null;
+            }
+
             var nextId = 0L;
             foreach (var s in sealedList)
             {
@@ -170,7 +290,6 @@ public sealed partial class PartitionLog
             // Reconcile the catalog with what is on disk.
             var merged = new List<SegmentInfo>();
             var byBase = rows.ToDictionary(static r => r.BaseId);
-            var stale = catalogProblem;
             foreach (var s in sealedList)
             {
                 var fresh = SealedInfo(s, SegmentStatus.Sealed);
@@ -178,6 +297,17 @@ public sealed partial class PartitionLog
                 {
                     var status = row.Status is SegmentStatus.Archiving or SegmentStatus.Archived ? row.Status : SegmentStatus.Sealed;
                     merged.Add(row with { Status = status, SizeBytes = fresh.SizeBytes });
+                }
+                else if (archivedFacts.TryGetValue(s.BaseId, out var facts) && facts.Original.Size == s.FileSize)
+                {
+                    merged.Add(fresh with
+                    {
+                        Status = SegmentStatus.Archived,
+                        FileChecksum = facts.Original.Checksum,
+                        ArchiveKey = facts.Key.RelativeKey,
+                        ArchivedSizeBytes = facts.StoredSize,
+                        ArchivedChecksum = facts.StoredChecksum,
+                    });
                 }
                 else
                 {
@@ -209,6 +339,7 @@ public sealed partial class PartitionLog
 
             var state = new RecoveredState([.. sealedList], active, firstId, lastTs, fault, producers);
             var log = new PartitionLog(dir, options, env, catalog, lockFile, epoch, state);
+            log.InitializeRows(merged);
             merged.Add(ActiveInfo(active));
             catalog.ReplaceAll(merged);
             if (stale is not null)
@@ -231,11 +362,15 @@ public sealed partial class PartitionLog
                 d.Dispose();
             }
 
-            catalog?.Dispose();
-            lockFile.Dispose();
             throw;
         }
     }
+
+    /// <summary>The base id named by an archived object (listings are filtered to segment names).</summary>
+    private static long BaseIdOf(ArchivedObjectInfo o) => SegmentFormat.TryParseSegmentFileName(o.Key.FileName, out var b) ? b : throw new InvalidDataException($"'{o.Key}' is not a segment name");
+
+    [LoggerMessage(7, LogLevel.Warning, "Partition {Partition}: no local segment; restoring from the archive ({Count} archived segment(s), fetched the newest: {FileName})")]
+    private static partial void LogRestored(ILogger logger, string partition, int count, string fileName);
 
     private static SegmentCatalog OpenCatalog(PartitionDirectory dir, ILogger logger, out string? problem)
     {

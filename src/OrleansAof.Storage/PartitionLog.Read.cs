@@ -111,6 +111,26 @@ public sealed partial class PartitionLog
     public async ValueTask<long> FindIdAtTimestampAsync(DateTimeOffset time, CancellationToken cancellationToken = default)
     {
         var micros = SegmentFormat.ToUnixMicroseconds(time);
+        List<SegmentInfo> remote;
+        lock (_writeLock)
+        {
+            remote = [.. _rows.Values.Where(static r => r.Status == SegmentStatus.LocalEvicted).OrderBy(static r => r.BaseId)];
+        }
+
+        foreach (var row in remote)
+        {
+            // Rows rebuilt from an archive listing alone carry no timestamps (0): fetch to know.
+            if (row.LastTimestampMicros >= micros || row.LastTimestampMicros == 0)
+            {
+                var fetched = await FetchAsync(row).WaitAsync(cancellationToken).ConfigureAwait(false);
+                if (fetched.Metadata.LastTimestampMicros >= micros)
+                {
+                    using var lease = AcquireSealed(fetched);
+                    return Math.Max(FirstId, SearchTimestamp(lease.File, new SealedOffsets(fetched.BaseId, lease), fetched.BaseId, fetched.LastId, micros));
+                }
+            }
+        }
+
         foreach (var s in _sealed)
         {
             if (s.Metadata.LastTimestampMicros >= micros && s.Count > 0)
@@ -132,8 +152,6 @@ public sealed partial class PartitionLog
             return SearchTimestamp(active.File, new ActiveOffsets(active), active.BaseId, last, micros);
         }
 
-        await Task.CompletedTask.ConfigureAwait(false);
-        _ = cancellationToken;
         return last + 1;
     }
 
@@ -325,8 +343,16 @@ public sealed partial class PartitionLog
                 continue;
             }
 
-            throw MissingSegment(fromId);
+            return RemoteRow(fromId) is { } row ? ReadFetchedAsync(row, fromId, toId, builder, maxBytes, cancellationToken) : throw MissingSegment(fromId);
         }
+    }
+
+    /// <summary>Reads from a segment that lives only in the archive, fetching it into the read cache first.</summary>
+    private async ValueTask<long> ReadFetchedAsync(SegmentInfo row, long fromId, long toId, RecordBatchBuilder builder, long maxBytes, CancellationToken cancellationToken)
+    {
+        var segment = await FetchAsync(row).WaitAsync(cancellationToken).ConfigureAwait(false);
+        using var lease = AcquireSealed(segment);
+        return ReadFrames(lease.File, new SealedOffsets(segment.BaseId, lease), fromId, Math.Min(toId, segment.LastId), builder, maxBytes, segment.Path);
     }
 
     private static long ReadFrames<TOffsets>(IStorageFile file, TOffsets offsets, long fromId, long toId, RecordBatchBuilder builder, long maxBytes, string path)
@@ -390,7 +416,7 @@ public sealed partial class PartitionLog
     private long SegmentFloor(long id)
     {
         var located = Locate(id);
-        return located.Sealed?.BaseId ?? located.Active?.BaseId ?? id;
+        return located.Sealed?.BaseId ?? located.Active?.BaseId ?? RemoteRow(id)?.BaseId ?? id;
     }
 
     private (SealedSegment? Sealed, ActiveSegment? Active) Locate(long id)
@@ -439,7 +465,13 @@ public sealed partial class PartitionLog
 
     private SegmentCorruptedException MissingSegment(long id)
     {
-        foreach (var row in _catalog.ReadAll())
+        List<SegmentInfo> rows;
+        lock (_writeLock)
+        {
+            rows = [.. _rows.Values];
+        }
+
+        foreach (var row in rows)
         {
             if (row.Status == SegmentStatus.Quarantined && id >= row.BaseId && (row.LastId < row.BaseId || id <= row.LastId))
             {

@@ -289,6 +289,11 @@ public sealed partial class PartitionLog
                     return WriteOutcome.Written;
                 }
 
+                if (_environment.Archive is not null)
+                {
+                    ThrowIfArchiveBacklogFull();
+                }
+
                 if (expected != NoExpectation && expected != _lastId)
                 {
                     throw new ExpectedLastIdMismatchException(expected, _lastId);
@@ -548,7 +553,7 @@ public sealed partial class PartitionLog
         gate.TrySetResult();
         TrackOpenReader(sealedSegment);
         StorageInstruments.RecordSeal();
-        TryCatalog(c => c.Upsert(SealedInfo(sealedSegment, SegmentStatus.Sealed)));
+        UpdateRow(SealedInfo(sealedSegment, SegmentStatus.Sealed));
         if (openNext)
         {
             var header = new SegmentHeader(SegmentFormat.Version, 0, SegmentFormat.PartitionHash(_dir.FullName), segment.LastId + 1, NowMicros(), WriterEpoch);

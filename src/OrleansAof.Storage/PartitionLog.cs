@@ -172,8 +172,7 @@ public sealed partial class PartitionLog : IAsyncDisposable
         var opts = options.Clone();
         opts.Validate();
         var dir = new PartitionDirectory(opts.DataRoot, log, partition);
-        var env = environment ?? PartitionLogEnvironment.Default;
-        return Task.Run(() => Open(dir, opts, env), cancellationToken);
+        return OpenCoreAsync(dir, opts, environment ?? PartitionLogEnvironment.Default, cancellationToken);
     }
 
     /// <summary>A snapshot of the partition and its segments.</summary>
@@ -181,22 +180,7 @@ public sealed partial class PartitionLog : IAsyncDisposable
     {
         lock (_writeLock)
         {
-            var segments = new List<SegmentInfo>();
-            var local = new HashSet<long>();
-            foreach (var s in _sealed)
-            {
-                local.Add(s.BaseId);
-            }
-
-            foreach (var row in _catalog.ReadAll())
-            {
-                if (row.Status != SegmentStatus.Active && (local.Contains(row.BaseId) || row.Status is SegmentStatus.LocalEvicted or SegmentStatus.Quarantined))
-                {
-                    segments.Add(row);
-                }
-            }
-
-            segments.Add(ActiveInfo(_active));
+            var segments = new List<SegmentInfo>(_rows.Values) { ActiveInfo(_active) };
             segments.Sort(static (a, b) => a.BaseId.CompareTo(b.BaseId));
             return new PartitionInfo(Log, Partition, _state, _faultReason, _firstId, _lastId, _durableId, WriterEpoch, _policy, segments);
         }
@@ -261,6 +245,11 @@ public sealed partial class PartitionLog : IAsyncDisposable
             _state = PartitionState.Closed;
             _active.File.Dispose();
             foreach (var s in _sealed)
+            {
+                s.Close();
+            }
+
+            foreach (var s in _fetched.Values)
             {
                 s.Close();
             }

@@ -72,6 +72,27 @@ public sealed class PartitionLogOptions
     /// <summary>How many producers' last batches are remembered for idempotent appends; beyond it the least recent is forgotten. Default 10,000.</summary>
     public int MaxProducers { get; set; } = 10_000;
 
+    /// <summary>Archival: the newest sealed segments always kept on local disk, even when archived. Default 2 (at least 1: the newest sealed segment carries the producer table).</summary>
+    public int KeepLocalSegments { get; set; } = 2;
+
+    /// <summary>Archival: archived segments are evicted from local disk only while at least this many bytes of sealed segments stay local. Default 0.</summary>
+    public long KeepLocalBytes { get; set; }
+
+    /// <summary>Archival: an archived segment is evicted from local disk only once it was sealed at least this long ago. Default zero.</summary>
+    public TimeSpan KeepLocalAge { get; set; } = TimeSpan.Zero;
+
+    /// <summary>Archival: appends are refused with <see cref="LogBackpressureException"/> while more sealed segments than this wait for archival. Default 64.</summary>
+    public int MaxArchiveBacklogSegments { get; set; } = 64;
+
+    /// <summary>Archival: appends are refused while more bytes of sealed segments than this wait for archival. Default 16 GiB.</summary>
+    public long MaxArchiveBacklogBytes { get; set; } = 16L * 1024 * 1024 * 1024;
+
+    /// <summary>Total retention: archived segments whose newest record is older than this are deleted from the archive and the first id moves past them. Default: keep forever.</summary>
+    public TimeSpan? RetentionAge { get; set; }
+
+    /// <summary>Bytes of segments fetched back from the archive kept in the partition's <c>cache/</c> folder for reads (least recently used go first). Default 512 MiB.</summary>
+    public long ArchiveReadCacheBytes { get; set; } = 512L * 1024 * 1024;
+
     /// <summary>Interval of the maintenance tick that seals aged segments. Default 1 s.</summary>
     public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -135,6 +156,41 @@ public sealed class PartitionLogOptions
         if (MaxProducers < 1 || MaxProducers > 1_000_000)
         {
             throw new InvalidLogOptionsException(prefix + nameof(MaxProducers), $"must be between 1 and 1,000,000; it is {MaxProducers}.");
+        }
+
+        if (KeepLocalSegments < 1)
+        {
+            throw new InvalidLogOptionsException(prefix + nameof(KeepLocalSegments), $"must be at least 1 (the newest sealed segment carries the producer table); it is {KeepLocalSegments}.");
+        }
+
+        if (KeepLocalBytes < 0)
+        {
+            throw new InvalidLogOptionsException(prefix + nameof(KeepLocalBytes), $"must not be negative; it is {KeepLocalBytes}.");
+        }
+
+        if (KeepLocalAge < TimeSpan.Zero)
+        {
+            throw new InvalidLogOptionsException(prefix + nameof(KeepLocalAge), $"must not be negative; it is {KeepLocalAge}.");
+        }
+
+        if (MaxArchiveBacklogSegments < 1)
+        {
+            throw new InvalidLogOptionsException(prefix + nameof(MaxArchiveBacklogSegments), $"must be at least 1; it is {MaxArchiveBacklogSegments}.");
+        }
+
+        if (MaxArchiveBacklogBytes < MaxSegmentBytes)
+        {
+            throw new InvalidLogOptionsException(prefix + nameof(MaxArchiveBacklogBytes), $"must hold at least one segment (MaxSegmentBytes = {MaxSegmentBytes}); it is {MaxArchiveBacklogBytes}.");
+        }
+
+        if (RetentionAge is { } retention && retention <= TimeSpan.Zero)
+        {
+            throw new InvalidLogOptionsException(prefix + nameof(RetentionAge), $"must be positive when set; it is {retention}.");
+        }
+
+        if (ArchiveReadCacheBytes < MaxSegmentBytes)
+        {
+            throw new InvalidLogOptionsException(prefix + nameof(ArchiveReadCacheBytes), $"must hold at least one segment (MaxSegmentBytes = {MaxSegmentBytes}); it is {ArchiveReadCacheBytes}.");
         }
 
         if (MaintenanceInterval < TimeSpan.FromMilliseconds(10))

@@ -1,0 +1,153 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Polly;
+using Polly.Retry;
+
+namespace OrleansAof.Storage.Archive;
+
+/// <summary>
+/// Retries the transient faults of another archive with exponential backoff and jitter (Polly), so the archiver does
+/// not have to. Which faults are transient is the inner archive's call (<c>isTransient</c>, for example
+/// <see cref="FileSystemArchive.IsTransient"/>); on top of that this decorator never retries an
+/// <see cref="AppendLogException"/> that is not <see cref="AppendLogException.IsRetryable"/> (so never an
+/// <see cref="ArchiveIntegrityException"/>) and stops as soon as the caller cancels. After the last attempt the last
+/// error is thrown as it is.
+/// </summary>
+/// <remarks>
+/// Every call of <see cref="ISegmentArchive"/> is idempotent, so a retried call is safe. <see cref="ListAsync"/> is
+/// retried as a whole: it reads the complete listing (with retries) before it yields the first object, so a retry can
+/// never repeat or skip an object.
+/// </remarks>
+public sealed partial class ResilientSegmentArchive : ISegmentArchive
+{
+    private readonly ISegmentArchive _inner;
+    private readonly Func<Exception, bool> _isTransient;
+    private readonly ResiliencePipeline _pipeline;
+    private readonly ILogger _logger;
+    private readonly ArchiveRetryOptions _options;
+
+    /// <summary>Wraps <paramref name="inner"/>.</summary>
+    /// <param name="inner">The archive whose calls are retried.</param>
+    /// <param name="isTransient">Whether an error of <paramref name="inner"/> may go away by itself.</param>
+    /// <param name="options">Attempts and delays; validated here and copied.</param>
+    /// <param name="timeProvider">The clock the delays run on (tests pass a fake one).</param>
+    /// <param name="logger">A logger, or <see langword="null"/> for none.</param>
+    /// <exception cref="InvalidLogOptionsException">An option is invalid.</exception>
+    public ResilientSegmentArchive(ISegmentArchive inner, Func<Exception, bool> isTransient, ArchiveRetryOptions options, TimeProvider timeProvider, ILogger<ResilientSegmentArchive>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        ArgumentNullException.ThrowIfNull(isTransient);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        options.Validate();
+        _inner = inner;
+        _isTransient = isTransient;
+        _options = options.Clone();
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _pipeline = BuildPipeline(timeProvider);
+    }
+
+    /// <inheritdoc />
+    public string Description => $"{_inner.Description} (up to {_options.MaxAttempts} attempts per call)";
+
+    /// <summary>Whether this decorator would retry <paramref name="exception"/> (before counting attempts).</summary>
+    public bool IsRetried(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        return exception switch
+        {
+            OperationCanceledException when exception.InnerException is not TimeoutException => false,
+            AppendLogException e when !e.IsRetryable => false,
+            _ => _isTransient(exception),
+        };
+    }
+
+    /// <inheritdoc />
+    public Task<ArchivedObjectInfo> PutAsync(ArchiveObjectKey key, string localPath, SegmentFileFacts original, CancellationToken cancellationToken) =>
+        _pipeline.ExecuteAsync(
+            static async (state, ct) => await state.Inner.PutAsync(state.Key, state.LocalPath, state.Original, ct),
+            (Inner: _inner, Key: key, LocalPath: localPath, Original: original),
+            cancellationToken).AsTask();
+
+    /// <inheritdoc />
+    public Task<ArchivedObjectInfo?> GetInfoAsync(ArchiveObjectKey key, CancellationToken cancellationToken) =>
+        _pipeline.ExecuteAsync(
+            static async (state, ct) => await state.Inner.GetInfoAsync(state.Key, ct),
+            (Inner: _inner, Key: key),
+            cancellationToken).AsTask();
+
+    /// <inheritdoc />
+    public Task DownloadAsync(ArchiveObjectKey key, string destinationPath, CancellationToken cancellationToken) =>
+        _pipeline.ExecuteAsync(
+            static async (state, ct) => await state.Inner.DownloadAsync(state.Key, state.DestinationPath, ct),
+            (Inner: _inner, Key: key, DestinationPath: destinationPath),
+            cancellationToken).AsTask();
+
+    /// <inheritdoc />
+    public Task<int> ReadRangeAsync(ArchiveObjectKey key, long offset, Memory<byte> buffer, CancellationToken cancellationToken) =>
+        _pipeline.ExecuteAsync(
+            static async (state, ct) => await state.Inner.ReadRangeAsync(state.Key, state.Offset, state.Buffer, ct),
+            (Inner: _inner, Key: key, Offset: offset, Buffer: buffer),
+            cancellationToken).AsTask();
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<ArchivedObjectInfo> ListAsync(string log, string partition, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var all = await _pipeline.ExecuteAsync(
+            static async (state, ct) =>
+            {
+                var list = new List<ArchivedObjectInfo>();
+                await foreach (var info in state.Inner.ListAsync(state.Log, state.Partition, ct))
+                {
+                    list.Add(info);
+                }
+
+                return list;
+            },
+            (Inner: _inner, Log: log, Partition: partition),
+            cancellationToken);
+        foreach (var info in all)
+        {
+            yield return info;
+        }
+    }
+
+    /// <inheritdoc />
+    public Task DeleteAsync(ArchiveObjectKey key, CancellationToken cancellationToken) =>
+        _pipeline.ExecuteAsync(
+            static async (state, ct) => await state.Inner.DeleteAsync(state.Key, ct),
+            (Inner: _inner, Key: key),
+            cancellationToken).AsTask();
+
+    /// <inheritdoc />
+    public override string ToString() => Description;
+
+    private ResiliencePipeline BuildPipeline(TimeProvider timeProvider)
+    {
+        var builder = new ResiliencePipelineBuilder { TimeProvider = timeProvider };
+        if (_options.MaxAttempts > 1)
+        {
+            builder.AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = _options.MaxAttempts - 1,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = _options.BaseDelay,
+                MaxDelay = _options.MaxDelay,
+                ShouldHandle = args => new ValueTask<bool>(
+                    args.Outcome.Exception is { } e && !args.Context.CancellationToken.IsCancellationRequested && IsRetried(e)),
+                OnRetry = args =>
+                {
+                    LogRetrying(_logger, args.AttemptNumber + 1, _options.MaxAttempts, args.RetryDelay.TotalMilliseconds, args.Outcome.Exception?.GetType().Name, args.Outcome.Exception?.Message);
+                    return default;
+                },
+            });
+        }
+
+        return builder.Build();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Archive call failed with a transient error (attempt {Attempt} of {MaxAttempts}); retrying in {DelayMs:0} ms. {ErrorType}: {ErrorMessage}")]
+    private static partial void LogRetrying(ILogger logger, int attempt, int maxAttempts, double delayMs, string? errorType, string? errorMessage);
+}

@@ -1,0 +1,427 @@
+using System.Buffers;
+using Microsoft.Extensions.Logging;
+using OrleansAof.Storage.Archive;
+using OrleansAof.Storage.Format;
+using OrleansAof.Storage.Internal;
+
+namespace OrleansAof.Storage;
+
+public sealed partial class PartitionLog
+{
+    private readonly SemaphoreSlim _archiveGate = new(1, 1);
+    private readonly Dictionary<long, SegmentInfo> _rows = [];
+    private readonly Dictionary<long, SealedSegment> _fetched = [];
+    private readonly LinkedList<long> _fetchedOrder = new();
+    private readonly Dictionary<long, Task<SealedSegment>> _fetching = [];
+    private int _backlogSegments;
+    private long _backlogBytes;
+
+    /// <summary>Sealed segments (and their bytes) waiting for archival. Zero when no archive is configured.</summary>
+    public (int Segments, long Bytes) ArchiveBacklog
+    {
+        get
+        {
+            lock (_writeLock)
+            {
+                return (_backlogSegments, _backlogBytes);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One step of archival: takes the lowest sealed segment not yet archived, verifies it completely (header, footer,
+    /// index, every record and the rolling checksum), marks it <see cref="SegmentStatus.Archiving"/>, stores it in the
+    /// archive (unless an identical object is already there: a repeated step never uploads twice), lets the archive verify
+    /// the stored object and marks it <see cref="SegmentStatus.Archived"/>. Returns the archived segment, or null when
+    /// nothing is waiting. Safe under duplicate calls and crashes at any point (the next step redoes what is missing).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No archive is configured.</exception>
+    /// <exception cref="SegmentCorruptedException">The segment is damaged; it is quarantined instead of archived.</exception>
+    public async Task<SegmentInfo?> ArchiveNextAsync(CancellationToken cancellationToken = default)
+    {
+        var archive = _environment.Archive ?? throw new InvalidOperationException($"Partition '{_dir.FullName}' has no archive configured (PartitionLogEnvironment.Archive).");
+        await _archiveGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            SealedSegment? segment = null;
+            SegmentInfo? row = null;
+            lock (_writeLock)
+            {
+                foreach (var s in _sealed)
+                {
+                    if (_rows.TryGetValue(s.BaseId, out var r) && r.Status is SegmentStatus.Sealed or SegmentStatus.Archiving)
+                    {
+                        (segment, row) = (s, r);
+                        break;
+                    }
+                }
+            }
+
+            if (segment is null || row is null)
+            {
+                return null;
+            }
+
+            SegmentFileFacts facts;
+            try
+            {
+                facts = await Task.Run(() => VerifyForArchive(segment), cancellationToken).ConfigureAwait(false);
+            }
+            catch (SegmentCorruptedException e)
+            {
+                UpdateRow(row with { Status = SegmentStatus.Quarantined });
+                LogQuarantined(_logger, _dir.FullName, segment.Path, e.Detail);
+                throw;
+            }
+
+            row = UpdateRow(row with { Status = SegmentStatus.Archiving, FileChecksum = facts.Checksum, SizeBytes = facts.Size });
+            var key = new ArchiveObjectKey(Log, Partition, row.FileName);
+            var stored = await archive.GetInfoAsync(key, cancellationToken).ConfigureAwait(false);
+            if (stored is null || stored.Original != facts)
+            {
+                stored = await archive.PutAsync(key, segment.Path, facts, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (stored.Original != facts)
+            {
+                throw new ArchiveIntegrityException(key.RelativeKey, $"the archive recorded {stored.Original} for a file with {facts}");
+            }
+
+            var archived = UpdateRow(row with
+            {
+                Status = SegmentStatus.Archived,
+                ArchiveKey = key.RelativeKey,
+                ArchivedSizeBytes = stored.StoredSize,
+                ArchivedChecksum = stored.StoredChecksum,
+            });
+            LogArchived(_logger, _dir.FullName, archived.BaseId, archived.LastId, stored.StoredSize);
+            return archived;
+        }
+        finally
+        {
+            _archiveGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Removes local files of archived segments that local retention no longer needs: never the newest
+    /// <see cref="PartitionLogOptions.KeepLocalSegments"/> sealed segments, never below
+    /// <see cref="PartitionLogOptions.KeepLocalBytes"/> of local sealed data, never younger than
+    /// <see cref="PartitionLogOptions.KeepLocalAge"/>, and only segments whose upload was verified. Returns what was evicted.
+    /// </summary>
+    public Task<IReadOnlyList<SegmentInfo>> EvictArchivedAsync(CancellationToken cancellationToken = default) => Task.Run(
+        () =>
+        {
+            var evicted = new List<SegmentInfo>();
+            lock (_writeLock)
+            {
+                var local = _sealed;
+                long localBytes = 0;
+                foreach (var s in local)
+                {
+                    localBytes += s.FileSize;
+                }
+
+                var now = _time.GetUtcNow();
+                var keep = new List<SealedSegment>(local.Length);
+                for (var i = 0; i < local.Length; i++)
+                {
+                    var s = local[i];
+                    var evictable = i < local.Length - _options.KeepLocalSegments
+                        && _rows.TryGetValue(s.BaseId, out var row) && row.Status == SegmentStatus.Archived
+                        && localBytes - s.FileSize >= _options.KeepLocalBytes
+                        && now - SegmentFormat.FromUnixMicroseconds(s.Metadata.SealedAtMicros) >= _options.KeepLocalAge;
+                    if (!evictable)
+                    {
+                        keep.Add(s);
+                        continue;
+                    }
+
+                    s.Close();
+                    _fs.DeleteFile(s.Path);
+                    localBytes -= s.FileSize;
+                    evicted.Add(UpdateRow(_rows[s.BaseId] with { Status = SegmentStatus.LocalEvicted }));
+                }
+
+                if (evicted.Count > 0)
+                {
+                    _sealed = [.. keep];
+                    _fs.FlushDirectory(_dir.Segments);
+                }
+            }
+
+            return (IReadOnlyList<SegmentInfo>)evicted;
+        },
+        cancellationToken);
+
+    /// <summary>
+    /// Applies <see cref="PartitionLogOptions.RetentionAge"/>: archived segments (from the oldest, without gaps) whose
+    /// newest record is older than it are deleted from the archive and from local disk, and <see cref="FirstId"/> moves
+    /// past them; reads below it then fail with <see cref="RecordTrimmedException"/>. Returns what was deleted.
+    /// </summary>
+    public async Task<IReadOnlyList<SegmentInfo>> ApplyRetentionAsync(CancellationToken cancellationToken = default)
+    {
+        if (_options.RetentionAge is not { } age || _environment.Archive is not { } archive)
+        {
+            return [];
+        }
+
+        await _archiveGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var cutoff = SegmentFormat.ToUnixMicroseconds(_time.GetUtcNow() - age);
+            var deleted = new List<SegmentInfo>();
+            List<SegmentInfo> candidates;
+            lock (_writeLock)
+            {
+                candidates = [.. _rows.Values.OrderBy(static r => r.BaseId)];
+            }
+
+            foreach (var row in candidates)
+            {
+                var newest = row.LastTimestampMicros != 0 ? row.LastTimestampMicros : row.SealedAt is { } sealedAt ? SegmentFormat.ToUnixMicroseconds(sealedAt) : long.MaxValue;
+                if (row.Status is not (SegmentStatus.Archived or SegmentStatus.LocalEvicted) || newest >= cutoff)
+                {
+                    break;
+                }
+
+                await archive.DeleteAsync(new ArchiveObjectKey(Log, Partition, row.FileName), cancellationToken).ConfigureAwait(false);
+                lock (_writeLock)
+                {
+                    var local = Array.Find(_sealed, s => s.BaseId == row.BaseId);
+                    if (local is not null)
+                    {
+                        local.Close();
+                        _sealed = Array.FindAll(_sealed, s => s.BaseId != row.BaseId);
+                        _fs.DeleteFile(local.Path);
+                    }
+
+                    DropFetchedLocked(row.BaseId);
+                    _rows.Remove(row.BaseId);
+                    Volatile.Write(ref _firstId, row.LastId + 1);
+                    TryCatalog(c =>
+                    {
+                        c.Remove(row.BaseId);
+                        c.SetMeta("first_id", (row.LastId + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    });
+                    RecomputeBacklogLocked();
+                }
+
+                deleted.Add(row);
+            }
+
+            return deleted;
+        }
+        finally
+        {
+            _archiveGate.Release();
+        }
+    }
+
+    /// <summary>Records a status change of a sealed segment in memory and in the catalog.</summary>
+    private SegmentInfo UpdateRow(SegmentInfo row)
+    {
+        lock (_writeLock)
+        {
+            _rows[row.BaseId] = row;
+            TryCatalog(c => c.Upsert(row));
+            RecomputeBacklogLocked();
+            return row;
+        }
+    }
+
+    private void InitializeRows(IEnumerable<SegmentInfo> rows)
+    {
+        lock (_writeLock)
+        {
+            foreach (var r in rows)
+            {
+                if (r.Status != SegmentStatus.Active)
+                {
+                    _rows[r.BaseId] = r;
+                }
+            }
+
+            RecomputeBacklogLocked();
+        }
+    }
+
+    private void RecomputeBacklogLocked()
+    {
+        var count = 0;
+        long bytes = 0;
+        if (_environment.Archive is not null)
+        {
+            foreach (var r in _rows.Values)
+            {
+                if (r.Status is SegmentStatus.Sealed or SegmentStatus.Archiving)
+                {
+                    count++;
+                    bytes += r.SizeBytes;
+                }
+            }
+        }
+
+        _backlogSegments = count;
+        _backlogBytes = bytes;
+    }
+
+    /// <summary>Throws when the archive backlog is over its bounds. The caller holds the write lock.</summary>
+    private void ThrowIfArchiveBacklogFull()
+    {
+        if (_backlogSegments > _options.MaxArchiveBacklogSegments || _backlogBytes > _options.MaxArchiveBacklogBytes)
+        {
+            StorageInstruments.RecordBackpressure(BackpressureReason.ArchiveBacklog);
+            throw new LogBackpressureException(
+                BackpressureReason.ArchiveBacklog,
+                Invariant($"{_backlogSegments} sealed segment(s) ({_backlogBytes} bytes) wait for archival; the bounds are {_options.MaxArchiveBacklogSegments} segments (PartitionLogOptions.MaxArchiveBacklogSegments) and {_options.MaxArchiveBacklogBytes} bytes (PartitionLogOptions.MaxArchiveBacklogBytes). Appends resume once the archiver catches up."),
+                TimeSpan.FromSeconds(1));
+        }
+    }
+
+    /// <summary>Reads a sealed segment completely and returns the size and CRC-32C of the file.</summary>
+    private SegmentFileFacts VerifyForArchive(SealedSegment segment)
+    {
+        using var file = _fs.OpenFile(segment.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var scan = SegmentScanner.ScanForward(file, _options.MaxRecordBytes, collectRecords: false);
+        var problem = !scan.IsSealed ? scan.FooterError ?? scan.HeaderError ?? "not sealed"
+            : scan.Stop != ScanStop.CleanEnd || scan.ValidEnd != scan.Footer!.Value.DataEnd ? $"invalid data at offset {scan.ValidEnd}: {scan.StopDetail}"
+            : scan.RollingChecksum != scan.Metadata!.Value.DataChecksum ? "the records do not match the segment's rolling checksum"
+            : null;
+        if (problem is not null)
+        {
+            throw new SegmentCorruptedException(segment.Path, segment.BaseId, problem);
+        }
+
+        var length = file.Length;
+        var buffer = ArrayPool<byte>.Shared.Rent(1024 * 1024);
+        try
+        {
+            uint crc = 0;
+            for (long pos = 0; pos < length;)
+            {
+                var n = file.Read(pos, buffer.AsSpan(0, (int)Math.Min(buffer.Length, length - pos)));
+                if (n <= 0)
+                {
+                    throw new SegmentCorruptedException(segment.Path, segment.BaseId, $"the file ended at {pos} of {length} bytes");
+                }
+
+                crc = Crc32C.Append(crc, buffer.AsSpan(0, n));
+                pos += n;
+            }
+
+            return new SegmentFileFacts(length, crc);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>The segment holding <paramref name="id"/> when it is only in the archive (or quarantined): its catalog row.</summary>
+    private SegmentInfo? RemoteRow(long id)
+    {
+        lock (_writeLock)
+        {
+            foreach (var r in _rows.Values)
+            {
+                if (r.Status == SegmentStatus.LocalEvicted && id >= r.BaseId && id <= r.LastId)
+                {
+                    return r;
+                }
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>A segment fetched back from the archive into <c>cache/</c> (downloaded once, shared by concurrent readers).</summary>
+    private Task<SealedSegment> FetchAsync(SegmentInfo row)
+    {
+        lock (_writeLock)
+        {
+            if (_fetched.TryGetValue(row.BaseId, out var cached))
+            {
+                _fetchedOrder.Remove(row.BaseId);
+                _fetchedOrder.AddFirst(row.BaseId);
+                return Task.FromResult(cached);
+            }
+
+            if (!_fetching.TryGetValue(row.BaseId, out var task))
+            {
+                task = FetchCoreAsync(row);
+                _fetching[row.BaseId] = task;
+            }
+
+            return task;
+        }
+    }
+
+    private async Task<SealedSegment> FetchCoreAsync(SegmentInfo row)
+    {
+        try
+        {
+            var archive = _environment.Archive ?? throw new SegmentCorruptedException(row.FileName, row.BaseId, "the segment was evicted to an archive, but no archive is configured");
+            var path = Path.Combine(_dir.Cache, row.FileName);
+            _fs.CreateDirectory(_dir.Cache);
+            if (!_fs.FileExists(path))
+            {
+                await DownloadVerifiedAsync(archive, new ArchiveObjectKey(Log, Partition, row.FileName), path, _fs, _shutdown.Token).ConfigureAwait(false);
+            }
+
+            SealedSegment segment;
+            using (var file = _fs.OpenFile(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+            {
+                var scan = SegmentScanner.ReadSealed(file, validateIndex: false);
+                if (!scan.IsSealed || scan.Metadata!.Value.BaseId != row.BaseId || scan.Metadata.Value.LastId != row.LastId
+                    || (row.FileChecksum != 0 && scan.FileLength != row.SizeBytes))
+                {
+                    _fs.DeleteFile(path);
+                    throw new ArchiveIntegrityException(row.ArchiveKey ?? row.FileName, "the fetched segment does not match the catalog");
+                }
+
+                segment = new SealedSegment(path, scan.Header!.Value, scan.Footer!.Value, scan.Metadata.Value, scan.FileLength);
+            }
+
+            lock (_writeLock)
+            {
+                _fetched[row.BaseId] = segment;
+                _fetchedOrder.AddFirst(row.BaseId);
+                long bytes = 0;
+                foreach (var s in _fetched.Values)
+                {
+                    bytes += s.FileSize;
+                }
+
+                while (bytes > _options.ArchiveReadCacheBytes && _fetchedOrder.Count > 1)
+                {
+                    var oldest = _fetchedOrder.Last!.Value;
+                    bytes -= _fetched[oldest].FileSize;
+                    DropFetchedLocked(oldest);
+                }
+            }
+
+            return segment;
+        }
+        finally
+        {
+            lock (_writeLock)
+            {
+                _fetching.Remove(row.BaseId);
+            }
+        }
+    }
+
+    private void DropFetchedLocked(long baseId)
+    {
+        if (_fetched.Remove(baseId, out var segment))
+        {
+            _fetchedOrder.Remove(baseId);
+            segment.Close();
+            _fs.DeleteFile(segment.Path);
+        }
+    }
+
+    [LoggerMessage(8, LogLevel.Information, "Partition {Partition}: archived segment {BaseId}..{LastId} ({StoredBytes} bytes stored)")]
+    private static partial void LogArchived(ILogger logger, string partition, long baseId, long lastId, long storedBytes);
+}

@@ -1,0 +1,323 @@
+using FluentAssertions;
+using OrleansAof.Storage;
+using OrleansAof.Storage.Archive;
+using Xunit;
+
+namespace OrleansAof.TestInfrastructure;
+
+/// <summary>
+/// Archival of a real partition against a real archive: every sealed segment archived and verified, local files evicted
+/// per retention, every id read back byte-identical from local disk and from the archive, duplicate steps, a crash
+/// between upload and catalog update, an outage with backlog backpressure, catalog rebuild, restore, total retention
+/// and damaged objects. Run against each archive implementation.
+/// </summary>
+public abstract class PartitionArchivalSuite : IDisposable
+{
+    protected PartitionArchivalSuite()
+    {
+        Temp = new TempDirectory("archival");
+        LogName = "log-" + Guid.NewGuid().ToString("N")[..10];
+    }
+
+    protected TempDirectory Temp { get; }
+
+    protected string LogName { get; }
+
+    /// <summary>The archive under test (shared by every open of the partition in one test).</summary>
+    protected abstract ISegmentArchive Archive { get; }
+
+    /// <summary>Changes bytes of the stored object of <paramref name="key"/> behind the archive's back.</summary>
+    protected abstract void CorruptStoredObject(ArchiveObjectKey key);
+
+    protected PartitionLogOptions Options(Action<PartitionLogOptions>? configure = null)
+    {
+        var o = new PartitionLogOptions
+        {
+            DataRoot = Temp.Combine("data"),
+            MaxSegmentBytes = 8192,
+            MaxRecordBytes = 2048,
+            Preallocation = PreallocationMode.None,
+            KeepLocalSegments = 2,
+            ArchiveReadCacheBytes = 32 * 1024,
+            MaxArchiveBacklogBytes = 1 << 20,
+        };
+        configure?.Invoke(o);
+        return o;
+    }
+
+    protected Task<PartitionLog> OpenAsync(PartitionLogOptions options, ISegmentArchive? archive = null, TimeProvider? time = null) =>
+        PartitionLog.OpenAsync(LogName, "0", options, new PartitionLogEnvironment { Archive = archive ?? Archive, TimeProvider = time ?? TimeProvider.System });
+
+    protected static byte[] Payload(long id) => System.Text.Encoding.UTF8.GetBytes($"record {id} " + new string((char)('a' + (id % 26)), (int)(id % 300)));
+
+    protected static async Task AppendAsync(PartitionLog log, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var id = log.NextId;
+            (await log.AppendAsync(Payload(id))).FirstId.Should().Be(id);
+        }
+    }
+
+    protected static async Task<int> ArchiveAllAsync(PartitionLog log)
+    {
+        var n = 0;
+        while (await log.ArchiveNextAsync() is not null)
+        {
+            n++;
+        }
+
+        return n;
+    }
+
+    protected static async Task AssertAllRecordsAsync(PartitionLog log, long from, long count)
+    {
+        var next = from;
+        while (next < from + count)
+        {
+            var batch = await log.ReadAsync(next, 37);
+            batch.Count.Should().BePositive($"records from {next} must be readable");
+            foreach (var r in batch.Records)
+            {
+                r.Id.Should().Be(next);
+                r.Payload.ToArray().Should().Equal(Payload(next), $"record {next} must come back byte-identical");
+                next++;
+            }
+        }
+
+        next.Should().Be(from + count);
+    }
+
+    [Fact]
+    public async Task HappyPath_EverySealedSegmentArchived_LocalFilesEvicted_EveryIdReadsBackIdentical()
+    {
+        var options = Options();
+        await using var log = await OpenAsync(options);
+        await AppendAsync(log, 300);
+        var sealedCount = log.GetInfo().Segments.Count(s => s.Status == SegmentStatus.Sealed);
+        sealedCount.Should().BeGreaterThan(5);
+
+        (await ArchiveAllAsync(log)).Should().Be(sealedCount);
+        log.GetInfo().Segments.Where(s => s.Status != SegmentStatus.Active).Should().OnlyContain(s => s.Status == SegmentStatus.Archived && s.ArchiveKey != null && s.FileChecksum != 0);
+        var evicted = await log.EvictArchivedAsync();
+        evicted.Should().HaveCount(sealedCount - 2, "the newest two sealed segments stay local");
+
+        var info = log.GetInfo();
+        info.Segments.Count(s => s.Status == SegmentStatus.LocalEvicted).Should().Be(sealedCount - 2);
+        info.Segments.Count(s => s.Status == SegmentStatus.Archived).Should().Be(2);
+        foreach (var e in evicted)
+        {
+            File.Exists(Path.Combine(options.DataRoot, LogName, "0", "segments", e.FileName)).Should().BeFalse();
+        }
+
+        await AssertAllRecordsAsync(log, 0, 300);
+        (await log.ReadBackwardAsync(299, 300)).Entries.Select(e => e.Id).Should().Equal(Enumerable.Range(0, 300).Reverse().Select(i => (long)i));
+        (await log.FindIdAtTimestampAsync(DateTimeOffset.UnixEpoch)).Should().Be(0);
+    }
+
+    [Fact]
+    public async Task DuplicateSteps_NeverUploadTwice()
+    {
+        var counting = new CountingSegmentArchive(Archive);
+        await using var log = await OpenAsync(Options(), counting);
+        await AppendAsync(log, 100);
+        var sealedCount = log.GetInfo().Segments.Count(s => s.Status == SegmentStatus.Sealed);
+        var steps = await Task.WhenAll(Enumerable.Range(0, 3 * sealedCount).Select(_ => log.ArchiveNextAsync()));
+        steps.Count(s => s is not null).Should().Be(sealedCount);
+        counting.Puts.Should().Be(sealedCount);
+        (await log.ArchiveNextAsync()).Should().BeNull();
+        counting.Puts.Should().Be(sealedCount);
+    }
+
+    [Fact]
+    public async Task CrashBetweenUploadAndCatalogUpdate_NextStepFinishesWithoutASecondUpload()
+    {
+        var counting = new CountingSegmentArchive(Archive);
+        var options = Options();
+        await using (var log = await OpenAsync(options, counting))
+        {
+            await AppendAsync(log, 60);
+            counting.FailAfterNextPut = true;
+            await log.Invoking(l => l.ArchiveNextAsync()).Should().ThrowAsync<IOException>();
+            log.GetInfo().Segments[0].Status.Should().Be(SegmentStatus.Archiving);
+        }
+
+        await using (var log = await OpenAsync(options, counting))
+        {
+            log.GetInfo().Segments[0].Status.Should().Be(SegmentStatus.Archiving, "the catalog remembers the interrupted step");
+            var archived = await log.ArchiveNextAsync();
+            archived!.BaseId.Should().Be(0);
+            archived.Status.Should().Be(SegmentStatus.Archived);
+            counting.Puts.Should().Be(1, "the object already stored with the same facts is not uploaded again");
+            await AssertAllRecordsAsync(log, 0, 60);
+        }
+    }
+
+    [Fact]
+    public async Task Outage_AppendsContinueUpToTheBacklogLimit_ThenBackpressure_ThenDrainAndResume()
+    {
+        var counting = new CountingSegmentArchive(Archive);
+        await using var log = await OpenAsync(Options(o => o.MaxArchiveBacklogSegments = 3), counting);
+        counting.Outage = true;
+        LogBackpressureException? refused = null;
+        var acknowledged = 0;
+        while (refused is null && acknowledged < 2000)
+        {
+            try
+            {
+                await log.AppendAsync(Payload(log.NextId));
+                acknowledged++;
+            }
+            catch (LogBackpressureException e)
+            {
+                refused = e;
+            }
+
+            if (acknowledged % 10 == 0 && log.ArchiveBacklog.Segments > 0)
+            {
+                await log.Invoking(l => l.ArchiveNextAsync()).Should().ThrowAsync<IOException>();
+            }
+        }
+
+        refused.Should().NotBeNull();
+        refused!.Reason.Should().Be(BackpressureReason.ArchiveBacklog);
+        log.ArchiveBacklog.Segments.Should().Be(4);
+        (await log.EvictArchivedAsync()).Should().BeEmpty("nothing unverified is ever evicted");
+        log.GetInfo().Segments.Should().NotContain(s => s.Status == SegmentStatus.Archived || s.Status == SegmentStatus.LocalEvicted);
+
+        counting.Outage = false;
+        (await ArchiveAllAsync(log)).Should().Be(4);
+        log.ArchiveBacklog.Should().Be((0, 0L));
+        (await log.AppendAsync(Payload(log.NextId))).FirstId.Should().Be(acknowledged, "appends resume on their own");
+        await log.EvictArchivedAsync();
+        await AssertAllRecordsAsync(log, 0, acknowledged + 1);
+    }
+
+    [Fact]
+    public async Task CatalogDeleted_RebuiltFromLocalFilesAndTheArchiveListing()
+    {
+        var options = Options();
+        await using (var log = await OpenAsync(options))
+        {
+            await AppendAsync(log, 200);
+            await ArchiveAllAsync(log);
+            await log.EvictArchivedAsync();
+        }
+
+        var catalog = Path.Combine(options.DataRoot, LogName, "0", "catalog.db");
+        foreach (var f in Directory.GetFiles(Path.GetDirectoryName(catalog)!, "catalog.db*"))
+        {
+            File.Delete(f);
+        }
+
+        await using (var log = await OpenAsync(options))
+        {
+            var info = log.GetInfo();
+            info.NextId.Should().Be(200);
+            info.Segments.Where(s => s.Status != SegmentStatus.Active).Should().OnlyContain(s => s.Status == SegmentStatus.LocalEvicted || s.Status == SegmentStatus.Archived);
+            info.Segments.Count(s => s.Status == SegmentStatus.Archived).Should().Be(2);
+            await AssertAllRecordsAsync(log, 0, 200);
+        }
+    }
+
+    [Fact]
+    public async Task RestoreIntoAnEmptyFolder_ContinuesAfterTheArchivedLastId()
+    {
+        var options = Options();
+        long archivedLast;
+        await using (var log = await OpenAsync(options))
+        {
+            await AppendAsync(log, 150);
+            await log.AppendAsync(Payload(150), null, new ProducerStamp(42, 7));
+            await log.SealAsync();
+            await ArchiveAllAsync(log);
+            archivedLast = log.GetInfo().Segments.Last(s => s.Status == SegmentStatus.Archived).LastId;
+            archivedLast.Should().Be(150);
+        }
+
+        Directory.Delete(Path.Combine(options.DataRoot, LogName, "0"), recursive: true);
+        await using (var log = await OpenAsync(options))
+        {
+            log.NextId.Should().Be(151, "never from 0");
+            (await log.AppendAsync(Payload(150), null, new ProducerStamp(42, 7))).Should().Be(new AppendResult(150, 150, true, IsDuplicate: true));
+            await AssertAllRecordsAsync(log, 0, 151);
+            (await log.AppendAsync(Payload(151))).FirstId.Should().Be(151);
+        }
+    }
+
+    [Fact]
+    public async Task TotalRetention_DeletesOldArchivedSegments_AndMovesTheFirstId()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero));
+        var options = Options(o => o.RetentionAge = TimeSpan.FromHours(1));
+        await using var log = await OpenAsync(options, time: time);
+        await AppendAsync(log, 100);
+        await log.SealAsync();
+        var oldSegments = log.GetInfo().Segments.Where(s => s.Status == SegmentStatus.Sealed).ToList();
+        time.Advance(TimeSpan.FromHours(2));
+        await AppendAsync(log, 10);
+        await ArchiveAllAsync(log);
+        await log.EvictArchivedAsync();
+
+        var deleted = await log.ApplyRetentionAsync();
+        deleted.Select(d => d.BaseId).Should().Equal(oldSegments.Select(s => s.BaseId));
+        log.FirstId.Should().Be(100);
+        var e = await log.Invoking(l => l.ReadAsync(99).AsTask()).Should().ThrowAsync<RecordTrimmedException>();
+        e.Which.FirstId.Should().Be(100);
+        await AssertAllRecordsAsync(log, 100, 10);
+        (await log.ApplyRetentionAsync()).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task DamagedArchivedObject_ReadGivesTheIntegrityError_NeverData()
+    {
+        await using var log = await OpenAsync(Options());
+        await AppendAsync(log, 200);
+        await ArchiveAllAsync(log);
+        var evicted = await log.EvictArchivedAsync();
+        var victim = evicted[0];
+        CorruptStoredObject(new ArchiveObjectKey(LogName, "0", victim.FileName));
+        await log.Invoking(l => l.ReadAsync(victim.BaseId).AsTask()).Should().ThrowAsync<ArchiveIntegrityException>();
+        await AssertAllRecordsAsync(log, evicted[1].BaseId, 200 - evicted[1].BaseId);
+    }
+
+    [Fact]
+    public async Task NewPartition_ArchiveUnreachable_OpenFailsRatherThanStartingAFreshLog()
+    {
+        var unreachable = new CountingSegmentArchive(Archive) { Outage = true };
+        await FluentActions.Invoking(() => OpenAsync(Options(), unreachable)).Should().ThrowAsync<IOException>(
+            "without the archive an empty folder cannot tell a new partition from one whose history is archived");
+    }
+
+    [Fact]
+    public async Task OrdinaryOpen_DoesNotNeedTheArchive()
+    {
+        var options = Options();
+        await using (var log = await OpenAsync(options))
+        {
+            await AppendAsync(log, 50);
+            await ArchiveAllAsync(log);
+        }
+
+        var unreachable = new CountingSegmentArchive(Archive) { Outage = true };
+        await using (var log = await OpenAsync(options, unreachable))
+        {
+            log.NextId.Should().Be(50);
+            unreachable.Calls.Should().Be(0);
+        }
+    }
+
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            Temp.Dispose();
+        }
+    }
+}
