@@ -99,26 +99,32 @@ internal sealed class EngineAppendSubject : ISubject
     }
 }
 
-/// <summary>One appender task appends a fixed number of records, then <see cref="PartitionLog.FlushAsync"/>; timed until the flush completes.</summary>
+/// <summary>
+/// One appender task appends a fixed number of records (one <see cref="PartitionLog.AppendAsync(ReadOnlyMemory{byte}, long?, CancellationToken)"/>
+/// per record, or <see cref="PartitionLog.AppendBatchAsync(IReadOnlyList{ReadOnlyMemory{byte}}, long?, CancellationToken)"/>
+/// per batch), then <see cref="PartitionLog.FlushAsync"/>; timed until the flush completes.
+/// </summary>
 internal sealed class EngineVolumeSubject : ISubject
 {
     private readonly PartitionLog _log;
     private readonly FlushPolicy _policy;
     private readonly ReadOnlyMemory<byte> _payload;
     private readonly long _records;
+    private readonly ReadOnlyMemory<byte>[]? _batch;
 
-    private EngineVolumeSubject(PartitionLog log, FlushPolicy policy, byte[] payload, long records)
+    private EngineVolumeSubject(PartitionLog log, FlushPolicy policy, byte[] payload, long records, int batch)
     {
         _log = log;
         _policy = policy;
         _payload = payload;
-        _records = records;
+        _records = records - (records % batch);
+        _batch = batch > 1 ? Enumerable.Repeat<ReadOnlyMemory<byte>>(payload, batch).ToArray() : null;
     }
 
-    public string Name => $"ours {Engine.PolicyName(_policy)} x1";
+    public string Name => $"ours {Engine.PolicyName(_policy)} x1{(_batch is null ? "" : $", batches of {_batch.Length}")}";
 
-    public static async Task<EngineVolumeSubject> OpenAsync(string root, FlushPolicy policy, byte[] payload, long records) =>
-        new(await Engine.OpenAsync(root, policy), policy, payload, records);
+    public static async Task<EngineVolumeSubject> OpenAsync(string root, FlushPolicy policy, byte[] payload, long records, int batch = 1) =>
+        new(await Engine.OpenAsync(root, policy), policy, payload, records, batch);
 
     public async Task<Sample> RunSliceAsync()
     {
@@ -132,6 +138,16 @@ internal sealed class EngineVolumeSubject : ISubject
 
     private async Task AppendAllAsync()
     {
+        if (_batch is { } batch)
+        {
+            for (long i = 0; i < _records; i += batch.Length)
+            {
+                await _log.AppendBatchAsync(batch);
+            }
+
+            return;
+        }
+
         for (long i = 0; i < _records; i++)
         {
             await _log.AppendAsync(_payload);

@@ -16,7 +16,7 @@ internal static class Interleave
                 Shared.Disk.Quiesce();
             }
 
-            await subject.RunSliceAsync();
+            await WithWatchdogAsync(subject);
         }
 
         var samples = new Dictionary<ISubject, List<Sample>>();
@@ -36,11 +36,23 @@ internal static class Interleave
                     Shared.Disk.Quiesce();
                 }
 
-                samples[subject].Add(await subject.RunSliceAsync());
+                samples[subject].Add(await WithWatchdogAsync(subject));
             }
         }
 
         return samples;
+    }
+
+    /// <summary>A slice that has not finished after two minutes stops the run with the subject's name instead of hanging it.</summary>
+    private static async Task<Sample> WithWatchdogAsync(ISubject subject)
+    {
+        var slice = subject.RunSliceAsync();
+        if (await Task.WhenAny(slice, Task.Delay(TimeSpan.FromMinutes(2))) != slice)
+        {
+            throw new TimeoutException($"A slice of '{subject.Name}' did not finish within two minutes.");
+        }
+
+        return await slice;
     }
 
     /// <summary>The per-round ratios <paramref name="numerator"/> / <paramref name="denominator"/> of a metric.</summary>
