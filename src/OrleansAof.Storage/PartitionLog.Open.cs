@@ -162,6 +162,17 @@ public sealed partial class PartitionLog
                         }
 
                         var detail = scan.HeaderError ?? $"header base id {scan.Header?.BaseId} does not match the file name";
+                        if (isLast)
+                        {
+                            // The active segment: which ids it held is unknown, so none may be handed out again. It stays in
+                            // place and the partition refuses appends until an operator decides.
+                            fault = new SegmentCorruptedException(path, baseId, detail).Message;
+                            var unknown = new SegmentHeader(SegmentFormat.Version, 0, SegmentFormat.PartitionHash(dir.FullName), baseId, 0, 0);
+                            active = new ActiveSegment(file, unknown, now) { WriteOffset = file.Length };
+                            keepOpen = true;
+                            continue;
+                        }
+
                         file.Dispose();
                         quarantined.Add(Quarantine(fs, dir, path, baseId, detail, logger));
                         continue;
@@ -186,6 +197,16 @@ public sealed partial class PartitionLog
                     }
 
                     var plan = RecoveryPlan.For(scan);
+                    if (!isLast && baseId + plan.KeepRecords != files[i + 1].BaseId)
+                    {
+                        // The next segment was created only after this one was sealed and durable up to its base id - 1, so
+                        // records this one should hold are missing: damage, not a torn tail. Keep its bytes as they are.
+                        var detail = $"it holds ids {baseId}..{baseId + plan.KeepRecords - 1} but the next segment starts at {files[i + 1].BaseId} ({scan.FooterError}; scan stopped at offset {scan.ValidEnd}: {scan.StopDetail ?? scan.Stop.ToString()})";
+                        file.Dispose();
+                        quarantined.Add(Quarantine(fs, dir, path, baseId, detail, logger));
+                        continue;
+                    }
+
                     discarded += plan.DiscardedRecords;
                     if (scan.NonZeroEnd > plan.KeepEnd)
                     {

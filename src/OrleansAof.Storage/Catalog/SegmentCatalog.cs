@@ -82,6 +82,25 @@ public sealed class SegmentCatalog : IDisposable
         }
     }
 
+    /// <summary>
+    /// Opens an existing catalog for reading only, without creating, migrating or checking it (the offline tools use this
+    /// so that looking at a partition never changes it). Throws <see cref="SqliteException"/> when it cannot be read.
+    /// </summary>
+    public static SegmentCatalog OpenReadOnly(string path)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false, Mode = SqliteOpenMode.ReadOnly }.ToString());
+        try
+        {
+            connection.Open();
+            return new SegmentCatalog(path, connection);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Deletes the catalog files at <paramref name="path"/> (database, WAL and shared memory).</summary>
     public static void Delete(string path)
     {

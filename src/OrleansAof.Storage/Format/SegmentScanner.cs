@@ -316,10 +316,19 @@ public static class SegmentScanner
         if (result.Footer is null)
         {
             // Only unsealed files can have a torn tail; look past it for proof of damage and for stale bytes to clear.
-            var searchFrom = stop == ScanStop.InvalidFrame ? pos + SegmentFormat.Alignment : pos;
-            result.CheckpointAfterDamage = stop == ScanStop.InvalidFrame ? FindCheckpoint(reader, searchFrom, file.Length) : null;
             IsAllZero(file, pos, file.Length, out var nonZeroEnd);
             result.NonZeroEnd = nonZeroEnd;
+            if (stop == ScanStop.InvalidFrame || nonZeroEnd > pos)
+            {
+                result.CheckpointAfterDamage = FindCheckpoint(reader, pos + SegmentFormat.Alignment, file.Length);
+            }
+
+            if (stop == ScanStop.CleanEnd && result.CheckpointAfterDamage is not null)
+            {
+                // Zeros where a frame should start are a hole, not the end, when a later checkpoint declares them durable.
+                result.Stop = ScanStop.InvalidFrame;
+                result.StopDetail = "zero bytes where a frame should start";
+            }
         }
         else
         {
@@ -431,6 +440,11 @@ public static class SegmentScanner
         if (RecordHeader.ComputeChecksum(payloadCrc, bytes) != h.Checksum)
         {
             return $"record checksum mismatch (id field {h.Id})";
+        }
+
+        if (bytes[(RecordHeader.Size + h.PayloadLength)..(frame - RecordTrailer.Size)].ContainsAnyExcept((byte)0))
+        {
+            return $"record padding is not zero (id field {h.Id})";
         }
 
         if (!RecordTrailer.TryRead(bytes[(frame - RecordTrailer.Size)..], out var t) || t.Checksum != h.Checksum || t.PayloadLength != h.PayloadLength)

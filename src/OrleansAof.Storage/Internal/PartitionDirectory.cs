@@ -97,21 +97,33 @@ internal sealed class PartitionDirectory
         {
             return fs.OpenFile(LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        catch (IOException e)
+        catch (IOException e) when (IsLockConflict(e))
         {
             throw new PartitionLockedException(DirectoryPath, e);
         }
     }
 
+    /// <summary>
+    /// Whether an exclusive open failed because another handle holds the file: a sharing or lock violation on Windows,
+    /// EWOULDBLOCK from flock on Unix (.NET reports the errno as the HResult). Any other error, such as a read-only
+    /// volume (EROFS), is not a second writer and is left as it is.
+    /// </summary>
+    internal static bool IsLockConflict(IOException e) =>
+        OperatingSystem.IsWindows() ? e.HResult is unchecked((int)0x80070020) or unchecked((int)0x80070021)
+        : e.HResult == (OperatingSystem.IsLinux() ? 11 : 35);
+
     /// <summary>Reads the last writer epoch (0 when there is none or it is unreadable).</summary>
-    public long ReadEpoch(IFileSystem fs)
+    public long ReadEpoch(IFileSystem fs) => ReadEpoch(fs, EpochFile);
+
+    /// <summary>Reads the epoch file at <paramref name="epochFile"/> (0 when it is missing or unreadable).</summary>
+    public static long ReadEpoch(IFileSystem fs, string epochFile)
     {
-        if (!fs.FileExists(EpochFile))
+        if (!fs.FileExists(epochFile))
         {
             return 0;
         }
 
-        using var file = fs.OpenFile(EpochFile, FileMode.Open, FileAccess.Read);
+        using var file = fs.OpenFile(epochFile, FileMode.Open, FileAccess.Read);
         Span<byte> bytes = stackalloc byte[12];
         if (file.ReadAtMost(0, bytes) != 12 || BinaryPrimitives.ReadUInt32LittleEndian(bytes[8..]) != Crc32C.Compute(bytes[..8]))
         {

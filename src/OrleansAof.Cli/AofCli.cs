@@ -1,0 +1,55 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using OrleansAof.Cli.Commands;
+
+namespace OrleansAof.Cli;
+
+/// <summary>
+/// The <c>aof</c> command line: one class per command under <c>Commands/</c>, each building its <see cref="Command"/>;
+/// output, JSON and exit-code handling are shared through <see cref="CommandOutput"/>. To add a command, write a class
+/// deriving from <see cref="AofCommand"/> and list it in <see cref="CreateCommands"/>.
+/// </summary>
+internal static class AofCli
+{
+    /// <summary>Every command of the tool.</summary>
+    public static IReadOnlyList<AofCommand> CreateCommands(CliEnvironment environment) =>
+    [
+        new InspectCommand(environment),
+        new VerifyCommand(environment),
+        new RepairCommand(environment),
+        new RestoreCommand(environment),
+    ];
+
+    /// <summary>Builds the root command.</summary>
+    public static RootCommand BuildRootCommand(CliEnvironment environment)
+    {
+        var root = new RootCommand("aof: the OrleansAof operator tool. Offline commands work on partition directories "
+            + "({data-root}/{log}/{partition}); every command takes --json for one JSON document on stdout.\n\n" + ExitCodes.HelpText);
+        foreach (var command in CreateCommands(environment))
+        {
+            root.Add(command.Build());
+        }
+
+        return root;
+    }
+
+    /// <summary>Parses and runs <paramref name="args"/>; returns the exit code (see <see cref="ExitCodes"/>).</summary>
+    public static async Task<int> RunAsync(string[] args, CliEnvironment environment, CancellationToken cancellationToken = default)
+    {
+        var root = BuildRootCommand(environment);
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0 && parsed.Action is ParseErrorAction)
+        {
+            foreach (var error in parsed.Errors)
+            {
+                await environment.Error.WriteLineAsync("aof: " + error.Message);
+            }
+
+            await environment.Error.WriteLineAsync("Run 'aof --help' or 'aof <command> --help' for usage.");
+            return ExitCodes.Usage;
+        }
+
+        var configuration = new InvocationConfiguration { Output = environment.Out, Error = environment.Error, EnableDefaultExceptionHandler = false };
+        return await parsed.InvokeAsync(configuration, cancellationToken);
+    }
+}

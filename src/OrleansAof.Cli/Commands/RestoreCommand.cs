@@ -1,0 +1,171 @@
+using System.CommandLine;
+using OrleansAof.Storage;
+using OrleansAof.Storage.Archive;
+using OrleansAof.Storage.Offline;
+
+namespace OrleansAof.Cli.Commands;
+
+/// <summary>
+/// <c>aof restore --data-root D --log L --partition P --archive-path F</c>: opens the partition with a file-system
+/// archive, so that a partition whose local folder is empty or lost rebuilds its catalog from the archive listing, fetches
+/// the newest archived segment and continues after its last id (never from 0). Prints the partition afterwards.
+/// </summary>
+internal sealed class RestoreCommand(CliEnvironment environment) : AofCommand(environment)
+{
+    public override Command Build()
+    {
+        var dataRoot = new Option<string>("--data-root") { Description = "The data root the partition lives under ({data-root}/{log}/{partition}).", Required = true };
+        var log = new Option<string>("--log") { Description = "The log name.", Required = true };
+        var partition = new Option<string>("--partition") { Description = "The partition name.", Required = true };
+        var archivePath = new Option<string>("--archive-path") { Description = "Root folder of the file-system archive ({archive}/{log}/{partition}/*.aofseg).", Required = true };
+        var json = JsonOption();
+        var command = new Command("restore", "Rebuild a partition from a file-system archive: the catalog from the archive listing and the newest "
+            + "archived segment fetched back, so appends continue after the archived last id. Takes the partition's lock (exit 5 while a writer holds it). "
+            + "Exit 3 when the archive holds nothing to restore.")
+        {
+            dataRoot, log, partition, archivePath, json,
+        };
+        command.SetAction((parse, cancellationToken) =>
+        {
+            var output = Output(parse.GetValue(json));
+            return output.RunAsync(async () =>
+            {
+                var root = Path.GetFullPath(parse.GetRequiredValue(dataRoot));
+                var logName = parse.GetRequiredValue(log);
+                var partitionName = parse.GetRequiredValue(partition);
+                var archiveRoot = Path.GetFullPath(parse.GetRequiredValue(archivePath));
+                if (!Directory.Exists(archiveRoot))
+                {
+                    throw new DirectoryNotFoundException($"The archive folder '{archiveRoot}' does not exist.");
+                }
+
+                var archive = new CountingArchive(Environment.FileSystem, new FileSystemArchive(new FileSystemArchiveOptions { RootPath = archiveRoot }, Environment.FileSystem, TimeProvider.System, null));
+                var archived = new List<ArchivedObjectInfo>();
+                await foreach (var o in archive.ListAsync(logName, partitionName, cancellationToken))
+                {
+                    archived.Add(o);
+                }
+
+                var partitionDir = Path.Combine(root, logName, partitionName);
+                var hadLocal = Directory.Exists(Path.Combine(partitionDir, "segments"))
+                    && Directory.EnumerateFiles(Path.Combine(partitionDir, "segments"), "*.aofseg").Any();
+                if (archived.Count == 0 && !hadLocal)
+                {
+                    return output.Fail(ExitCodes.Failed, "failed", $"The archive {archive.Description} holds no segment of {logName}/{partitionName} and there is no local segment; nothing to restore (and no empty partition was created).");
+                }
+
+                var newestSize = archived.Count > 0 ? archived.Max(static o => o.Original.Size) : 0;
+                var info = await output.WithProgressAsync("restoring", progress =>
+                {
+                    archive.Downloaded += bytes => progress?.Report(new InspectionProgress(bytes, Math.Max(bytes, newestSize), null));
+                    return OpenAndDescribeAsync(root, logName, partitionName, archive, cancellationToken);
+                }, cancellationToken);
+
+                var document = new RestoreDocument(
+                    logName,
+                    partitionName,
+                    partitionDir,
+                    archive.Description,
+                    archived.Count,
+                    [.. archive.DownloadedFiles],
+                    info.State,
+                    info.FaultReason,
+                    info.FirstId,
+                    info.LastId,
+                    info.NextId,
+                    info.WriterEpoch,
+                    info.Segments);
+                if (output.Json)
+                {
+                    output.WriteJson(document, CliJsonContext.Output.RestoreDocument);
+                }
+                else
+                {
+                    ReportRenderer.Render(output.Console, document);
+                }
+
+                return info.State == PartitionState.Open ? ExitCodes.Ok : ExitCodes.Failed;
+            });
+        });
+        return command;
+    }
+
+    private async Task<PartitionInfo> OpenAndDescribeAsync(string root, string log, string partition, ISegmentArchive archive, CancellationToken cancellationToken)
+    {
+        var options = new PartitionLogOptions { DataRoot = root, Preallocation = PreallocationMode.None };
+        var opened = await PartitionLog.OpenAsync(log, partition, options, new PartitionLogEnvironment { Archive = archive, FileSystem = Environment.FileSystem }, cancellationToken);
+        try
+        {
+            return opened.GetInfo();
+        }
+        finally
+        {
+            await opened.CloseAsync(seal: false);
+        }
+    }
+
+    /// <summary>Passes every call to the archive and remembers what was downloaded, for the report and the progress bar.</summary>
+    private sealed class CountingArchive(OrleansAof.Storage.IO.IFileSystem fileSystem, ISegmentArchive inner) : ISegmentArchive
+    {
+        private long _bytes;
+
+        public event Action<long>? Downloaded;
+
+        public List<string> DownloadedFiles { get; } = [];
+
+        public string Description => inner.Description;
+
+        public Task<ArchivedObjectInfo> PutAsync(ArchiveObjectKey key, string localPath, SegmentFileFacts original, CancellationToken cancellationToken) =>
+            inner.PutAsync(key, localPath, original, cancellationToken);
+
+        public Task<ArchivedObjectInfo?> GetInfoAsync(ArchiveObjectKey key, CancellationToken cancellationToken) => inner.GetInfoAsync(key, cancellationToken);
+
+        public async Task DownloadAsync(ArchiveObjectKey key, string destinationPath, CancellationToken cancellationToken)
+        {
+            await inner.DownloadAsync(key, destinationPath, cancellationToken);
+            lock (DownloadedFiles)
+            {
+                DownloadedFiles.Add(key.FileName);
+                _bytes += fileSystem.GetFileLength(destinationPath);
+            }
+
+            Downloaded?.Invoke(_bytes);
+        }
+
+        public Task<int> ReadRangeAsync(ArchiveObjectKey key, long offset, Memory<byte> buffer, CancellationToken cancellationToken) =>
+            inner.ReadRangeAsync(key, offset, buffer, cancellationToken);
+
+        public IAsyncEnumerable<ArchivedObjectInfo> ListAsync(string log, string partition, CancellationToken cancellationToken) => inner.ListAsync(log, partition, cancellationToken);
+
+        public Task DeleteAsync(ArchiveObjectKey key, CancellationToken cancellationToken) => inner.DeleteAsync(key, cancellationToken);
+    }
+}
+
+/// <summary>The JSON document of <c>aof restore</c>.</summary>
+/// <param name="Log">Log name.</param>
+/// <param name="Partition">Partition name.</param>
+/// <param name="PartitionPath">The partition directory.</param>
+/// <param name="Archive">The archive.</param>
+/// <param name="ArchivedSegments">Segments of the partition the archive lists.</param>
+/// <param name="Downloaded">Segment files fetched back from the archive.</param>
+/// <param name="State">The partition's state after opening.</param>
+/// <param name="FaultReason">Why it is faulted, if it is.</param>
+/// <param name="FirstId">First id held.</param>
+/// <param name="LastId">Last id held (-1 when empty).</param>
+/// <param name="NextId">The id the next append gets.</param>
+/// <param name="WriterEpoch">The epoch of the restoring open.</param>
+/// <param name="Segments">Every segment as the catalog now records it.</param>
+internal sealed record RestoreDocument(
+    string Log,
+    string Partition,
+    string PartitionPath,
+    string Archive,
+    int ArchivedSegments,
+    IReadOnlyList<string> Downloaded,
+    PartitionState State,
+    string? FaultReason,
+    long FirstId,
+    long LastId,
+    long NextId,
+    long WriterEpoch,
+    IReadOnlyList<SegmentInfo> Segments);

@@ -1,0 +1,69 @@
+using OrleansAof.Storage;
+using OrleansAof.Storage.Archive;
+using OrleansAof.Storage.IO;
+using OrleansAof.TestInfrastructure;
+
+namespace OrleansAof.Cli.Tests;
+
+/// <summary>aof restore from a file-system archive into a lost partition folder.</summary>
+public sealed class RestoreTests : CliTestBase
+{
+    private string ArchiveRoot => Temp.Combine("archive");
+
+    private FileSystemArchive Archive() => new(new FileSystemArchiveOptions { RootPath = ArchiveRoot }, PhysicalFileSystem.Instance, TimeProvider.System, null);
+
+    private Task<PartitionLog> OpenWithArchiveAsync() =>
+        PartitionLog.OpenAsync("orders", "0", Options(), new PartitionLogEnvironment { Archive = Archive() });
+
+    [Fact]
+    [Trait(TestCategories.Name, TestCategories.Fast)]
+    public async Task LostPartitionFolder_RestoreRebuildsFromTheArchive_AndAppendsContinueAfterTheArchivedLastId()
+    {
+        Directory.CreateDirectory(ArchiveRoot);
+        await WriteAsync(40);
+        await using (var log = await OpenWithArchiveAsync())
+        {
+            (await log.ArchiveNextAsync())!.BaseId.Should().Be(0);
+            (await log.ArchiveNextAsync())!.BaseId.Should().Be(17);
+            (await log.ArchiveNextAsync()).Should().BeNull();
+        }
+
+        Directory.Delete(PartitionDir, recursive: true);
+
+        var run = await RunAsync("restore", "--data-root", Temp.Path, "--log", "orders", "--partition", "0", "--archive-path", ArchiveRoot, "--json");
+
+        run.ExitCode.Should().Be(ExitCodes.Ok, run.ToString());
+        var json = run.Json;
+        json.GetProperty("archivedSegments").GetInt32().Should().Be(2);
+        json.GetProperty("downloaded").EnumerateArray().Select(static d => d.GetString()).Should().Equal("00000000000000000017.aofseg");
+        json.GetProperty("state").GetString().Should().Be("Open");
+        json.GetProperty("lastId").GetInt64().Should().Be(33);
+        json.GetProperty("nextId").GetInt64().Should().Be(34);
+        json.GetProperty("segments").EnumerateArray().Select(static s => (s.GetProperty("baseId").GetInt64(), s.GetProperty("status").GetString()))
+            .Should().Equal((0L, "LocalEvicted"), (17L, "Archived"), (34L, "Active"));
+
+        await using var restored = await OpenWithArchiveAsync();
+        restored.LastId.Should().Be(33);
+        var records = await ReadAllAsync(restored);
+        records.Select(static r => r.Id).Should().Equal(Enumerable.Range(0, 34).Select(static i => (long)i));
+        records.Should().AllSatisfy(r => r.Payload.ToArray().Should().Equal(Payload(r.Id)));
+        (await restored.AppendAsync(Payload(34))).FirstId.Should().Be(34);
+    }
+
+    [Fact]
+    [Trait(TestCategories.Name, TestCategories.Fast)]
+    public async Task EmptyArchive_RestoreFails_AndCreatesNoEmptyPartition()
+    {
+        Directory.CreateDirectory(ArchiveRoot);
+
+        var run = await RunAsync("restore", "--data-root", Temp.Path, "--log", "orders", "--partition", "0", "--archive-path", ArchiveRoot);
+        var missingArchive = await RunAsync("restore", "--data-root", Temp.Path, "--log", "orders", "--partition", "0", "--archive-path", Temp.Combine("nope"));
+        var missingOption = await RunAsync("restore", "--data-root", Temp.Path, "--log", "orders", "--archive-path", ArchiveRoot);
+
+        run.ExitCode.Should().Be(ExitCodes.Failed, run.ToString());
+        run.Stderr.Should().Contain("nothing to restore");
+        Directory.Exists(PartitionDir).Should().BeFalse();
+        missingArchive.ExitCode.Should().Be(ExitCodes.Usage, missingArchive.ToString());
+        missingOption.ExitCode.Should().Be(ExitCodes.Usage, missingOption.ToString());
+    }
+}
