@@ -24,9 +24,13 @@ internal sealed class FasterInstance : IDisposable
 {
     private readonly FasterLogSettings _settings;
 
-    public FasterInstance(string folder, bool autoCommit = false, LogCommitPolicy? policy = null)
+    public FasterInstance(string folder, bool autoCommit = false, LogCommitPolicy? policy = null, bool checksums = false)
     {
-        _settings = new FasterLogSettings(folder, deleteDirOnDispose: true) { AutoCommit = autoCommit };
+        _settings = new FasterLogSettings(folder, deleteDirOnDispose: true)
+        {
+            AutoCommit = autoCommit,
+            LogChecksum = checksums ? LogChecksumType.PerEntry : LogChecksumType.None,
+        };
         if (policy is not null)
         {
             _settings.LogCommitPolicy = policy;
@@ -220,20 +224,24 @@ internal sealed class FasterScanSubject : ISubject
     private readonly FasterInstance _faster;
     private readonly int _payloadSize;
 
-    private FasterScanSubject(FasterInstance faster, long records, int payloadSize)
+    private readonly bool _checksums;
+
+    private FasterScanSubject(FasterInstance faster, long records, int payloadSize, bool checksums)
     {
         _faster = faster;
         Records = records;
         _payloadSize = payloadSize;
+        _checksums = checksums;
     }
 
-    public string Name => "FasterLog scan";
+    public string Name => _checksums ? "FasterLog scan, LogChecksum.PerEntry" : "FasterLog scan";
 
     public long Records { get; }
 
-    public static async Task<FasterScanSubject> CreateAsync(string folder, byte[] payload, long records)
+    /// <summary>A FasterLog of <paramref name="records"/> entries; with <paramref name="checksums"/> each entry carries FasterLog's per-entry checksum, verified when the scan reads it from the device.</summary>
+    public static async Task<FasterScanSubject> CreateAsync(string folder, byte[] payload, long records, bool checksums = false)
     {
-        var faster = new FasterInstance(folder);
+        var faster = new FasterInstance(folder, checksums: checksums);
         await Task.Run(() =>
         {
             for (long i = 0; i < records; i++)
@@ -242,7 +250,7 @@ internal sealed class FasterScanSubject : ISubject
             }
         });
         await faster.Log.CommitAsync();
-        return new FasterScanSubject(faster, records, payload.Length);
+        return new FasterScanSubject(faster, records, payload.Length, checksums);
     }
 
     public Task<Sample> RunSliceAsync() => Task.Run(async () =>
