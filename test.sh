@@ -69,7 +69,7 @@ fi
 results="$root/artifacts/test-results"
 rm -rf "$results"; mkdir -p "$results"
 status=0
-for proj in test/*/*.Tests.csproj; do
+for proj in test/*/*Tests.csproj; do
   name=$(basename "$proj" .csproj)
   log "$name"
   args=(test "$proj" -c Release --no-build --nologo --logger "trx;LogFileName=$name.trx" --results-directory "$results"

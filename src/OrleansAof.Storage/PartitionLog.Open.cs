@@ -363,8 +363,9 @@ public sealed partial class PartitionLog
             log.InitializeRows(merged);
             merged.Add(ActiveInfo(active));
             catalog.ReplaceAll(merged);
-            if (stale is not null)
+            if (stale is not null && (files.Count > 0 || rows.Count > 0 || remote.Count > 0))
             {
+                // A brand-new partition has no catalog yet: that is not worth a warning.
                 LogCatalogRebuilt(logger, dir.FullName, stale);
             }
 
@@ -403,7 +404,6 @@ public sealed partial class PartitionLog
         catch (Exception e) when (e is SqliteException or InvalidDataException)
         {
             problem = "unreadable (" + e.Message + ")";
-            LogCatalogRebuilt(logger, dir.FullName, problem);
             SqliteConnection.ClearAllPools();
             SegmentCatalog.Delete(dir.CatalogFile);
             return SegmentCatalog.Open(dir.CatalogFile);

@@ -1,0 +1,107 @@
+using System.Net;
+using System.Runtime.Loader;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OpenTelemetry.Metrics;
+using Orleans.Configuration;
+using Orleans.Serialization;
+using OrleansAof.Server;
+using OrleansAof.SiloHost;
+using OrleansAof.Storage;
+
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+var settings = SiloHostSettings.Load(builder.Configuration);
+builder.WebHost.UseUrls($"http://0.0.0.0:{settings.HttpPort}");
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);
+
+builder.UseOrleans(silo =>
+{
+    silo.Configure<ClusterOptions>(o =>
+    {
+        o.ClusterId = settings.ClusterId;
+        o.ServiceId = settings.ServiceId;
+    });
+    silo.Configure<SiloOptions>(o => o.SiloName = settings.SiloName!);
+    silo.ConfigureEndpoints(settings.AdvertisedAddress(), settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
+
+    switch (settings.Clustering)
+    {
+        case ClusteringProvider.Localhost:
+            var primary = string.IsNullOrWhiteSpace(settings.PrimarySiloEndpoint) ? null : IPEndPoint.Parse(settings.PrimarySiloEndpoint);
+            silo.UseDevelopmentClustering(primary ?? new IPEndPoint(settings.AdvertisedAddress(), settings.SiloPort));
+            break;
+        case ClusteringProvider.Redis:
+            silo.UseRedisClustering(Required(settings.ClusteringConnectionString, "Aof:ClusteringConnectionString"));
+            break;
+        case ClusteringProvider.AdoNet:
+            silo.UseAdoNetClustering(o =>
+            {
+                o.Invariant = settings.AdoNetInvariant;
+                o.ConnectionString = Required(settings.ClusteringConnectionString, "Aof:ClusteringConnectionString");
+            });
+            break;
+    }
+
+    var remindersConnection = settings.RemindersConnectionString ?? settings.ClusteringConnectionString;
+    switch (settings.Reminders)
+    {
+        case ReminderProvider.InMemory:
+            silo.UseInMemoryReminderService();
+            break;
+        case ReminderProvider.Redis:
+            silo.UseRedisReminderService(o => o.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(Required(remindersConnection, "Aof:RemindersConnectionString")));
+            break;
+        case ReminderProvider.AdoNet:
+            silo.UseAdoNetReminderService(o =>
+            {
+                o.Invariant = settings.AdoNetInvariant;
+                o.ConnectionString = Required(remindersConnection, "Aof:RemindersConnectionString");
+            });
+            break;
+    }
+
+    silo.AddAppendLog(o =>
+    {
+        o.DataRoot = settings.DataRoot;
+        o.SiloName = settings.SiloName;
+        o.Silos = settings.SiloList();
+        o.OwnerOverrides = settings.OverrideTable();
+        o.FlushPolicy = settings.FlushPolicy;
+        o.MaxSegmentBytes = settings.MaxSegmentBytes;
+        o.MaxSegmentAge = settings.MaxSegmentAge;
+        o.MaxRecordBytes = settings.MaxRecordBytes;
+        o.MaxUnflushedBytes = settings.MaxUnflushedBytes;
+        o.IdleDeactivationAge = settings.IdleDeactivationAge;
+        o.SealOnDeactivate = settings.SealOnDeactivate;
+    });
+    silo.AddMemoryGrainStorageAsDefault();
+
+    foreach (var path in (settings.GrainAssemblies ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+    {
+        var assembly = AssemblyLoadContext.Default.LoadFromAssemblyPath(Path.GetFullPath(path));
+        silo.Services.AddSerializer(s => s.AddAssembly(assembly));
+    }
+});
+
+builder.Services.AddHealthChecks().AddCheck<SiloReadyCheck>("silo-ready", tags: ["ready"]);
+builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+    .AddMeter(StorageInstruments.MeterName, ServerInstruments.MeterName, "Microsoft.Orleans")
+    .AddPrometheusExporter());
+
+var app = builder.Build();
+app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+app.MapPrometheusScrapingEndpoint("/metrics");
+await app.RunAsync();
+
+static string Required(string? value, string key) =>
+    string.IsNullOrWhiteSpace(value) ? throw new InvalidOperationException($"{key} is required by the chosen provider.") : value;
+
+/// <summary>Ready once the silo has started (partitions open and recover on first use); not ready again once it stops.</summary>
+internal sealed class SiloReadyCheck(OpenPartitions partitions) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(partitions.IsReady
+            ? HealthCheckResult.Healthy($"{partitions.Count} partition(s) open")
+            : HealthCheckResult.Unhealthy("the silo is starting or stopping"));
+}

@@ -1,0 +1,160 @@
+using System.Globalization;
+using System.Net;
+
+namespace OrleansAof.SiloHost;
+
+/// <summary>Which membership store the silo uses.</summary>
+public enum ClusteringProvider
+{
+    /// <summary>Development clustering on this machine (the default): one silo, or several given <see cref="SiloHostSettings.PrimarySiloEndpoint"/>.</summary>
+    Localhost,
+
+    /// <summary>Redis (<see cref="SiloHostSettings.ClusteringConnectionString"/> is a StackExchange.Redis configuration string).</summary>
+    Redis,
+
+    /// <summary>A database through ADO.NET (<see cref="SiloHostSettings.AdoNetInvariant"/> names the provider; Npgsql is included).</summary>
+    AdoNet,
+}
+
+/// <summary>Which reminder store the silo uses (reminders drive the archiver).</summary>
+public enum ReminderProvider
+{
+    /// <summary>No reminder service.</summary>
+    None,
+
+    /// <summary>In memory: development only (the default).</summary>
+    InMemory,
+
+    /// <summary>Redis.</summary>
+    Redis,
+
+    /// <summary>A database through ADO.NET.</summary>
+    AdoNet,
+}
+
+/// <summary>
+/// Every setting the silo host binds: section <c>Aof</c> of the configuration (appsettings.json, or environment
+/// variables <c>Aof__Name</c>), plus <c>POD_NAME</c> and <c>POD_IP</c>. silo-host/README.md documents each key.
+/// </summary>
+public sealed class SiloHostSettings
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Aof";
+
+    /// <summary>Orleans cluster id. Default <c>aof</c>.</summary>
+    public string ClusterId { get; set; } = "aof";
+
+    /// <summary>Orleans service id (keep it stable: it keys reminders and storage). Default <c>aof</c>.</summary>
+    public string ServiceId { get; set; } = "aof";
+
+    /// <summary>The silo's stable name; default <c>POD_NAME</c> when set, else <c>aof-0</c>.</summary>
+    public string? SiloName { get; set; }
+
+    /// <summary>The IP address other silos and clients reach this silo at; default <c>POD_IP</c> when set, else the loopback address.</summary>
+    public string? AdvertisedIp { get; set; }
+
+    /// <summary>Silo-to-silo port. Default 11111.</summary>
+    public int SiloPort { get; set; } = 11111;
+
+    /// <summary>Client gateway port. Default 30000.</summary>
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>HTTP port of /health/live, /health/ready and /metrics. Default 8080.</summary>
+    public int HttpPort { get; set; } = 8080;
+
+    /// <summary>Membership store. Default <see cref="ClusteringProvider.Localhost"/>.</summary>
+    public ClusteringProvider Clustering { get; set; } = ClusteringProvider.Localhost;
+
+    /// <summary>Connection string of the Redis or ADO.NET membership store.</summary>
+    public string? ClusteringConnectionString { get; set; }
+
+    /// <summary>Localhost clustering with several silos: the primary silo's <c>ip:port</c> (silo port). Empty: this silo is the primary.</summary>
+    public string? PrimarySiloEndpoint { get; set; }
+
+    /// <summary>ADO.NET provider invariant for clustering and reminders. Default <c>Npgsql</c>.</summary>
+    public string AdoNetInvariant { get; set; } = "Npgsql";
+
+    /// <summary>Reminder store. Default <see cref="ReminderProvider.InMemory"/>.</summary>
+    public ReminderProvider Reminders { get; set; } = ReminderProvider.InMemory;
+
+    /// <summary>Connection string of the Redis or ADO.NET reminder store; default <see cref="ClusteringConnectionString"/>.</summary>
+    public string? RemindersConnectionString { get; set; }
+
+    /// <summary>Folder of the partitions. Default <c>./.aof-data</c> (relative to the working directory).</summary>
+    public string DataRoot { get; set; } = "./.aof-data";
+
+    /// <summary>Names of the silos that own partitions, comma-separated (for example <c>aof-0,aof-1,aof-2</c>). Empty: every active silo (fine for one silo).</summary>
+    public string? Silos { get; set; }
+
+    /// <summary>Ownership overrides, <c>key=silo</c> pairs separated by <c>;</c> where key is a log or <c>log/partition</c> (for example <c>orders=aof-1;payments/3=aof-2</c>).</summary>
+    public string? OwnerOverrides { get; set; }
+
+    /// <summary>Flush policy partitions open with (<c>Sync</c>, <c>Batched:N</c>, <c>Periodic:hh:mm:ss.fff</c>, <c>BatchedOrPeriodic:N:hh:mm:ss.fff</c>, <c>Async</c>). Default <c>Sync</c>.</summary>
+    public string FlushPolicy { get; set; } = "Sync";
+
+    /// <summary>Segment size limit in bytes. Default 64 MiB.</summary>
+    public long MaxSegmentBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Segment age limit (<c>hh:mm:ss</c>); empty: none.</summary>
+    public TimeSpan? MaxSegmentAge { get; set; }
+
+    /// <summary>Largest record in bytes. Default 1 MiB.</summary>
+    public int MaxRecordBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Bound on unflushed bytes per partition. Default 64 MiB.</summary>
+    public long MaxUnflushedBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>An idle partition is flushed and closed after this long. Default 15 minutes.</summary>
+    public TimeSpan IdleDeactivationAge { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Whether a deactivating partition seals its active segment. Default false.</summary>
+    public bool SealOnDeactivate { get; set; }
+
+    /// <summary>Extra grain assemblies to load (paths separated by <c>;</c>), for application grains such as the sample projection.</summary>
+    public string? GrainAssemblies { get; set; }
+
+    /// <summary>How long a stop (SIGTERM) may take: partitions are flushed and closed within it. Default 30 s.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Environment variables read directly (Kubernetes downward API).</summary>
+    public static IReadOnlyList<string> DirectEnvironmentVariables { get; } = ["POD_NAME", "POD_IP"];
+
+    /// <summary>Every configuration key the host binds (<c>Aof:Name</c>); as environment variables they are spelled <c>Aof__Name</c>.</summary>
+    public static IReadOnlyList<string> ConfigurationKeys { get; } =
+        [.. typeof(SiloHostSettings).GetProperties().Where(p => p.CanWrite).Select(p => Section + ":" + p.Name)];
+
+    /// <summary>Binds the settings from <paramref name="configuration"/> and the pod variables.</summary>
+    public static SiloHostSettings Load(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var settings = configuration.GetSection(Section).Get<SiloHostSettings>() ?? new SiloHostSettings();
+        settings.SiloName ??= configuration["POD_NAME"] ?? "aof-0";
+        settings.AdvertisedIp ??= configuration["POD_IP"];
+        return settings;
+    }
+
+    /// <summary>The advertised address: <see cref="AdvertisedIp"/> or the loopback address.</summary>
+    public IPAddress AdvertisedAddress() => string.IsNullOrWhiteSpace(AdvertisedIp) ? IPAddress.Loopback : IPAddress.Parse(AdvertisedIp);
+
+    /// <summary>The owner silo names.</summary>
+    public string[] SiloList() => string.IsNullOrWhiteSpace(Silos) ? [] : [.. Silos.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+
+    /// <summary>The ownership overrides.</summary>
+    /// <exception cref="FormatException">An entry is not <c>key=silo</c>.</exception>
+    public Dictionary<string, string> OverrideTable()
+    {
+        var table = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var entry in (OwnerOverrides ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = entry.Split('=', 2, StringSplitOptions.TrimEntries);
+            if (parts.Length != 2 || parts[0].Length == 0 || parts[1].Length == 0)
+            {
+                throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"Aof:OwnerOverrides entry '{entry}' is not 'log=silo' or 'log/partition=silo'."));
+            }
+
+            table[parts[0]] = parts[1];
+        }
+
+        return table;
+    }
+}

@@ -1,0 +1,173 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Microsoft.Extensions.Options;
+
+namespace OrleansAof.Client;
+
+/// <summary>Entry point of the client API: hands out log handles.</summary>
+public interface IAppendLogClient
+{
+    /// <summary>The handle of the log <paramref name="name"/>, with the partition count configured for it.</summary>
+    /// <exception cref="InvalidPartitionNameException">The name is not a valid log name.</exception>
+    AppendLogHandle GetLog(string name);
+}
+
+/// <summary>The default <see cref="IAppendLogClient"/>, over any <see cref="IGrainFactory"/> (a cluster client or a silo).</summary>
+public sealed class AppendLogClient(IGrainFactory grainFactory, IOptions<AppendLogClientOptions> options, TimeProvider? timeProvider = null) : IAppendLogClient
+{
+    private readonly AppendLogClientOptions _options = options.Value;
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+
+    /// <inheritdoc />
+    public AppendLogHandle GetLog(string name)
+    {
+        PartitionKey.Validate(name);
+        var count = _options.PartitionCounts.TryGetValue(name, out var configured) ? configured : _options.DefaultPartitionCount;
+        return new AppendLogHandle(grainFactory, name, count, _options, _time);
+    }
+}
+
+/// <summary>
+/// A log with <see cref="PartitionCount"/> partitions named <c>0</c> to <c>N-1</c>. Records with the same key always go
+/// to the same partition (a stable hash of the key's UTF-8 bytes), so their order is kept. Errors are the typed
+/// exceptions of <c>OrleansAof</c>; when a partition's silo cannot be reached the call fails with the retryable
+/// <see cref="PartitionUnavailableException"/>.
+/// </summary>
+public sealed class AppendLogHandle
+{
+    private readonly IGrainFactory _grains;
+    private readonly AppendLogClientOptions _options;
+    private readonly TimeProvider _time;
+
+    internal AppendLogHandle(IGrainFactory grains, string name, int partitionCount, AppendLogClientOptions options, TimeProvider time)
+    {
+        _grains = grains;
+        Name = name;
+        PartitionCount = partitionCount;
+        _options = options;
+        _time = time;
+    }
+
+    /// <summary>The log's name.</summary>
+    public string Name { get; }
+
+    /// <summary>How many partitions the log has.</summary>
+    public int PartitionCount { get; }
+
+    /// <summary>The partition that <paramref name="key"/> routes to.</summary>
+    public string PartitionFor(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return PartitionName((int)(StableHash(key) % (uint)PartitionCount));
+    }
+
+    /// <summary>The name of partition number <paramref name="index"/>.</summary>
+    public string PartitionName(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, PartitionCount);
+        return index.ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The grain of <paramref name="partition"/>, for calls this handle does not wrap.</summary>
+    public IPartitionGrain Partition(string partition) => _grains.GetGrain<IPartitionGrain>(PartitionKey.Format(Name, partition));
+
+    /// <summary>Appends one record to the partition of <paramref name="key"/>.</summary>
+    public Task<AppendAck> AppendAsync(string key, byte[] payload, long? expectedLastId = null) =>
+        AppendToPartitionAsync(PartitionFor(key), payload, expectedLastId);
+
+    /// <summary>Appends one record to <paramref name="partition"/>.</summary>
+    public Task<AppendAck> AppendToPartitionAsync(string partition, byte[] payload, long? expectedLastId = null, ProducerStamp? stamp = null)
+    {
+        var key = PartitionKey.Format(Name, partition);
+        return ClientErrors.Guard(_grains.GetGrain<IPartitionGrain>(key).AppendAsync(payload, expectedLastId, stamp), key);
+    }
+
+    /// <summary>Appends a batch to <paramref name="partition"/> in one write (consecutive ids).</summary>
+    public Task<AppendAck> AppendBatchAsync(string partition, RecordPayloads payloads, long? expectedLastId = null, ProducerStamp? stamp = null)
+    {
+        var key = PartitionKey.Format(Name, partition);
+        return ClientErrors.Guard(_grains.GetGrain<IPartitionGrain>(key).AppendBatchAsync(payloads, expectedLastId, stamp), key);
+    }
+
+    /// <summary>Reads from <paramref name="partition"/> upward from <paramref name="fromId"/>.</summary>
+    public Task<LogRecordBatch> ReadAsync(string partition, long fromId, int maxRecords = 1000, long maxBytes = 4 * 1024 * 1024, bool includeUndurable = false)
+    {
+        var key = PartitionKey.Format(Name, partition);
+        return ClientErrors.Guard(_grains.GetGrain<IPartitionGrain>(key).ReadAsync(fromId, maxRecords, maxBytes, includeUndurable), key);
+    }
+
+    /// <summary>A snapshot of <paramref name="partition"/>.</summary>
+    public Task<PartitionStatus> GetInfoAsync(string partition)
+    {
+        var key = PartitionKey.Format(Name, partition);
+        return ClientErrors.Guard(_grains.GetGrain<IPartitionGrain>(key).GetInfoAsync(), key);
+    }
+
+    /// <summary>
+    /// Follows <paramref name="partition"/> from <paramref name="fromId"/>: every durable record in order, then each new
+    /// one as it becomes durable (a long poll, no stream needed), until <paramref name="cancellationToken"/> is cancelled.
+    /// Resume after a restart by passing the id after the last one handled. An unavailable partition is retried.
+    /// </summary>
+    public async IAsyncEnumerable<LogRecord> TailAsync(string partition, long fromId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var batch in TailBatchesAsync(partition, fromId, cancellationToken))
+        {
+            for (var i = 0; i < batch.Count; i++)
+            {
+                yield return batch[i];
+            }
+        }
+    }
+
+    /// <summary>Like <see cref="TailAsync"/>, one read batch at a time (fewer objects at high rates).</summary>
+    public async IAsyncEnumerable<LogRecordBatch> TailBatchesAsync(string partition, long fromId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var key = PartitionKey.Format(Name, partition);
+        var grain = _grains.GetGrain<IPartitionGrain>(key);
+        var next = fromId;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            LogRecordBatch? batch = null;
+            try
+            {
+                batch = await ClientErrors.Guard(grain.ReadAsync(next, _options.TailBatchRecords), key).WaitAsync(cancellationToken);
+                if (batch.Count == 0)
+                {
+                    await ClientErrors.Guard(grain.WaitForTailAsync(next - 1, _options.TailPollWait), key).WaitAsync(cancellationToken);
+                    continue;
+                }
+            }
+            catch (PartitionUnavailableException)
+            {
+                await Task.Delay(_options.TailRetryDelay, _time, cancellationToken);
+                continue;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                yield break;
+            }
+
+            next = batch.NextId;
+            yield return batch;
+        }
+    }
+
+    /// <summary>A batching, idempotent producer for this log.</summary>
+    public LogProducer CreateProducer(LogProducerOptions? options = null) => new(this, options ?? new LogProducerOptions(), _time);
+
+    /// <summary>FNV-1a (32-bit) of the key's UTF-8 bytes: the same in every process and version.</summary>
+    internal static uint StableHash(string key)
+    {
+        var hash = 2166136261u;
+        var bytes = Encoding.UTF8.GetBytes(key);
+        foreach (var b in bytes)
+        {
+            hash ^= b;
+            hash *= 16777619u;
+        }
+
+        return hash;
+    }
+}

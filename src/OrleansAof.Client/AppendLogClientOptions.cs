@@ -1,0 +1,48 @@
+namespace OrleansAof.Client;
+
+/// <summary>Client-side settings of the append log. Bind with <c>clientBuilder.AddAppendLogClient(o => ...)</c>.</summary>
+public sealed class AppendLogClientOptions
+{
+    /// <summary>Partitions of a log that <see cref="PartitionCounts"/> does not name. Default 1.</summary>
+    public int DefaultPartitionCount { get; set; } = 1;
+
+    /// <summary>Partition count by log name. Partitions are named <c>0</c> to <c>N-1</c>.</summary>
+    public IDictionary<string, int> PartitionCounts { get; set; } = new Dictionary<string, int>(StringComparer.Ordinal);
+
+    /// <summary>How long one tail long poll waits on the partition before asking again. Default 5 s (the silo caps it at <c>AppendLogOptions.MaxTailWait</c>).</summary>
+    public TimeSpan TailPollWait { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Records per read of a tail. Default 1,000.</summary>
+    public int TailBatchRecords { get; set; } = 1000;
+
+    /// <summary>How long a tail waits before asking again when its partition is unavailable. Default 200 ms.</summary>
+    public TimeSpan TailRetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+}
+
+/// <summary>Settings of one <see cref="LogProducer"/>.</summary>
+public sealed class LogProducerOptions
+{
+    /// <summary>How long a batch waits for more records after its first one. Default 2 ms; zero sends as soon as the previous batch of the partition completed.</summary>
+    public TimeSpan Linger { get; set; } = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>A batch is sent once its payloads reach this size. Default 1 MiB.</summary>
+    public int MaxBatchBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>A batch is sent once it holds this many records. Default 10,000.</summary>
+    public int MaxBatchRecords { get; set; } = 10_000;
+
+    /// <summary>Records waiting per partition before <see cref="LogProducer.SendAsync(string, ReadOnlyMemory{byte}, CancellationToken)"/> waits for room. Default 100,000.</summary>
+    public int MaxQueuedRecords { get; set; } = 100_000;
+
+    /// <summary>
+    /// The producer id of the idempotence stamps; default a random value. Sequence numbers start at 0 per partition for
+    /// each producer instance, so every instance needs its own id (never reuse the id of an earlier instance).
+    /// </summary>
+    public long? ProducerId { get; set; }
+
+    /// <summary>For how long a batch is retried (with the same stamp) after retryable errors before its records fail. Default 30 s.</summary>
+    public TimeSpan RetryFor { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The first delay between retries; it doubles up to 1 s. Default 20 ms.</summary>
+    public TimeSpan RetryBackoff { get; set; } = TimeSpan.FromMilliseconds(20);
+}

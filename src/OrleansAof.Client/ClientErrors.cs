@@ -1,0 +1,29 @@
+using Orleans.Runtime.Messaging;
+
+namespace OrleansAof.Client;
+
+/// <summary>Turns Orleans transport failures of partition calls into <see cref="PartitionUnavailableException"/>.</summary>
+internal static class ClientErrors
+{
+    public static async Task<T> Guard<T>(Task<T> call, string partitionKey)
+    {
+        try
+        {
+            return await call;
+        }
+        catch (Exception e) when (Translate(e, partitionKey) is { } translated)
+        {
+            throw translated;
+        }
+    }
+
+    /// <summary>The exception the caller should see instead of <paramref name="error"/>, or null to let it through.</summary>
+    public static Exception? Translate(Exception error, string partitionKey) => error switch
+    {
+        AppendLogException => null,
+        OrleansMessageRejectionException { InnerException: AppendLogException inner } => inner,
+        SiloUnavailableException or OrleansMessageRejectionException or ConnectionFailedException or GatewayTooBusyException =>
+            new PartitionUnavailableException(partitionKey, "the silo that serves it cannot be reached (" + error.GetType().Name + ": " + error.Message + ")", error),
+        _ => null,
+    };
+}

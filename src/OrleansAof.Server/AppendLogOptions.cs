@@ -1,0 +1,142 @@
+using OrleansAof.Storage;
+
+namespace OrleansAof.Server;
+
+/// <summary>
+/// Every setting of the append log on a silo. Bind it with <c>siloBuilder.AddAppendLog(o => ...)</c>; bad values are
+/// rejected at silo start by <see cref="AppendLogOptionsValidator"/> with the option's name in the message.
+/// </summary>
+public sealed class AppendLogOptions
+{
+    /// <summary>Folder under which each partition has its directory <c>{DataRoot}/{log}/{partition}</c>. Required.</summary>
+    public string DataRoot { get; set; } = "";
+
+    /// <summary>
+    /// When set, partitions live under <c>{DataRoot}/{silo name}</c>: silos that share a disk (several silos in one
+    /// test process) keep apart. Default false.
+    /// </summary>
+    public bool DataRootPerSilo { get; set; }
+
+    /// <summary>This silo's stable name; default: the Orleans silo name (<c>SiloOptions.SiloName</c>).</summary>
+    public string? SiloName { get; set; }
+
+    /// <summary>
+    /// The names of the silos that own partitions. A partition's owner is a deterministic function of its key over these
+    /// names (rendezvous hashing), so it does not depend on which silos are up. Empty (the default) means every active
+    /// silo is a candidate, which is only stable on a single silo.
+    /// </summary>
+    public IList<string> Silos { get; set; } = [];
+
+    /// <summary>
+    /// Operator overrides of ownership: key <c>{log}/{partition}</c> (or just <c>{log}</c> for every partition of a log),
+    /// value a silo name from <see cref="Silos"/>. An exact partition key wins over a log name.
+    /// </summary>
+    public IDictionary<string, string> OwnerOverrides { get; set; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>The flush policy partitions open with, in the engine's text form (<c>Sync</c>, <c>Batched:1000</c>, <c>Periodic:00:00:00.010</c>, <c>BatchedOrPeriodic:1000:00:00:00.010</c>, <c>Async</c>). Default <c>Sync</c>.</summary>
+    public string FlushPolicy { get; set; } = "Sync";
+
+    /// <summary>A segment is sealed and the next one started before it would exceed this size. Default 64 MiB.</summary>
+    public long MaxSegmentBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>A non-empty active segment older than this is sealed. Default: no age limit.</summary>
+    public TimeSpan? MaxSegmentAge { get; set; }
+
+    /// <summary>The largest payload one record may carry. Default 1 MiB; at most a quarter of <see cref="MaxSegmentBytes"/>.</summary>
+    public int MaxRecordBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Bound on bytes written but not yet flushed per partition; beyond it appends fail with <c>LogBackpressureException</c> or wait (<see cref="BackpressureMode"/>). Default 64 MiB.</summary>
+    public long MaxUnflushedBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>What an append does at <see cref="MaxUnflushedBytes"/>. Default <see cref="Storage.BackpressureMode.FailFast"/>.</summary>
+    public BackpressureMode BackpressureMode { get; set; } = BackpressureMode.FailFast;
+
+    /// <summary>How the next segment file is prepared. Default <see cref="PreallocationMode.Auto"/> (zero-filled under <c>Sync</c>, reserved otherwise).</summary>
+    public PreallocationMode Preallocation { get; set; } = PreallocationMode.Auto;
+
+    /// <summary>A partition grain that received no call for this long is deactivated: flushed and closed. Default 15 minutes; at least 1 minute.</summary>
+    public TimeSpan IdleDeactivationAge { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Whether a deactivating partition also seals its active segment. Default false.</summary>
+    public bool SealOnDeactivate { get; set; }
+
+    /// <summary>The stream provider that carries <see cref="TailAdvanced"/> notifications; empty disables stream notifications. Default <see cref="AppendLogStreams.DefaultProviderName"/>.</summary>
+    public string? TailStreamProvider { get; set; } = AppendLogStreams.DefaultProviderName;
+
+    /// <summary>
+    /// At most one stream notification per partition per interval (always the newest durable id, sent at the end of the
+    /// interval). The stream wakes inactive subscribers; active ones get the direct push at once (<see cref="DirectTailPush"/>),
+    /// so pacing the stream keeps a fan-out of many subscribers cheap. Zero publishes every advance. Default 50 ms.
+    /// </summary>
+    public TimeSpan StreamNotificationInterval { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Whether <c>AddAppendLog</c> registers a memory stream provider named <see cref="TailStreamProvider"/> (and a memory <c>PubSubStore</c> when none is registered). Default true.</summary>
+    public bool AddMemoryStreams { get; set; } = true;
+
+    /// <summary>How often the memory stream pulling agents poll their queues. Orleans' default is 100 ms; the log's default 10 ms keeps wake-ups of inactive subscribers quick. At least 1 ms.</summary>
+    public TimeSpan MemoryStreamPollPeriod { get; set; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>Queues of the memory stream provider. Default 2.</summary>
+    public int MemoryStreamQueues { get; set; } = 2;
+
+    /// <summary>
+    /// Whether partitions also push notifications straight to listeners registered with
+    /// <see cref="IPartitionGrain.RegisterTailListenerAsync"/> (one-way grain calls; the low-latency path). Default true.
+    /// </summary>
+    public bool DirectTailPush { get; set; } = true;
+
+    /// <summary>
+    /// The direct push carries the newly durable records when they add up to at most this many payload bytes (and 1,024
+    /// records), so that a fan-out to many subscribers does not turn into as many reads. Zero: notifications only. Default 64 KiB.
+    /// </summary>
+    public int InlineTailBytes { get; set; } = 64 * 1024;
+
+    /// <summary>At most this many direct listeners per partition; registrations beyond it are refused (the listener falls back to the stream and its timer). Default 10,000.</summary>
+    public int MaxTailListeners { get; set; } = 10_000;
+
+    /// <summary>The longest a tail long poll (<see cref="IPartitionGrain.WaitForTailAsync"/>) waits; keep it below the client's response timeout. Default 10 s.</summary>
+    public TimeSpan MaxTailWait { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The engine options of a partition under <paramref name="dataRoot"/>.</summary>
+    internal PartitionLogOptions ToEngineOptions(string dataRoot) => new()
+    {
+        DataRoot = dataRoot,
+        FlushPolicy = Storage.FlushPolicy.Parse(FlushPolicy),
+        MaxSegmentBytes = MaxSegmentBytes,
+        MaxSegmentAge = MaxSegmentAge,
+        MaxRecordBytes = MaxRecordBytes,
+        MaxUnflushedBytes = MaxUnflushedBytes,
+        BackpressureMode = BackpressureMode,
+        Preallocation = Preallocation,
+
+        // Grains never block on disk I/O: every fsync runs on the partition's flusher, shared by concurrent appends.
+        FlushOnCallerThread = false,
+    };
+
+    /// <summary>The data root of the silo named <paramref name="siloName"/>.</summary>
+    internal string DataRootFor(string siloName) => Path.GetFullPath(DataRootPerSilo ? Path.Combine(DataRoot, siloName) : DataRoot);
+}
+
+/// <summary>Settings of <see cref="LogSubscriberGrain{TModel}"/> on a silo.</summary>
+public sealed class LogSubscriberOptions
+{
+    /// <summary>How often a subscriber re-checks the tail of each partition it follows (the safety net for lost notifications) and renews its direct registration. Default 5 s; at least 10 ms.</summary>
+    public TimeSpan RecheckInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Records per read. Default 1,000.</summary>
+    public int MaxRecordsPerRead { get; set; } = 1000;
+
+    /// <summary>Payload bytes per read. Default 4 MiB.</summary>
+    public long MaxBytesPerRead { get; set; } = 4L * 1024 * 1024;
+
+    /// <summary>
+    /// The state (checkpoints and model, always written together) is written at most once per interval while records
+    /// flow, and at the end of the interval when records stopped; zero writes after every batch. After a crash a
+    /// subscriber restarts from its last written state and folds the records after it again, so the interval costs
+    /// replay, never consistency. The state is also written at deactivation. Default 100 ms.
+    /// </summary>
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The stream provider to subscribe on; empty: direct notifications and the timer only. Default <see cref="AppendLogStreams.DefaultProviderName"/>.</summary>
+    public string? StreamProvider { get; set; } = AppendLogStreams.DefaultProviderName;
+}

@@ -1,0 +1,177 @@
+using Microsoft.Extensions.Options;
+using OrleansAof.Storage;
+
+namespace OrleansAof.Server;
+
+/// <summary>Rejects invalid <see cref="AppendLogOptions"/> at silo start; the message names the option.</summary>
+public sealed class AppendLogOptionsValidator(IOptions<AppendLogOptions> options) : IConfigurationValidator
+{
+    private const string Prefix = nameof(AppendLogOptions) + ".";
+
+    /// <inheritdoc />
+    public void ValidateConfiguration() => Validate(options.Value);
+
+    /// <summary>Throws <see cref="OrleansConfigurationException"/> naming the first invalid option.</summary>
+    public static void Validate(AppendLogOptions o)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        if (string.IsNullOrWhiteSpace(o.DataRoot))
+        {
+            Fail(nameof(o.DataRoot), "is required: the folder that holds the partitions.");
+        }
+
+        FlushPolicy policy;
+        try
+        {
+            policy = FlushPolicy.Parse(o.FlushPolicy ?? "");
+        }
+        catch (FormatException e)
+        {
+            Fail(nameof(o.FlushPolicy), e.Message);
+            return;
+        }
+
+        if (o.SiloName is { } name && !PartitionKey.IsValid(name))
+        {
+            Fail(nameof(o.SiloName), $"'{name}' is not a valid silo name (1 to 128 characters of A-Z, a-z, 0-9, '.', '_', '-').");
+        }
+
+        var silos = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var silo in o.Silos ?? [])
+        {
+            if (string.IsNullOrWhiteSpace(silo))
+            {
+                Fail(nameof(o.Silos), "holds an empty silo name.");
+            }
+
+            if (!silos.Add(silo))
+            {
+                Fail(nameof(o.Silos), $"names silo '{silo}' twice.");
+            }
+        }
+
+        foreach (var (key, owner) in o.OwnerOverrides ?? new Dictionary<string, string>())
+        {
+            var valid = key.Contains(PartitionKey.Separator, StringComparison.Ordinal) ? TryParse(key) : PartitionKey.IsValid(key);
+            if (!valid)
+            {
+                Fail(nameof(o.OwnerOverrides), $"has key '{key}', which is neither a log name nor a '{{log}}/{{partition}}' key.");
+            }
+
+            if (silos.Count > 0 && !silos.Contains(owner))
+            {
+                Fail(nameof(o.OwnerOverrides), $"maps '{key}' to silo '{owner}', which is not in AppendLogOptions.Silos.");
+            }
+
+            if (silos.Count == 0)
+            {
+                Fail(nameof(o.OwnerOverrides), $"maps '{key}' to silo '{owner}', but AppendLogOptions.Silos is empty; overrides need the list of owner silos.");
+            }
+        }
+
+        if (o.IdleDeactivationAge < TimeSpan.FromMinutes(1))
+        {
+            Fail(nameof(o.IdleDeactivationAge), $"must be at least 1 minute (the Orleans minimum collection age); it is {o.IdleDeactivationAge}.");
+        }
+
+        if (o.MemoryStreamPollPeriod < TimeSpan.FromMilliseconds(1))
+        {
+            Fail(nameof(o.MemoryStreamPollPeriod), $"must be at least 1 ms; it is {o.MemoryStreamPollPeriod}.");
+        }
+
+        if (o.StreamNotificationInterval < TimeSpan.Zero || o.StreamNotificationInterval > TimeSpan.FromMinutes(1))
+        {
+            Fail(nameof(o.StreamNotificationInterval), $"must be between 0 and 1 minute; it is {o.StreamNotificationInterval}.");
+        }
+
+        if (o.MemoryStreamQueues < 1)
+        {
+            Fail(nameof(o.MemoryStreamQueues), $"must be at least 1; it is {o.MemoryStreamQueues}.");
+        }
+
+        if (o.InlineTailBytes < 0)
+        {
+            Fail(nameof(o.InlineTailBytes), $"cannot be negative; it is {o.InlineTailBytes}.");
+        }
+
+        if (o.MaxTailListeners < 0)
+        {
+            Fail(nameof(o.MaxTailListeners), $"cannot be negative; it is {o.MaxTailListeners}.");
+        }
+
+        if (o.MaxTailWait <= TimeSpan.Zero || o.MaxTailWait > TimeSpan.FromMinutes(5))
+        {
+            Fail(nameof(o.MaxTailWait), $"must be between 0 (exclusive) and 5 minutes; it is {o.MaxTailWait}.");
+        }
+
+        // The engine checks its own options; report them under this class's names.
+        var engine = new PartitionLogOptions
+        {
+            DataRoot = o.DataRoot,
+            FlushPolicy = policy,
+            MaxSegmentBytes = o.MaxSegmentBytes,
+            MaxSegmentAge = o.MaxSegmentAge,
+            MaxRecordBytes = o.MaxRecordBytes,
+            MaxUnflushedBytes = o.MaxUnflushedBytes,
+            BackpressureMode = o.BackpressureMode,
+            Preallocation = o.Preallocation,
+        };
+        try
+        {
+            engine.Validate();
+        }
+        catch (Storage.InvalidLogOptionsException e)
+        {
+            var property = e.OptionName[(e.OptionName.LastIndexOf('.') + 1)..];
+            Fail(property, e.Message[(e.OptionName.Length + 1)..]);
+        }
+    }
+
+    private static bool TryParse(string key)
+    {
+        try
+        {
+            PartitionKey.Parse(key);
+            return true;
+        }
+        catch (InvalidPartitionNameException)
+        {
+            return false;
+        }
+    }
+
+    private static void Fail(string property, string message) => throw new OrleansConfigurationException(Prefix + property + " " + message);
+}
+
+/// <summary>Rejects invalid <see cref="LogSubscriberOptions"/> at silo start; the message names the option.</summary>
+public sealed class LogSubscriberOptionsValidator(IOptions<LogSubscriberOptions> options) : IConfigurationValidator
+{
+    /// <inheritdoc />
+    public void ValidateConfiguration() => Validate(options.Value);
+
+    /// <summary>Throws <see cref="OrleansConfigurationException"/> naming the first invalid option.</summary>
+    public static void Validate(LogSubscriberOptions o)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        const string prefix = nameof(LogSubscriberOptions) + ".";
+        if (o.RecheckInterval < TimeSpan.FromMilliseconds(10))
+        {
+            throw new OrleansConfigurationException($"{prefix}{nameof(o.RecheckInterval)} must be at least 10 ms; it is {o.RecheckInterval}.");
+        }
+
+        if (o.MaxRecordsPerRead < 1)
+        {
+            throw new OrleansConfigurationException($"{prefix}{nameof(o.MaxRecordsPerRead)} must be at least 1; it is {o.MaxRecordsPerRead}.");
+        }
+
+        if (o.CheckpointInterval < TimeSpan.Zero)
+        {
+            throw new OrleansConfigurationException($"{prefix}{nameof(o.CheckpointInterval)} cannot be negative; it is {o.CheckpointInterval}.");
+        }
+
+        if (o.MaxBytesPerRead < 1)
+        {
+            throw new OrleansConfigurationException($"{prefix}{nameof(o.MaxBytesPerRead)} must be at least 1; it is {o.MaxBytesPerRead}.");
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using Engine = OrleansAof.Storage;
+
+namespace OrleansAof.Server;
+
+/// <summary>
+/// The one place where engine errors become the serializable exceptions callers see. The partition grain routes every
+/// call through it (a grain call filter), so no engine exception crosses the wire.
+/// </summary>
+public static class EngineErrors
+{
+    /// <summary>The wire exception for <paramref name="error"/>, raised while serving <paramref name="partitionKey"/>.</summary>
+    public static AppendLogException ToContract(Engine.AppendLogException error, string partitionKey)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return error switch
+        {
+            Engine.RecordTooLargeException e => new RecordTooLargeException(e.Size, e.Maximum, e.Message.Replace("PartitionLogOptions.", "AppendLogOptions.", StringComparison.Ordinal)),
+            Engine.EmptyBatchException e => new EmptyBatchException(e.Message),
+            Engine.BatchTooLargeException e => new BatchTooLargeException(e.Records, e.Bytes, e.Message.Replace("PartitionLogOptions.", "AppendLogOptions.", StringComparison.Ordinal)),
+            Engine.InvalidRangeException e => new InvalidRangeException(e.Message),
+            Engine.ReadBeyondTailException e => new ReadBeyondTailException(e.FromId, e.NextId, e.Message),
+            Engine.RecordTrimmedException e => new RecordTrimmedException(e.FromId, e.FirstId, e.Message),
+            Engine.InvalidPartitionNameException e => new InvalidPartitionNameException(e.Name, e.Message),
+            Engine.InvalidLogOptionsException e => new InvalidLogOptionsException(e.OptionName, e.Message),
+            Engine.PartitionLockedException => new PartitionLockedException($"Partition '{partitionKey}' is held by another writer on this silo's disk."),
+            Engine.PartitionFaultedException e => new PartitionFaultedException(e.Reason, e.Message),
+            Engine.LogBackpressureException e => new LogBackpressureException(e.Reason.ToString(), e.RetryAfter, e.Message.Replace("PartitionLogOptions.", "AppendLogOptions.", StringComparison.Ordinal)),
+            Engine.ExpectedLastIdMismatchException e => new ExpectedLastIdMismatchException(e.ExpectedLastId, e.ActualLastId, e.Message),
+            Engine.StaleSequenceException e => new StaleSequenceException(e.ProducerId, e.Sequence, e.LastSequence, e.Message),
+            Engine.SegmentCorruptedException e => new SegmentCorruptedException(e.BaseId, e.Detail, $"Partition '{partitionKey}': segment {e.BaseId} is damaged: {e.Detail}"),
+            Engine.ArchiveIntegrityException e => new ArchiveIntegrityException(e.ObjectKey, e.Message),
+            _ => new PartitionFaultedException(error.GetType().Name, $"Partition '{partitionKey}': {error.Message}"),
+        };
+    }
+
+    /// <summary>The engine form of a wire flush policy.</summary>
+    /// <exception cref="InvalidLogOptionsException">The policy's values are out of range.</exception>
+    public static Engine.FlushPolicy ToEngine(LogFlushPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        try
+        {
+            return policy.Kind switch
+            {
+                LogFlushPolicyKind.Sync => Engine.FlushPolicy.Sync,
+                LogFlushPolicyKind.Async => Engine.FlushPolicy.Async,
+                LogFlushPolicyKind.Batched => Engine.FlushPolicy.Batched(policy.Records),
+                LogFlushPolicyKind.Periodic => Engine.FlushPolicy.Periodic(policy.Interval),
+                LogFlushPolicyKind.BatchedOrPeriodic => Engine.FlushPolicy.BatchedOrPeriodic(policy.Records, policy.Interval),
+                _ => throw new InvalidLogOptionsException("LogFlushPolicy.Kind", $"LogFlushPolicy.Kind has an unknown value {policy.Kind}."),
+            };
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new InvalidLogOptionsException("LogFlushPolicy", "LogFlushPolicy " + e.Message);
+        }
+    }
+
+    /// <summary>The wire form of an engine flush policy.</summary>
+    public static LogFlushPolicy ToContract(Engine.FlushPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        return new LogFlushPolicy((LogFlushPolicyKind)(int)policy.Kind, policy.Records, policy.Interval);
+    }
+}

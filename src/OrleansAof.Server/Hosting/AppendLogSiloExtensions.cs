@@ -1,0 +1,91 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Orleans.Storage;
+using OrleansAof.Server;
+using OrleansAof.Server.Placement;
+
+namespace Orleans.Hosting;
+
+/// <summary>Adds the append log to a silo.</summary>
+public static class AppendLogSiloExtensions
+{
+    /// <summary>The grain storage name Orleans streams keep subscriptions in.</summary>
+    public const string PubSubStoreName = "PubSubStore";
+
+    /// <summary>
+    /// Adds partition grains, owner placement, tail notifications (a memory stream provider by default) and the
+    /// subscriber services to the silo. Idempotent: a second call only applies its configuration. Invalid options stop
+    /// the silo at start with the option's name in the message.
+    /// </summary>
+    /// <example><code>siloBuilder.AddAppendLog(o => o.DataRoot = "/var/lib/aof");</code></example>
+    public static ISiloBuilder AddAppendLog(this ISiloBuilder builder, Action<AppendLogOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        builder.Services.AddAppendLog(configure);
+
+        // The stream provider has to be registered while the silo is built, so the delegate is applied once here too.
+        var probe = new AppendLogOptions();
+        configure(probe);
+        if (probe.AddMemoryStreams && !string.IsNullOrEmpty(probe.TailStreamProvider)
+            && !builder.Services.Any(d => d.IsKeyedService && Equals(d.ServiceKey, probe.TailStreamProvider) && d.ServiceType == typeof(Orleans.Streams.IStreamProvider)))
+        {
+            var period = probe.MemoryStreamPollPeriod < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : probe.MemoryStreamPollPeriod;
+            var queues = Math.Max(1, probe.MemoryStreamQueues);
+            builder.AddMemoryStreams(probe.TailStreamProvider, streams =>
+            {
+                streams.ConfigurePartitioning(queues);
+                streams.ConfigurePullingAgent(agent => agent.Configure(o => o.GetQueueMsgsTimerPeriod = period));
+            });
+            if (!builder.Services.Any(d => d.IsKeyedService && Equals(d.ServiceKey, PubSubStoreName) && d.ServiceType == typeof(IGrainStorage)))
+            {
+                builder.AddMemoryGrainStorage(PubSubStoreName);
+            }
+        }
+
+        return builder;
+    }
+
+    /// <summary>Configures <see cref="LogSubscriberOptions"/> for the subscriber grains of this silo.</summary>
+    public static ISiloBuilder ConfigureLogSubscribers(this ISiloBuilder builder, Action<LogSubscriberOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        builder.Services.Configure(configure);
+        return builder;
+    }
+
+    /// <summary>
+    /// Registers the append log's silo services without a stream provider (the <see cref="ISiloBuilder"/> overload
+    /// also adds the memory stream provider). Idempotent.
+    /// </summary>
+    public static IServiceCollection AddAppendLog(this IServiceCollection services, Action<AppendLogOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        services.Configure(configure);
+        if (services.Any(d => d.ServiceType == typeof(AppendLogMarker)))
+        {
+            return services;
+        }
+
+        services.AddSingleton<AppendLogMarker>();
+        services.AddOptions<LogSubscriberOptions>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<IConfigurationValidator, AppendLogOptionsValidator>();
+        services.AddSingleton<IConfigurationValidator, LogSubscriberOptionsValidator>();
+        services.AddSingleton<PartitionOwnership>();
+        services.AddSingleton<OpenPartitions>();
+        services.AddSingleton<ServerInstruments>();
+        services.TryAddSingleton<ITailNotificationInterceptor, PassThroughTailInterceptor>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, AppendLogLifecycle>();
+        services.AddPlacementDirector<PartitionOwnerPlacement, PartitionPlacementDirector>();
+        services.AddOptions<GrainCollectionOptions>().Configure<IOptions<AppendLogOptions>>((collection, log) =>
+            collection.ClassSpecificCollectionAge[typeof(PartitionGrain).FullName!] = log.Value.IdleDeactivationAge);
+        return services;
+    }
+
+    private sealed class AppendLogMarker;
+}

@@ -1,0 +1,113 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using OrleansAof.Storage;
+
+namespace OrleansAof.Server;
+
+/// <summary>
+/// The partitions open on this silo. At silo stop it flushes every one of them before grains are deactivated (which
+/// closes them); when the silo's services are disposed without a deactivation (a killed in-process silo) it closes
+/// whatever is still open so the lock files are released.
+/// </summary>
+public sealed partial class OpenPartitions(ILogger<OpenPartitions> logger) : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, PartitionLog> _open = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
+
+    /// <summary>Whether the silo finished starting and has not begun to stop.</summary>
+    public bool IsReady { get; internal set; }
+
+    /// <summary>How many partitions are open.</summary>
+    public int Count => _open.Count;
+
+    internal void Add(string key, PartitionLog log) => _open[key] = log;
+
+    internal void Remove(string key, PartitionLog log) => _open.TryRemove(KeyValuePair.Create(key, log));
+
+    /// <summary>
+    /// Takes the right to open <paramref name="key"/> on this silo. Orleans may start a new activation while the previous
+    /// one is still opening or closing the partition's files; the new one waits here until the previous one released them
+    /// (<see cref="Release"/>). False when that does not happen within <paramref name="timeout"/>.
+    /// </summary>
+    internal Task<bool> AcquireAsync(string key, TimeSpan timeout, CancellationToken cancellationToken) =>
+        _gates.GetOrAdd(key, static _ => new SemaphoreSlim(1, 1)).WaitAsync(timeout, cancellationToken);
+
+    /// <summary>Gives up the right taken with <see cref="AcquireAsync"/>.</summary>
+    internal void Release(string key)
+    {
+        if (_gates.TryGetValue(key, out var gate))
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>Flushes every open partition; returns how many were flushed.</summary>
+    public async Task<int> FlushAllAsync(CancellationToken cancellationToken = default)
+    {
+        var flushed = 0;
+        foreach (var log in _open.Values)
+        {
+            try
+            {
+                if (log.State == PartitionState.Open)
+                {
+                    await log.FlushAsync(cancellationToken);
+                    flushed++;
+                }
+            }
+            catch (Exception e) when (e is Storage.AppendLogException or ObjectDisposedException or OperationCanceledException)
+            {
+                LogFlushFailed(logger, log.Log, log.Partition, e);
+            }
+        }
+
+        LogFlushedAll(logger, flushed);
+        return flushed;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var log in _open.Values)
+        {
+            try
+            {
+                await log.CloseAsync(seal: false);
+            }
+            catch (Exception e) when (e is Storage.AppendLogException or ObjectDisposedException or IOException)
+            {
+                LogFlushFailed(logger, log.Log, log.Partition, e);
+            }
+        }
+
+        _open.Clear();
+        foreach (var gate in _gates.Values)
+        {
+            gate.Dispose();
+        }
+    }
+
+    [LoggerMessage(1, LogLevel.Warning, "Flushing partition {Log}/{Partition} at shutdown failed")]
+    private static partial void LogFlushFailed(ILogger logger, string log, string partition, Exception exception);
+
+    [LoggerMessage(2, LogLevel.Information, "Flushed {Count} open partition(s) before shutdown")]
+    private static partial void LogFlushedAll(ILogger logger, int count);
+}
+
+/// <summary>Marks the silo ready once it started and flushes every open partition first thing when it stops.</summary>
+internal sealed class AppendLogLifecycle(OpenPartitions partitions) : ILifecycleParticipant<ISiloLifecycle>
+{
+    public void Participate(ISiloLifecycle lifecycle) => lifecycle.Subscribe(
+        nameof(AppendLogLifecycle),
+        ServiceLifecycleStage.Active,
+        _ =>
+        {
+            partitions.IsReady = true;
+            return Task.CompletedTask;
+        },
+        async ct =>
+        {
+            partitions.IsReady = false;
+            await partitions.FlushAllAsync(ct);
+        });
+}

@@ -1,0 +1,444 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+using Orleans.Placement;
+using Orleans.Streams;
+using OrleansAof.Server.Placement;
+using OrleansAof.Storage;
+using Engine = OrleansAof.Storage;
+
+namespace OrleansAof.Server;
+
+/// <summary>
+/// Serves one partition: owns the engine's <see cref="PartitionLog"/> for <c>{log}/{partition}</c> while active.
+/// Reentrant, so concurrent appends share one group commit; it only orchestrates (the engine parses every byte).
+/// Placed on the partition's owner silo only and never moved. After each flush that advances the durable id it
+/// publishes one coalesced <see cref="TailAdvanced"/> to registered listeners and on the tail stream.
+/// </summary>
+[PartitionOwnerPlacement]
+[Immovable]
+[Reentrant]
+internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncomingGrainCallFilter, IDisposable
+{
+    private const int InlineTailRecords = 1024;
+    private static readonly TimeSpan PreviousActivationCloseTimeout = TimeSpan.FromSeconds(10);
+    private readonly AppendLogOptions _options;
+    private readonly OpenPartitions _partitions;
+    private readonly ITailNotificationInterceptor _interceptor;
+    private readonly ServerInstruments _instruments;
+    private readonly PartitionLogEnvironment _environment;
+    private readonly TimeProvider _time;
+    private readonly string _siloName;
+    private readonly ILogger _logger;
+    private readonly HashSet<ITailListener> _listeners = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Func<TailAdvanced, ValueTask> _deliver;
+    private readonly Func<TailAdvanced, ValueTask> _publish;
+    private string _key = "";
+    private string _logName = "";
+    private string _partition = "";
+    private PartitionLog? _log;
+    private Task? _tailLoop;
+    private Task? _streamLoop;
+    private IAsyncStream<TailAdvanced>? _stream;
+    private ITailListener[] _listenerSnapshot = [];
+    private CachedRead? _lastRead;
+
+    public PartitionGrain(
+        IOptions<AppendLogOptions> options,
+        OpenPartitions partitions,
+        ITailNotificationInterceptor interceptor,
+        ServerInstruments instruments,
+        ILocalSiloDetails silo,
+        ILoggerFactory loggerFactory,
+        TimeProvider time)
+    {
+        _options = options.Value;
+        _partitions = partitions;
+        _interceptor = interceptor;
+        _instruments = instruments;
+        _time = time;
+        _siloName = _options.SiloName ?? silo.Name;
+        _logger = loggerFactory.CreateLogger<PartitionGrain>();
+        _environment = new PartitionLogEnvironment { LoggerFactory = loggerFactory, TimeProvider = time };
+        _deliver = PushToListeners;
+        _publish = PublishToStreamAsync;
+    }
+
+    private PartitionLog Log => _log ?? throw new PartitionUnavailableException(_key, "the partition is not open on this activation");
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _key = this.GetPrimaryKeyString();
+        (_logName, _partition) = PartitionKey.Parse(_key);
+        var dataRoot = _options.DataRootFor(_siloName);
+        if (!await _partitions.AcquireAsync(_key, PreviousActivationCloseTimeout, cancellationToken))
+        {
+            throw new PartitionUnavailableException(_key, "its previous activation on this silo is still closing; retry");
+        }
+
+        try
+        {
+            _log = await PartitionLog.OpenAsync(_logName, _partition, _options.ToEngineOptions(dataRoot), _environment, cancellationToken);
+        }
+        catch (Engine.AppendLogException e)
+        {
+            _partitions.Release(_key);
+            LogOpenFailed(_logger, _key, e);
+            throw EngineErrors.ToContract(e, _key);
+        }
+        catch
+        {
+            _partitions.Release(_key);
+            throw;
+        }
+
+        _partitions.Add(_key, _log);
+        _instruments.Activation();
+        if (!string.IsNullOrEmpty(_options.TailStreamProvider))
+        {
+            _stream = this.GetStreamProvider(_options.TailStreamProvider).GetStream<TailAdvanced>(StreamId.Create(AppendLogStreams.TailNamespace, _key));
+        }
+
+        LogActivated(_logger, _key, _siloName, _log.WriterEpoch, _log.LastId);
+        _tailLoop = RunTailLoopAsync(_log);
+        if (_stream is not null)
+        {
+            _streamLoop = RunStreamLoopAsync(_log);
+        }
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        if (_log is { } log)
+        {
+            try
+            {
+                await log.CloseAsync(_options.SealOnDeactivate);
+            }
+            catch (Exception e) when (e is Engine.AppendLogException or IOException)
+            {
+                LogCloseFailed(_logger, _key, e);
+            }
+            finally
+            {
+                _partitions.Remove(_key, log);
+                _partitions.Release(_key);
+            }
+        }
+
+        if (_tailLoop is { } loop)
+        {
+            await loop;
+        }
+
+        if (_streamLoop is { } streamLoop)
+        {
+            await streamLoop;
+        }
+
+        LogDeactivated(_logger, _key, reason.ReasonCode.ToString());
+    }
+
+    public void Dispose() => _stopping.Dispose();
+
+    /// <summary>Maps every engine error of every call to its wire exception, in one place.</summary>
+    public async Task Invoke(IIncomingGrainCallContext context)
+    {
+        try
+        {
+            await context.Invoke();
+        }
+        catch (Engine.AppendLogException e)
+        {
+            throw EngineErrors.ToContract(e, _key);
+        }
+        catch (ObjectDisposedException e) when (_stopping.IsCancellationRequested || _log?.State == PartitionState.Closed)
+        {
+            throw new PartitionUnavailableException(_key, "the partition is closing; retry", e);
+        }
+    }
+
+    public async Task<AppendAck> AppendAsync(byte[] payload, long? expectedLastId = null, ProducerStamp? stamp = null)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        _instruments.AppendCall();
+        var r = await Log.AppendAsync(payload, expectedLastId, ToEngine(stamp));
+        return new AppendAck(r.FirstId, r.LastId, r.IsDurable, r.IsDuplicate);
+    }
+
+    public async Task<AppendAck> AppendBatchAsync(RecordPayloads payloads, long? expectedLastId = null, ProducerStamp? stamp = null)
+    {
+        ArgumentNullException.ThrowIfNull(payloads);
+        _instruments.AppendCall();
+        var r = await Log.AppendBatchAsync(payloads.Slices(), expectedLastId, ToEngine(stamp));
+        return new AppendAck(r.FirstId, r.LastId, r.IsDurable, r.IsDuplicate);
+    }
+
+    public async Task<LogRecordBatch> ReadAsync(long fromId, int maxRecords = 1000, long maxBytes = 4 * 1024 * 1024, bool includeUndurable = false)
+    {
+        var log = Log;
+        var durable = log.DurableId;
+        if (!includeUndurable && _lastRead is { } hit && hit.Matches(fromId, maxRecords, maxBytes, durable))
+        {
+            // Subscribers woken by one notification ask for the same records: read (and verify) them once. Batches are immutable.
+            return hit.Batch;
+        }
+
+        var batch = ToContract(await log.ReadAsync(fromId, maxRecords, maxBytes, includeUndurable));
+        if (!includeUndurable)
+        {
+            _lastRead = new CachedRead(fromId, maxRecords, maxBytes, durable, batch);
+        }
+
+        return batch;
+    }
+
+    public async Task<LogRecordBatch> ReadBackwardAsync(long fromId, int maxRecords = 1000, long maxBytes = 4 * 1024 * 1024, bool includeUndurable = false) =>
+        ToContract(await Log.ReadBackwardAsync(fromId, maxRecords, maxBytes, includeUndurable));
+
+    public async Task<LogRecordBatch> ReadFromTimestampAsync(DateTimeOffset time, int maxRecords = 1000, long maxBytes = 4 * 1024 * 1024, bool includeUndurable = false) =>
+        ToContract(await Log.ReadFromTimestampAsync(time, maxRecords, maxBytes, includeUndurable));
+
+    public async Task<long> FindIdAtTimestampAsync(DateTimeOffset time) => await Log.FindIdAtTimestampAsync(time);
+
+    public Task<PartitionStatus> GetInfoAsync()
+    {
+        var info = Log.GetInfo();
+        var segments = new SegmentSummary[info.Segments.Count];
+        for (var i = 0; i < segments.Length; i++)
+        {
+            segments[i] = ToContract(info.Segments[i]);
+        }
+
+        return Task.FromResult(new PartitionStatus(
+            info.Log, info.Partition, info.State.ToString(), info.FaultReason, info.FirstId, info.LastId, info.DurableId, info.WriterEpoch,
+            EngineErrors.ToContract(info.FlushPolicy), _siloName, segments));
+    }
+
+    public Task<FlushStatistics> GetFlushStatisticsAsync()
+    {
+        var m = Log.GetFlushMetrics();
+        return Task.FromResult(new FlushStatistics(m.TotalFlushes, m.FailedFlushes, m.RecordsFlushed, m.BytesFlushed, m.PendingRecords, m.LatencyP50, m.LatencyP99, m.MaxRecordsPerFlush));
+    }
+
+    public async Task<long> FlushAsync() => await Log.FlushAsync();
+
+    public async Task<SegmentSummary?> SealAsync()
+    {
+        var sealedSegment = await Log.SealAsync();
+        return sealedSegment is null ? null : ToContract(sealedSegment);
+    }
+
+    public async Task SetFlushPolicyAsync(LogFlushPolicy policy) => await Log.SetFlushPolicyAsync(EngineErrors.ToEngine(policy));
+
+    public async Task<long> WaitForTailAsync(long knownDurableId, TimeSpan maxWait)
+    {
+        var log = Log;
+        var wait = maxWait > _options.MaxTailWait ? _options.MaxTailWait : maxWait;
+        if (wait <= TimeSpan.Zero || log.DurableId > knownDurableId)
+        {
+            return log.DurableId;
+        }
+
+        using var timeout = new CancellationTokenSource(wait, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _stopping.Token);
+        try
+        {
+            return await log.WaitForDurableAdvanceAsync(knownDurableId, linked.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return log.DurableId;
+        }
+    }
+
+    public Task<TailAdvanced> RegisterTailListenerAsync(ITailListener listener)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        var log = Log;
+        if (_options.DirectTailPush && (_listeners.Contains(listener) || _listeners.Count < _options.MaxTailListeners) && _listeners.Add(listener))
+        {
+            _listenerSnapshot = [.. _listeners];
+        }
+
+        return Task.FromResult(new TailAdvanced(_logName, _partition, log.DurableId, log.WriterEpoch));
+    }
+
+    public Task UnregisterTailListenerAsync(ITailListener listener)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        if (_listeners.Remove(listener))
+        {
+            _listenerSnapshot = [.. _listeners];
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Pushes one notification to the direct listeners each time the durable id advances; runs on the grain's scheduler until deactivation.</summary>
+    private async Task RunTailLoopAsync(PartitionLog log)
+    {
+        var known = log.DurableId;
+        var token = _stopping.Token;
+        while (!token.IsCancellationRequested)
+        {
+            long durable;
+            try
+            {
+                durable = await log.WaitForDurableAdvanceAsync(known, token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            if (durable <= known || token.IsCancellationRequested)
+            {
+                if (log.State == PartitionState.Closed)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            var from = known + 1;
+            known = durable;
+            try
+            {
+                var records = _listenerSnapshot.Length > 0 ? await TryReadInlineAsync(from) : null;
+                await _interceptor.OnPublishAsync(new TailAdvanced(_logName, _partition, durable, log.WriterEpoch, records), _deliver);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogPublishFailed(_logger, _key, e);
+            }
+        }
+    }
+
+    /// <summary>The records from <paramref name="fromId"/> when they are few enough to ride on the push (through the shared read, which the subscribers that still pull then hit).</summary>
+    private async Task<LogRecordBatch?> TryReadInlineAsync(long fromId)
+    {
+        if (_options.InlineTailBytes <= 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            var batch = await ReadAsync(fromId, InlineTailRecords, _options.InlineTailBytes);
+            return batch.Count > 0 && batch.Buffer.Length <= _options.InlineTailBytes ? batch : null;
+        }
+        catch (Engine.AppendLogException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Publishes the newest durable id on the tail stream, at most once per <see cref="AppendLogOptions.StreamNotificationInterval"/>.</summary>
+    private async Task RunStreamLoopAsync(PartitionLog log)
+    {
+        var published = log.DurableId;
+        var token = _stopping.Token;
+        var interval = _options.StreamNotificationInterval;
+        while (!token.IsCancellationRequested)
+        {
+            long durable;
+            try
+            {
+                durable = await log.WaitForDurableAdvanceAsync(published, token);
+                if (durable <= published)
+                {
+                    if (log.State == PartitionState.Closed)
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+
+                if (interval > TimeSpan.Zero)
+                {
+                    // Trailing edge: wait out the interval, then send the newest id.
+                    await Task.Delay(interval, _time, token);
+                    durable = log.DurableId;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            published = durable;
+            try
+            {
+                await _interceptor.OnPublishAsync(new TailAdvanced(_logName, _partition, durable, log.WriterEpoch), _publish);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogPublishFailed(_logger, _key, e);
+            }
+        }
+    }
+
+    private ValueTask PushToListeners(TailAdvanced notification)
+    {
+        _instruments.Notification();
+        foreach (var listener in _listenerSnapshot)
+        {
+            // One-way: returns at once; a slow or dead listener never holds the partition up.
+            _ = listener.OnTailAdvancedAsync(notification);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private async ValueTask PublishToStreamAsync(TailAdvanced notification)
+    {
+        _instruments.Notification();
+        await _stream!.OnNextAsync(notification);
+    }
+
+    private static Engine.ProducerStamp? ToEngine(ProducerStamp? stamp) =>
+        stamp is { } s ? new Engine.ProducerStamp(s.ProducerId, s.Sequence) : null;
+
+    private static LogRecordBatch ToContract(RecordBatch batch)
+    {
+        var source = batch.Entries;
+        var entries = new LogRecordEntry[source.Length];
+        for (var i = 0; i < source.Length; i++)
+        {
+            var e = source[i];
+            entries[i] = new LogRecordEntry(e.Id, e.TimestampMicros, e.Offset, e.Length);
+        }
+
+        return new LogRecordBatch(batch.Buffer, entries, batch.NextId);
+    }
+
+    private static SegmentSummary ToContract(SegmentInfo s) =>
+        new(s.BaseId, s.LastId, s.RecordCount, s.Status.ToString(), s.SizeBytes, s.CreatedAt, s.SealedAt, s.WriterEpoch, s.FileName);
+
+    /// <summary>The last durable read and the durable id it was made at: the same read answers the same while that id holds.</summary>
+    private sealed record CachedRead(long FromId, int MaxRecords, long MaxBytes, long DurableId, LogRecordBatch Batch)
+    {
+        public bool Matches(long fromId, int maxRecords, long maxBytes, long durableId) =>
+            FromId == fromId && MaxRecords == maxRecords && MaxBytes == maxBytes && DurableId == durableId;
+    }
+
+    [LoggerMessage(1, LogLevel.Information, "Partition {Partition} activated on silo {Silo} at epoch {Epoch}, last id {LastId}")]
+    private static partial void LogActivated(ILogger logger, string partition, string silo, long epoch, long lastId);
+
+    [LoggerMessage(2, LogLevel.Information, "Partition {Partition} deactivated ({Reason})")]
+    private static partial void LogDeactivated(ILogger logger, string partition, string reason);
+
+    [LoggerMessage(3, LogLevel.Warning, "Partition {Partition} could not be opened")]
+    private static partial void LogOpenFailed(ILogger logger, string partition, Exception exception);
+
+    [LoggerMessage(4, LogLevel.Warning, "Partition {Partition} failed to close cleanly")]
+    private static partial void LogCloseFailed(ILogger logger, string partition, Exception exception);
+
+    [LoggerMessage(5, LogLevel.Warning, "Partition {Partition} failed to publish a tail notification")]
+    private static partial void LogPublishFailed(ILogger logger, string partition, Exception exception);
+}

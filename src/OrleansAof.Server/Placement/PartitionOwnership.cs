@@ -1,0 +1,98 @@
+using System.Text;
+using Microsoft.Extensions.Options;
+
+namespace OrleansAof.Server.Placement;
+
+/// <summary>
+/// Decides which silo owns a partition: an operator override (<see cref="AppendLogOptions.OwnerOverrides"/>) when
+/// there is one, else rendezvous hashing of the partition key over <see cref="AppendLogOptions.Silos"/>. The result
+/// depends only on the configuration, never on which silos happen to be up.
+/// </summary>
+public sealed class PartitionOwnership
+{
+    private readonly string[] _silos;
+    private readonly Dictionary<string, string> _overrides;
+
+    /// <summary>Creates the ownership function of <paramref name="options"/>.</summary>
+    public PartitionOwnership(IOptions<AppendLogOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _silos = [.. options.Value.Silos];
+        _overrides = new Dictionary<string, string>(options.Value.OwnerOverrides, StringComparer.Ordinal);
+    }
+
+    /// <summary>Whether owners are configured (otherwise every active silo is a candidate).</summary>
+    public bool HasConfiguredSilos => _silos.Length > 0;
+
+    /// <summary>The owner of <paramref name="log"/>/<paramref name="partition"/> among the configured silos, or null when none are configured.</summary>
+    public string? OwnerOf(string log, string partition)
+    {
+        if (_silos.Length == 0)
+        {
+            return null;
+        }
+
+        if (_overrides.Count > 0)
+        {
+            if (_overrides.TryGetValue(string.Concat(log, "/", partition), out var exact))
+            {
+                return exact;
+            }
+
+            if (_overrides.TryGetValue(log, out var forLog))
+            {
+                return forLog;
+            }
+        }
+
+        return Rendezvous(string.Concat(log, "/", partition), _silos);
+    }
+
+    /// <summary>The candidate with the highest rendezvous weight for <paramref name="key"/> (ties broken by ordinal name order).</summary>
+    public static string Rendezvous(string key, IReadOnlyList<string> candidates)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        if (candidates.Count == 0)
+        {
+            throw new ArgumentException("There is no candidate silo.", nameof(candidates));
+        }
+
+        var keyHash = Fnv1a(key);
+        string? best = null;
+        ulong bestWeight = 0;
+        foreach (var candidate in candidates)
+        {
+            var weight = Mix(keyHash ^ Fnv1a(candidate));
+            if (best is null || weight > bestWeight || (weight == bestWeight && string.CompareOrdinal(candidate, best) < 0))
+            {
+                best = candidate;
+                bestWeight = weight;
+            }
+        }
+
+        return best!;
+    }
+
+    /// <summary>FNV-1a (64-bit) of the UTF-8 bytes of <paramref name="text"/>: stable across processes and versions.</summary>
+    internal static ulong Fnv1a(string text)
+    {
+        var hash = 14695981039346656037UL;
+        Span<byte> buffer = stackalloc byte[256];
+        var bytes = Encoding.UTF8.GetByteCount(text) <= buffer.Length ? buffer[..Encoding.UTF8.GetBytes(text, buffer)] : Encoding.UTF8.GetBytes(text);
+        foreach (var b in bytes)
+        {
+            hash ^= b;
+            hash *= 1099511628211UL;
+        }
+
+        return hash;
+    }
+
+    /// <summary>The SplitMix64 finalizer, to spread the combined hash.</summary>
+    private static ulong Mix(ulong z)
+    {
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+}

@@ -1,0 +1,80 @@
+using Microsoft.Extensions.Logging;
+using Orleans.Placement;
+using Orleans.Runtime.Placement;
+
+namespace OrleansAof.Server.Placement;
+
+/// <summary>Places a partition grain on its owner silo only (see <see cref="PartitionOwnership"/>).</summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("aof.PartitionOwnerPlacement")]
+public sealed class PartitionOwnerPlacement : PlacementStrategy
+{
+    /// <summary>The single instance.</summary>
+    public static PartitionOwnerPlacement Instance { get; } = new();
+}
+
+/// <summary>Marks a grain class for <see cref="PartitionOwnerPlacement"/>.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
+public sealed class PartitionOwnerPlacementAttribute : PlacementAttribute
+{
+    /// <summary>Creates the attribute.</summary>
+    public PartitionOwnerPlacementAttribute()
+        : base(PartitionOwnerPlacement.Instance)
+    {
+    }
+}
+
+/// <summary>
+/// Activates a partition grain only on its owner silo. When the owner is not an active cluster member the placement
+/// fails with <see cref="PartitionUnavailableException"/>: Orleans rejects the call with that exception, so the caller
+/// sees it at once instead of a fresh, empty log on another silo. With no configured owners every active silo is a
+/// candidate (rendezvous hashing over the active silo names): on one silo everything is local.
+/// </summary>
+internal sealed partial class PartitionPlacementDirector(
+    PartitionOwnership ownership,
+    IClusterMembershipService membership,
+    ServerInstruments instruments,
+    ILogger<PartitionPlacementDirector> logger) : IPlacementDirector
+{
+    public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
+    {
+        var key = target.GrainIdentity.Key.ToString()!;
+        var (log, partition) = PartitionKey.Parse(key);
+        var members = membership.CurrentSnapshot.Members;
+        var owner = ownership.OwnerOf(log, partition);
+        if (owner is null)
+        {
+            var names = new List<string>();
+            foreach (var member in members.Values)
+            {
+                if (member.Status == SiloStatus.Active)
+                {
+                    names.Add(member.Name);
+                }
+            }
+
+            if (names.Count == 0)
+            {
+                return Task.FromResult(context.LocalSilo);
+            }
+
+            owner = PartitionOwnership.Rendezvous(key, names);
+        }
+
+        foreach (var member in members.Values)
+        {
+            if (member.Status == SiloStatus.Active && string.Equals(member.Name, owner, StringComparison.Ordinal))
+            {
+                return Task.FromResult(member.SiloAddress);
+            }
+        }
+
+        instruments.PlacementRefused();
+        LogOwnerUnavailable(logger, key, owner);
+        throw new PartitionUnavailableException(key, $"its owner silo '{owner}' is not an active member of the cluster; retry once it is back.");
+    }
+
+    [LoggerMessage(1, LogLevel.Warning, "Partition {Partition} was not placed: its owner silo {Owner} is not active")]
+    private static partial void LogOwnerUnavailable(ILogger logger, string partition, string owner);
+}

@@ -1,0 +1,198 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+using OrleansAof.Client;
+using OrleansAof.TestInfrastructure;
+
+namespace OrleansAof.IntegrationTests;
+
+/// <summary>The silo host running as a real child process (<c>dotnet OrleansAof.SiloHost.dll</c>), configured through environment variables.</summary>
+public sealed class SiloHostProcess : IAsyncDisposable
+{
+    private readonly StringBuilder _output = new();
+    private Process? _process;
+
+    public SiloHostProcess(string dataRoot, IDictionary<string, string>? settings = null)
+    {
+        DataRoot = dataRoot;
+        SiloPort = FreePort();
+        GatewayPort = FreePort();
+        HttpPort = FreePort();
+        Settings = new Dictionary<string, string>(settings ?? new Dictionary<string, string>(), StringComparer.Ordinal)
+        {
+            ["Aof__DataRoot"] = dataRoot,
+            ["Aof__SiloPort"] = SiloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Aof__GatewayPort"] = GatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Aof__HttpPort"] = HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Aof__ClusterId"] = "it-" + Guid.NewGuid().ToString("N")[..8],
+        };
+    }
+
+    public string DataRoot { get; }
+
+    public int SiloPort { get; }
+
+    public int GatewayPort { get; }
+
+    public int HttpPort { get; }
+
+    public Dictionary<string, string> Settings { get; }
+
+    public int? ProcessId => _process?.Id;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>The silo host's entry assembly, built next to this test project in the same configuration.</summary>
+    public static string HostAssembly()
+    {
+        var here = AppContext.BaseDirectory;
+        var configuration = here.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+        var dir = new DirectoryInfo(here);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "OrleansAof.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        if (dir is null)
+        {
+            throw new InvalidOperationException("OrleansAof.sln was not found above " + here);
+        }
+
+        var path = Path.Combine(dir.FullName, "silo-host", "OrleansAof.SiloHost", "bin", configuration, "net10.0", "OrleansAof.SiloHost.dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException("Build the solution first: the silo host is missing.", path);
+    }
+
+    /// <summary>Starts the process and waits until /health/ready answers 200.</summary>
+    public async Task StartAsync()
+    {
+        var info = new ProcessStartInfo("dotnet", [HostAssembly()])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = DataRoot,
+        };
+        foreach (var (key, value) in Settings)
+        {
+            info.Environment[key] = value;
+        }
+
+        info.Environment["DOTNET_gcServer"] = "0";
+        var process = Process.Start(info) ?? throw new InvalidOperationException("The silo host did not start.");
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _process = process;
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        await Wait.UntilAsync(
+            async () =>
+            {
+                if (process.HasExited)
+                {
+                    throw new InvalidOperationException($"The silo host exited with code {process.ExitCode}:\n{Output}");
+                }
+
+                try
+                {
+                    return (await http.GetAsync(new Uri($"http://127.0.0.1:{HttpPort}/health/ready"))).StatusCode == HttpStatusCode.OK;
+                }
+                catch (HttpRequestException)
+                {
+                    return false;
+                }
+                catch (TaskCanceledException)
+                {
+                    return false;
+                }
+            },
+            "the silo host reports ready on /health/ready",
+            TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>SIGKILL: the process dies at once, without flushing or closing anything.</summary>
+    public async Task KillAsync()
+    {
+        var process = _process ?? throw new InvalidOperationException("Not started.");
+        process.Kill(entireProcessTree: true);
+        await process.WaitForExitAsync();
+    }
+
+    /// <summary>SIGTERM, then waits for the exit; returns the exit code.</summary>
+    public async Task<int> TerminateAsync()
+    {
+        var process = _process ?? throw new InvalidOperationException("Not started.");
+        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill!.WaitForExitAsync();
+        }
+
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        return process.ExitCode;
+    }
+
+    /// <summary>An external Orleans client connected to this silo's gateway.</summary>
+    public async Task<IHost> ConnectClientAsync()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.UseOrleansClient(client =>
+        {
+            client.UseLocalhostClustering(GatewayPort, serviceId: "aof", clusterId: Settings["Aof__ClusterId"]);
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
+            client.AddAppendLogClient(o => o.PartitionCounts["orders"] = 2);
+        });
+        var host = builder.Build();
+        await host.StartAsync();
+        return host;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        _process?.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+internal static class ClientHostExtensions
+{
+    public static IAppendLogClient Logs(this IHost host) => host.Services.GetRequiredService<IAppendLogClient>();
+}

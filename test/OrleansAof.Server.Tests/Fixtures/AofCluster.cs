@@ -1,0 +1,132 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
+using Orleans.TestingHost;
+using OrleansAof.Client;
+using OrleansAof.TestInfrastructure;
+using Xunit;
+
+namespace OrleansAof.Server.Tests.Fixtures;
+
+/// <summary>An in-process cluster with the append log: each silo keeps its partitions under its own folder (named after the silo).</summary>
+public abstract class AofClusterFixture : IAsyncLifetime
+{
+    public const string SubscriberStorage = "AofSubscribers";
+
+    protected AofClusterFixture(int silos) => SiloCount = silos;
+
+    public int SiloCount { get; }
+
+    public TempDirectory Data { get; } = new("cluster");
+
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+
+    public IClusterClient Client => Cluster.Client;
+
+    public IAppendLogClient Logs => Client.ServiceProvider.GetRequiredService<IAppendLogClient>();
+
+    /// <summary>The silo names the cluster uses (in start order).</summary>
+    public IReadOnlyList<string> SiloNames { get; private set; } = [];
+
+    /// <summary>The owner of <paramref name="log"/>/<paramref name="partition"/> under this cluster's silo list.</summary>
+    public string OwnerOf(string log, string partition) =>
+        new Placement.PartitionOwnership(Microsoft.Extensions.Options.Options.Create(new AppendLogOptions { Silos = [.. SiloNames] })).OwnerOf(log, partition)!;
+
+    /// <summary>A partition of <paramref name="log"/> that <paramref name="silo"/> owns.</summary>
+    public string PartitionOwnedBy(string log, string silo) =>
+        Enumerable.Range(0, 64).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).First(p => OwnerOf(log, p) == silo);
+
+    public IPartitionGrain Partition(string log, string partition = "0") => Client.GetGrain<IPartitionGrain>(PartitionKey.Format(log, partition));
+
+    public async Task InitializeAsync()
+    {
+        SiloNames = [.. Enumerable.Range(0, SiloCount).Select(i => $"Silo_{i}")];
+        var builder = new InProcessTestClusterBuilder((short)SiloCount);
+        builder.ConfigureSilo((options, silo) =>
+        {
+            silo.AddAppendLog(o =>
+            {
+                o.DataRoot = Data.Path;
+                o.DataRootPerSilo = true;
+                o.SiloName = options.SiloName;
+                o.Silos = [.. SiloNames];
+                o.Preallocation = Storage.PreallocationMode.None;
+                o.MaxSegmentBytes = 1024 * 1024;
+                o.MaxRecordBytes = 256 * 1024;
+                o.MemoryStreamPollPeriod = TimeSpan.FromMilliseconds(5);
+                ConfigureLog(o);
+            });
+            silo.ConfigureLogSubscribers(o => o.RecheckInterval = TimeSpan.FromMilliseconds(250));
+            silo.AddMemoryGrainStorage(SubscriberStorage);
+            silo.Services.AddSingleton<ChaosTailInterceptor>();
+            silo.Services.AddSingleton<ITailNotificationInterceptor>(sp => sp.GetRequiredService<ChaosTailInterceptor>());
+            silo.Configure<ClusterMembershipOptions>(o =>
+            {
+                o.ProbeTimeout = TimeSpan.FromMilliseconds(500);
+                o.NumMissedProbesLimit = 1;
+                o.NumVotesForDeathDeclaration = 1;
+                o.TableRefreshTimeout = TimeSpan.FromMilliseconds(500);
+            });
+            silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(15));
+        });
+        builder.ConfigureClient(client =>
+        {
+            client.AddAppendLogClient(o => o.PartitionCounts["keyed"] = 4);
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(15));
+        });
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    /// <summary>Kills the running silo named <paramref name="siloName"/> (started with the cluster or restarted since).</summary>
+    public async Task KillSiloAsync(string siloName)
+    {
+        var handle = Cluster.Silos.Concat(_restarted).Single(s => s.Name == siloName && s.IsActive);
+        _restarted.Remove(handle);
+        await Cluster.KillSiloAsync(handle);
+    }
+
+    /// <summary>Starts the silo named <paramref name="siloName"/> again (same name, so same data folder) after it was killed.</summary>
+    public async Task RestartSiloAsync(string siloName)
+    {
+        var instance = SiloNames.ToList().IndexOf(siloName);
+        _restarted.Add(await Cluster.StartSiloAsync(instance, Cluster.Options));
+    }
+
+    private readonly List<InProcessSiloHandle> _restarted = [];
+
+    protected virtual void ConfigureLog(AppendLogOptions options)
+    {
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var silo in _restarted)
+        {
+            await Cluster.StopSiloAsync(silo);
+        }
+
+        await Cluster.DisposeAsync();
+        Data.Dispose();
+    }
+}
+
+/// <summary>Three silos, shared by the suites that do not stop silos.</summary>
+public sealed class ThreeSiloCluster() : AofClusterFixture(3);
+
+/// <summary>Two silos for the suites that kill and restart silos; partitions seal their active segment when they deactivate.</summary>
+public sealed class FailoverCluster() : AofClusterFixture(2)
+{
+    protected override void ConfigureLog(AppendLogOptions options) => options.SealOnDeactivate = true;
+}
+
+[CollectionDefinition(Name)]
+public sealed class ThreeSiloClusterGroup : ICollectionFixture<ThreeSiloCluster>
+{
+    public const string Name = "three-silo cluster";
+}
+
+[CollectionDefinition(Name)]
+public sealed class FailoverClusterGroup : ICollectionFixture<FailoverCluster>
+{
+    public const string Name = "failover cluster";
+}

@@ -1,0 +1,119 @@
+using FluentAssertions;
+using Microsoft.Extensions.Hosting;
+using OrleansAof.TestInfrastructure;
+using Xunit;
+
+namespace OrleansAof.Server.Tests;
+
+[Trait(TestCategories.Name, TestCategories.Fast)]
+public sealed class OptionsValidationTests
+{
+    private static AppendLogOptions Valid() => new() { DataRoot = "/tmp/aof" };
+
+    public static TheoryData<string, Action<AppendLogOptions>> Invalid => new()
+    {
+        { "AppendLogOptions.DataRoot", o => o.DataRoot = " " },
+        { "AppendLogOptions.FlushPolicy", o => o.FlushPolicy = "Sometimes" },
+        { "AppendLogOptions.FlushPolicy", o => o.FlushPolicy = "Batched:0" },
+        { "AppendLogOptions.SiloName", o => o.SiloName = "a/b" },
+        { "AppendLogOptions.Silos", o => o.Silos = ["a", "a"] },
+        { "AppendLogOptions.Silos", o => o.Silos = ["a", ""] },
+        { "AppendLogOptions.OwnerOverrides", o => { o.Silos = ["a"]; o.OwnerOverrides["orders/0"] = "b"; } },
+        { "AppendLogOptions.OwnerOverrides", o => { o.Silos = ["a"]; o.OwnerOverrides["../x"] = "a"; } },
+        { "AppendLogOptions.OwnerOverrides", o => o.OwnerOverrides["orders"] = "a" },
+        { "AppendLogOptions.IdleDeactivationAge", o => o.IdleDeactivationAge = TimeSpan.FromSeconds(5) },
+        { "AppendLogOptions.MemoryStreamPollPeriod", o => o.MemoryStreamPollPeriod = TimeSpan.Zero },
+        { "AppendLogOptions.MemoryStreamQueues", o => o.MemoryStreamQueues = 0 },
+        { "AppendLogOptions.StreamNotificationInterval", o => o.StreamNotificationInterval = TimeSpan.FromMilliseconds(-1) },
+        { "AppendLogOptions.MaxTailListeners", o => o.MaxTailListeners = -1 },
+        { "AppendLogOptions.MaxTailWait", o => o.MaxTailWait = TimeSpan.Zero },
+        { "AppendLogOptions.MaxSegmentBytes", o => o.MaxSegmentBytes = 100 },
+        { "AppendLogOptions.MaxRecordBytes", o => o.MaxRecordBytes = 0 },
+        { "AppendLogOptions.MaxUnflushedBytes", o => o.MaxUnflushedBytes = 10 },
+        { "AppendLogOptions.MaxSegmentAge", o => o.MaxSegmentAge = TimeSpan.FromSeconds(-1) },
+        { "AppendLogOptions.BackpressureMode", o => o.BackpressureMode = (Storage.BackpressureMode)7 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Invalid))]
+    public void Validator_names_the_invalid_option(string option, Action<AppendLogOptions> spoil)
+    {
+        ArgumentNullException.ThrowIfNull(spoil);
+        var options = Valid();
+        spoil(options);
+        FluentActions.Invoking(() => AppendLogOptionsValidator.Validate(options))
+            .Should().Throw<OrleansConfigurationException>().Which.Message.Should().StartWith(option + " ");
+    }
+
+    public static TheoryData<string, Action<LogSubscriberOptions>> InvalidSubscriber => new()
+    {
+        { "LogSubscriberOptions.RecheckInterval", o => o.RecheckInterval = TimeSpan.FromMilliseconds(1) },
+        { "LogSubscriberOptions.MaxRecordsPerRead", o => o.MaxRecordsPerRead = 0 },
+        { "LogSubscriberOptions.MaxBytesPerRead", o => o.MaxBytesPerRead = 0 },
+        { "LogSubscriberOptions.CheckpointInterval", o => o.CheckpointInterval = TimeSpan.FromSeconds(-1) },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidSubscriber))]
+    public void Subscriber_validator_names_the_invalid_option(string option, Action<LogSubscriberOptions> spoil)
+    {
+        ArgumentNullException.ThrowIfNull(spoil);
+        var options = new LogSubscriberOptions();
+        LogSubscriberOptionsValidator.Validate(options);
+        spoil(options);
+        FluentActions.Invoking(() => LogSubscriberOptionsValidator.Validate(options))
+            .Should().Throw<OrleansConfigurationException>().Which.Message.Should().StartWith(option + " ");
+    }
+
+    [Fact]
+    public void Validator_accepts_the_defaults_with_a_data_root_and_an_override_table()
+    {
+        var options = Valid();
+        options.Silos = ["a", "b"];
+        options.OwnerOverrides["orders"] = "b";
+        options.OwnerOverrides["orders/7"] = "a";
+        AppendLogOptionsValidator.Validate(options);
+        var ownership = new Placement.PartitionOwnership(Microsoft.Extensions.Options.Options.Create(options));
+        ownership.OwnerOf("orders", "7").Should().Be("a", "an exact partition key wins");
+        ownership.OwnerOf("orders", "3").Should().Be("b", "a log override covers its partitions");
+        ownership.OwnerOf("payments", "0").Should().Be(Placement.PartitionOwnership.Rendezvous("payments/0", ["a", "b"]));
+    }
+
+    [Fact]
+    public void Rendezvous_ownership_moves_only_the_partitions_of_a_removed_silo()
+    {
+        string[] three = ["s0", "s1", "s2"];
+        string[] two = ["s0", "s2"];
+        var moved = 0;
+        for (var p = 0; p < 300; p++)
+        {
+            var key = $"orders/{p}";
+            var before = Placement.PartitionOwnership.Rendezvous(key, three);
+            var after = Placement.PartitionOwnership.Rendezvous(key, two);
+            if (before != "s1")
+            {
+                after.Should().Be(before);
+            }
+            else
+            {
+                moved++;
+            }
+        }
+
+        moved.Should().BeInRange(60, 140, "about a third of the partitions belonged to s1");
+    }
+
+    [Fact]
+    public async Task Silo_refuses_to_start_with_invalid_options_and_names_the_option()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(siloPort: 22111, gatewayPort: 30111);
+            silo.AddAppendLog(o => o.DataRoot = "");
+        });
+        using var host = builder.Build();
+        var error = await FluentActions.Awaiting(() => host.StartAsync()).Should().ThrowAsync<Exception>();
+        error.Which.ToString().Should().Contain("AppendLogOptions.DataRoot is required");
+    }
+}
