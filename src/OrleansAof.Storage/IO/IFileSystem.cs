@@ -68,6 +68,15 @@ public interface IStorageFile : IDisposable
     /// the data back (such as the modification time) may stay behind (fdatasync); otherwise it is flushed too (fsync).
     /// </summary>
     void Flush(bool dataOnly);
+
+    /// <summary>
+    /// Asks the operating system to start writing the given range to the device now, without waiting and without
+    /// making it durable (<c>sync_file_range(SYNC_FILE_RANGE_WRITE)</c> on Linux). A hint: it does nothing where the
+    /// platform has no such call, and a later <see cref="Flush"/> still reports any write error.
+    /// </summary>
+    void StartWriteBack(long offset, long length)
+    {
+    }
 }
 
 /// <summary>Helpers over <see cref="IStorageFile"/>.</summary>

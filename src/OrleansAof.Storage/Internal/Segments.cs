@@ -36,6 +36,9 @@ internal sealed class ActiveSegment(IStorageFile file, SegmentHeader header, Dat
 
     public long LastTimestampMicros { get; set; }
 
+    /// <summary>Offset up to which write-back was started early (non-Sync policies).</summary>
+    public long WriteBackStarted { get; set; } = SegmentHeader.Size;
+
     /// <summary>Whether prepared for the next segment already.</summary>
     public bool PreallocationStarted { get; set; }
 

@@ -1,0 +1,344 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using OrleansAof.Benchmarks.Shared;
+using OrleansAof.Storage;
+
+namespace OrleansAof.Benchmarks.Compare;
+
+/// <summary>
+/// <c>compare [--quick] [--rounds N] [--only sync1,sync64,throughput,scan,open,alloc,policies] [--sizes 64,1024,16384]</c>:
+/// the side-by-side comparison of the engine with a raw FileStream baseline and FasterLog 2.6.5, in one process,
+/// in interleaved rounds, ending with one Markdown report (ratios are medians of per-round ratios).
+/// </summary>
+internal static class CompareRunner
+{
+    private const int TargetSize = 1024;
+
+    private static readonly string[] AllSections = ["sync1", "sync64", "throughput", "scan", "open", "alloc", "policies"];
+
+    private sealed record Settings(bool Quick, int Rounds, int OtherSizeRounds, TimeSpan Slice, long VolumeBytes, long ScanBytes, int Opens, int[] Sizes, HashSet<string> Sections);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        Settings settings;
+        try
+        {
+            settings = Parse(args);
+        }
+        catch (ArgumentException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message);
+            await Console.Error.WriteLineAsync("usage: compare [--quick] [--rounds N] [--only " + string.Join(',', AllSections) + "] [--sizes 64,1024,16384]");
+            return 2;
+        }
+
+        var started = DateTimeOffset.UtcNow;
+        var clock = Stopwatch.StartNew();
+        var loadBefore = Machine.LoadAverage();
+        using var temp = new TempRoot("aof-bench");
+        var targets = new List<RatioRow>();
+        var others = new List<RatioRow>();
+        var absolute = new List<AbsoluteRow>();
+        var matrix = new StringBuilder();
+        var notes = new List<string>();
+        var faster64 = FasterGroupCommit.AutoCommitMaxParallel1;
+
+        void Progress(string message) => Console.Error.WriteLine(FormattableString.Invariant($"[{clock.Elapsed:mm\\:ss}] {message}"));
+
+        foreach (var size in settings.Sizes)
+        {
+            var rows = size == TargetSize ? targets : others;
+            var rounds = size == TargetSize ? settings.Rounds : settings.OtherSizeRounds;
+            var payload = Payloads.Of(size);
+            var sizeName = Payloads.SizeName(size);
+            var slice = settings.Slice;
+
+            if (settings.Sections.Contains("sync1"))
+            {
+                Progress($"{sizeName}: one durable appender — raw FileStream, ours Sync x1, FasterLog commit per record ({rounds} rounds)");
+                await using var raw = new RawWriteFsyncSubject(temp.NewFolder("raw"), payload, slice);
+                await using var ours = await EngineAppendSubject.OpenAsync(temp.NewFolder("sync1"), FlushPolicy.Sync, 1, payload, slice);
+                await using var faster = new FasterCommitPerRecordSubject(temp.NewFolder("faster1"), payload, slice);
+                var s = await Interleave.RunAsync([raw, ours, faster], rounds, quiesce: false);
+                var isTarget = size == TargetSize;
+                rows.Add(new RatioRow(isTarget ? "T2" : "", sizeName, "ours Sync x1", s[ours], raw.Name, s[raw], RateUnit.RecordsPerSecond, isTarget ? 0.9 : null));
+                rows.Add(new RatioRow("", sizeName, faster.Name, s[faster], raw.Name, s[raw], RateUnit.RecordsPerSecond, null));
+                rows.Add(new RatioRow("", sizeName, "ours Sync x1", s[ours], faster.Name, s[faster], RateUnit.RecordsPerSecond, null));
+            }
+
+            if (settings.Sections.Contains("sync64"))
+            {
+                // At the target size every FasterLog group-commit mode runs; the fastest (by median) is the peer.
+                var modes = size == TargetSize ? Enum.GetValues<FasterGroupCommit>() : [faster64];
+                Progress($"{sizeName}: 64 durable appenders — ours Sync x64, FasterLog 64 producers ({string.Join(", ", modes.Select(FasterGroupCommitSubject.ModeName))}; {rounds} rounds)");
+                await using var ours = await EngineAppendSubject.OpenAsync(temp.NewFolder("sync64"), FlushPolicy.Sync, 64, payload, slice);
+                var peers = new List<FasterGroupCommitSubject>();
+                foreach (var mode in modes)
+                {
+                    peers.Add(new FasterGroupCommitSubject(temp.NewFolder("faster64"), mode, 64, payload, slice));
+                }
+
+                try
+                {
+                    var s = await Interleave.RunAsync([ours, .. peers], rounds, quiesce: false);
+                    var best = peers.OrderByDescending(p => Stats.Median(s[p].Select(x => x.RecordsPerSecond))).First();
+                    if (size == TargetSize)
+                    {
+                        faster64 = modes[peers.IndexOf(best)];
+                    }
+
+                    rows.Add(new RatioRow(size == TargetSize ? "T1" : "", sizeName, "ours Sync x64", s[ours], best.Name, s[best], RateUnit.RecordsPerSecond, size == TargetSize ? 2.0 : null));
+                    foreach (var p in peers.Where(p => p != best))
+                    {
+                        rows.Add(new RatioRow("", sizeName, "ours Sync x64", s[ours], p.Name, s[p], RateUnit.RecordsPerSecond, null));
+                    }
+
+                    foreach (var p in peers.Where(p => p.ReleaseCommits > 0))
+                    {
+                        notes.Add($"{sizeName}, {p.Name}: producers were still waiting for a commit after the end of a slice; {p.ReleaseCommits} CommitStrongly() call(s) released them; those slices are timed as if the last commit had completed at the deadline (in FasterLog's favour).");
+                    }
+                }
+                finally
+                {
+                    foreach (var p in peers)
+                    {
+                        await p.DisposeAsync();
+                    }
+                }
+            }
+
+            if (settings.Sections.Contains("throughput"))
+            {
+                var records = Math.Min(settings.VolumeBytes / size, settings.Quick ? 256 * 1024 : 512 * 1024);
+                Progress($"{sizeName}: throughput, {records:N0} records per slice — ours Batched(1000) x1 and Async x1, FasterLog enqueue + one commit ({rounds} rounds)");
+                await using var batched = await EngineVolumeSubject.OpenAsync(temp.NewFolder("batched"), FlushPolicy.Batched(1000), payload, records);
+                await using var async = await EngineVolumeSubject.OpenAsync(temp.NewFolder("async"), FlushPolicy.Async, payload, records);
+                await using var faster = new FasterEnqueueVolumeSubject(temp.NewFolder("fasterq"), payload, records);
+                var isTarget = size == TargetSize;
+
+                // At the target size also the batch API (one write per 100 records), for context: not a target line.
+                await using var batches = isTarget ? await EngineVolumeSubject.OpenAsync(temp.NewFolder("batches"), FlushPolicy.Async, payload, records, batch: 100) : null;
+                ISubject[] subjects = batches is null ? [batched, async, faster] : [batched, async, faster, batches];
+                var s = await Interleave.RunAsync(subjects, rounds, quiesce: true);
+                rows.Add(new RatioRow(isTarget ? "T3" : "", sizeName, batched.Name, s[batched], faster.Name, s[faster], RateUnit.MiBPerSecond, isTarget ? 1.0 : null));
+                rows.Add(new RatioRow(isTarget ? "T3" : "", sizeName, async.Name, s[async], faster.Name, s[faster], RateUnit.MiBPerSecond, isTarget ? 1.0 : null));
+                if (batches is not null)
+                {
+                    rows.Add(new RatioRow("", sizeName, batches.Name, s[batches], faster.Name, s[faster], RateUnit.MiBPerSecond, null));
+                }
+            }
+
+            if (settings.Sections.Contains("scan"))
+            {
+                var records = Math.Min(settings.ScanBytes / size, 2 * 1024 * 1024);
+                Progress($"{sizeName}: scan of {records:N0} records — writing both logs");
+                await using var ours = await EngineScanSubject.CreateAsync(temp.NewFolder("scan"), payload, records);
+                await using var faster = await FasterScanSubject.CreateAsync(temp.NewFolder("fasterscan"), payload, records);
+                var isTarget = size == TargetSize;
+
+                // Ours verifies a CRC-32C per record; at the target size FasterLog with its own per-entry checksum runs too, for context.
+                await using var withChecksums = isTarget ? await FasterScanSubject.CreateAsync(temp.NewFolder("fasterscanck"), payload, records, checksums: true) : null;
+                Progress($"{sizeName}: scan, warm ({rounds} rounds)");
+                ISubject[] subjects = withChecksums is null ? [ours, faster] : [ours, faster, withChecksums];
+                var s = await Interleave.RunAsync(subjects, rounds, quiesce: false);
+                rows.Add(new RatioRow(isTarget ? "T4" : "", sizeName, ours.Name, s[ours], faster.Name, s[faster], RateUnit.MiBPerSecond, isTarget ? 0.8 : null));
+                if (withChecksums is not null)
+                {
+                    rows.Add(new RatioRow("", sizeName, ours.Name, s[ours], withChecksums.Name, s[withChecksums], RateUnit.MiBPerSecond, null));
+                }
+            }
+
+            if (settings.Sections.Contains("policies"))
+            {
+                if (matrix.Length == 0)
+                {
+                    matrix.AppendLine("| size | policy | x1 rec/s | x1 MiB/s | x64 rec/s | x64 MiB/s |");
+                    matrix.AppendLine("|---|---|---:|---:|---:|---:|");
+                }
+
+                matrix.Append(await PolicyMatrixAsync(temp, payload, settings.Quick ? 2 : 3, settings.Slice, Progress));
+            }
+        }
+
+        if (settings.Sections.Contains("open"))
+        {
+            absolute.AddRange(await OpenBenchmark.RunAsync(temp, settings.Opens, Progress));
+        }
+
+        if (settings.Sections.Contains("alloc"))
+        {
+            absolute.AddRange(await AllocationProbe.RunAsync(temp, settings.Quick, Progress));
+        }
+
+        var report = new StringBuilder();
+        report.AppendLine("## OrleansAof storage engine: side-by-side comparison");
+        report.AppendLine();
+        var command = $"dotnet run -c Release --project test/OrleansAof.Benchmarks -- compare {string.Join(' ', args)}".TrimEnd();
+        report.AppendLine(CultureInfo.InvariantCulture, $"- command: `{command}` ({started:yyyy-MM-dd HH:mm} UTC, {clock.Elapsed.TotalMinutes:0.0} min)");
+        report.AppendLine(CultureInfo.InvariantCulture, $"- machine: {Machine.Cpu()}, {Machine.Memory()} RAM; {Machine.Runtime()}");
+        report.AppendLine(CultureInfo.InvariantCulture, $"- disk: {Disk.Describe(temp.Path)} (shared and noisy: compare ratios, not absolute rates); load average {loadBefore} at start, {Machine.LoadAverage()} at end");
+        report.AppendLine(CultureInfo.InvariantCulture, $"- method: every comparison runs its subjects in {settings.Rounds} interleaved rounds ({settings.OtherSizeRounds} for sizes other than 1 KiB) of {settings.Slice.TotalSeconds:0.##} s slices (throughput: fixed volume; scan: whole log), order rotating per round, after one unrecorded warm-up slice each; a ratio is the median of per-round ratios (p25–p75 in brackets). Rates are medians of the rounds. Engine: default options (64 MiB segments, Preallocation Auto, FlushOnCallerThread) with BackpressureMode.Wait. FasterLog 2.6.5: default settings.");
+        report.AppendLine();
+        report.Append(Summary(targets, absolute));
+        if (targets.Count > 0)
+        {
+            report.AppendLine("### Targets (1 KiB records)");
+            report.AppendLine();
+            report.Append(Report.RatioTable(targets));
+            report.AppendLine();
+        }
+
+        if (absolute.Count > 0)
+        {
+            report.AppendLine("### Open time and allocations");
+            report.AppendLine();
+            report.Append(Report.AbsoluteTable(absolute));
+            report.AppendLine();
+        }
+
+        if (others.Count > 0)
+        {
+            report.AppendLine("### Other record sizes (no targets)");
+            report.AppendLine();
+            report.Append(Report.RatioTable(others));
+            report.AppendLine();
+        }
+
+        if (notes.Count > 0)
+        {
+            report.AppendLine("### Notes from the run");
+            report.AppendLine();
+            foreach (var note in notes)
+            {
+                report.AppendLine(CultureInfo.InvariantCulture, $"- {note}");
+            }
+
+            report.AppendLine();
+        }
+
+        if (matrix.Length > 0)
+        {
+            report.AppendLine("### Every flush policy, 1 and 64 appenders (engine only; durable throughput: non-Sync slices end with FlushAsync)");
+            report.AppendLine();
+            report.Append(matrix);
+        }
+
+        Console.WriteLine(report.ToString());
+        return 0;
+    }
+
+    private static string Summary(List<RatioRow> targets, List<AbsoluteRow> absolute)
+    {
+        var goals = new (string Id, string Text, bool Any)[]
+        {
+            ("T1", "Sync, 64 appenders, 1 KiB: ≥ 2x FasterLog's 64-producer group commit (records/s)", false),
+            ("T2", "Sync, one appender, 1 KiB: ≥ 0.9x a raw write + fsync per record", false),
+            ("T3", "Batched(1000) or Async, 1 KiB: ≥ 1.0x FasterLog enqueue-only (MiB/s)", true),
+            ("T4", "Scan, 1 KiB: ≥ 0.8x FasterLog's scan", false),
+            ("T5", "Opening 1 GiB of sealed segments (+ a 64 MiB active one): < 200 ms", false),
+            ("T6", "Steady-state appends allocate nothing per record (non-Sync policies)", false),
+        };
+        var sb = new StringBuilder();
+        sb.AppendLine("### Summary");
+        sb.AppendLine();
+        foreach (var (id, text, any) in goals)
+        {
+            var verdicts = targets.Where(r => r.Target == id && r.Passed is not null).Select(r => r.Passed!.Value)
+                .Concat(absolute.Where(r => r.Target == id && r.Passed is not null).Select(r => r.Passed!.Value))
+                .ToList();
+            var result = verdicts.Count == 0 ? "not run" : (any ? verdicts.Contains(true) : !verdicts.Contains(false)) ? "**PASS**" : "**MISS**";
+            var ratios = string.Join(", ", targets.Where(r => r.Target == id).Select(r => $"{r.Ours}: {r.RatioMedian.ToString("0.00", CultureInfo.InvariantCulture)}x"));
+            sb.AppendLine(CultureInfo.InvariantCulture, $"- {id} {text}: {result}{(ratios.Length > 0 ? " (" + ratios + ")" : "")}");
+        }
+
+        sb.AppendLine();
+        return sb.ToString();
+    }
+
+    private static async Task<string> PolicyMatrixAsync(TempRoot temp, byte[] payload, int rounds, TimeSpan slice, Action<string> progress)
+    {
+        var policies = new[]
+        {
+            FlushPolicy.Sync,
+            FlushPolicy.Batched(1000),
+            FlushPolicy.Periodic(TimeSpan.FromMilliseconds(10)),
+            FlushPolicy.BatchedOrPeriodic(1000, TimeSpan.FromMilliseconds(10)),
+            FlushPolicy.Async,
+        };
+        var sizeName = Payloads.SizeName(payload.Length);
+        progress($"{sizeName}: every flush policy x 1 and 64 appenders ({rounds} rounds)");
+        var subjects = new List<EngineAppendSubject>();
+        try
+        {
+            foreach (var policy in policies)
+            {
+                foreach (var appenders in new[] { 1, 64 })
+                {
+                    subjects.Add(await EngineAppendSubject.OpenAsync(temp.NewFolder("policy"), policy, appenders, payload, slice));
+                }
+            }
+
+            var s = await Interleave.RunAsync([.. subjects], rounds, quiesce: true);
+            var sb = new StringBuilder();
+            for (var i = 0; i < subjects.Count; i += 2)
+            {
+                var one = s[subjects[i]];
+                var many = s[subjects[i + 1]];
+                sb.AppendLine(CultureInfo.InvariantCulture, $"| {sizeName} | {Engine.PolicyName(policies[i / 2])} | {Stats.Median(one.Select(x => x.RecordsPerSecond)):N0} | {Stats.Median(one.Select(x => x.MiBPerSecond)):N1} | {Stats.Median(many.Select(x => x.RecordsPerSecond)):N0} | {Stats.Median(many.Select(x => x.MiBPerSecond)):N1} |");
+            }
+
+            return sb.ToString();
+        }
+        finally
+        {
+            foreach (var subject in subjects)
+            {
+                await subject.DisposeAsync();
+            }
+        }
+    }
+
+    private static Settings Parse(string[] args)
+    {
+        var quick = false;
+        int? rounds = null;
+        var sections = new HashSet<string>(AllSections);
+        int[]? sizes = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--quick":
+                    quick = true;
+                    break;
+                case "--rounds" when i + 1 < args.Length && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var r) && r > 0:
+                    rounds = r;
+                    i++;
+                    break;
+                case "--only" when i + 1 < args.Length:
+                    sections = [.. args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+                    if (sections.Except(AllSections).FirstOrDefault() is { } unknown)
+                    {
+                        throw new ArgumentException($"Unknown section '{unknown}'.");
+                    }
+
+                    break;
+                case "--sizes" when i + 1 < args.Length:
+                    sizes = [.. args[++i].Split(',').Select(x => int.Parse(x, CultureInfo.InvariantCulture))];
+                    break;
+                default:
+                    throw new ArgumentException($"Unknown argument '{args[i]}'.");
+            }
+        }
+
+        if (quick)
+        {
+            // Targets only: 1 KiB, short slices, no policy matrix.
+            sections.Remove("policies");
+            return new Settings(true, rounds ?? 8, rounds ?? 8, TimeSpan.FromSeconds(0.25), 32L << 20, 64L << 20, 5, sizes ?? [TargetSize], sections);
+        }
+
+        return new Settings(false, rounds ?? 25, Math.Max(3, (rounds ?? 25) / 3), TimeSpan.FromSeconds(0.4), 64L << 20, 256L << 20, 10, sizes ?? [TargetSize, 64, 16 * 1024], sections);
+    }
+}
