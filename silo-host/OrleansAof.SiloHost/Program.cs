@@ -5,6 +5,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
 using Orleans.Configuration;
 using Orleans.Serialization;
+using OrleansAof.Archive.S3;
 using OrleansAof.Server;
 using OrleansAof.SiloHost;
 using OrleansAof.Storage;
@@ -73,7 +74,35 @@ builder.UseOrleans(silo =>
         o.MaxUnflushedBytes = settings.MaxUnflushedBytes;
         o.IdleDeactivationAge = settings.IdleDeactivationAge;
         o.SealOnDeactivate = settings.SealOnDeactivate;
+        o.ArchiveReminderPeriod = settings.ArchiveReminderPeriod;
+        o.KeepLocalSegments = settings.KeepLocalSegments;
+        o.MaxArchiveBacklogSegments = settings.MaxArchiveBacklogSegments;
+        o.RetentionAge = settings.RetentionAge;
     });
+    switch (settings.Archive)
+    {
+        case ArchiveProvider.FileSystem:
+            silo.AddAppendLogFileSystemArchive(o => o.RootPath = Path.GetFullPath(settings.ArchivePath));
+            break;
+        case ArchiveProvider.S3:
+            var compression = Enum.TryParse<S3ArchiveCompression>(settings.S3Compression, ignoreCase: true, out var c) && Enum.IsDefined(c)
+                ? c
+                : throw new OrleansConfigurationException($"Aof:S3Compression '{settings.S3Compression}' is not one of None, Zstd.");
+            silo.Services.AddAppendLogS3Archive(o =>
+            {
+                o.ServiceUrl = settings.S3ServiceUrl;
+                o.Region = settings.S3Region;
+                o.Bucket = settings.S3Bucket ?? "";
+                o.Prefix = settings.S3Prefix ?? "";
+                o.ForcePathStyle = settings.S3ForcePathStyle;
+                o.AccessKey = settings.S3AccessKey;
+                o.SecretKey = settings.S3SecretKey;
+                o.CompatibilityMode = settings.S3CompatibilityMode;
+                o.Compression = compression;
+            });
+            break;
+    }
+
     silo.AddMemoryGrainStorageAsDefault();
 
     foreach (var path in (settings.GrainAssemblies ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))

@@ -32,6 +32,19 @@ public enum ReminderProvider
     AdoNet,
 }
 
+/// <summary>Where sealed segments are archived.</summary>
+public enum ArchiveProvider
+{
+    /// <summary>No archive: sealed segments stay on the silo's disk.</summary>
+    None,
+
+    /// <summary>A folder (<see cref="SiloHostSettings.ArchivePath"/>): the embedded default, or a mounted volume.</summary>
+    FileSystem,
+
+    /// <summary>Amazon S3 or an S3-compatible store (the <c>S3*</c> settings).</summary>
+    S3,
+}
+
 /// <summary>
 /// Every setting the silo host binds: section <c>Aof</c> of the configuration (appsettings.json, or environment
 /// variables <c>Aof__Name</c>), plus <c>POD_NAME</c> and <c>POD_IP</c>. silo-host/README.md documents each key.
@@ -109,6 +122,51 @@ public sealed class SiloHostSettings
 
     /// <summary>Whether a deactivating partition seals its active segment. Default false.</summary>
     public bool SealOnDeactivate { get; set; }
+
+    /// <summary>Where sealed segments are archived. Default <see cref="ArchiveProvider.FileSystem"/> under <see cref="ArchivePath"/>.</summary>
+    public ArchiveProvider Archive { get; set; } = ArchiveProvider.FileSystem;
+
+    /// <summary>Folder of the file-system archive. Default <c>./.aof-archive</c>.</summary>
+    public string ArchivePath { get; set; } = "./.aof-archive";
+
+    /// <summary>S3 archive: service URL of an S3-compatible store (for example <c>http://minio:9000</c>); empty for AWS S3 with <see cref="S3Region"/>.</summary>
+    public string? S3ServiceUrl { get; set; }
+
+    /// <summary>S3 archive: AWS region (for example <c>eu-west-1</c>).</summary>
+    public string? S3Region { get; set; }
+
+    /// <summary>S3 archive: bucket.</summary>
+    public string? S3Bucket { get; set; }
+
+    /// <summary>S3 archive: key prefix under which objects mirror local file names.</summary>
+    public string? S3Prefix { get; set; }
+
+    /// <summary>S3 archive: path-style addressing (most S3-compatible stores need it). Default false.</summary>
+    public bool S3ForcePathStyle { get; set; }
+
+    /// <summary>S3 archive: access key; empty to use the standard AWS credential chain (environment, profile, instance or pod role). Never logged.</summary>
+    public string? S3AccessKey { get; set; }
+
+    /// <summary>S3 archive: secret key (with <see cref="S3AccessKey"/>). Never logged.</summary>
+    public string? S3SecretKey { get; set; }
+
+    /// <summary>S3 archive: for stores that do not accept aws-chunked uploads or trailing checksums. Default false.</summary>
+    public bool S3CompatibilityMode { get; set; }
+
+    /// <summary>S3 archive: <c>None</c> or <c>Zstd</c>. Default <c>None</c> (keeps ranged reads possible).</summary>
+    public string S3Compression { get; set; } = "None";
+
+    /// <summary>How often each partition's archiver wakes up as a safety net (it is also poked at every seal). Default 1 minute.</summary>
+    public TimeSpan ArchiveReminderPeriod { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Newest sealed segments kept on local disk after archival. Default 2.</summary>
+    public int KeepLocalSegments { get; set; } = 2;
+
+    /// <summary>Appends are refused while more sealed segments than this per partition wait for archival. Default 64.</summary>
+    public int MaxArchiveBacklogSegments { get; set; } = 64;
+
+    /// <summary>Total retention: archived segments older than this are deleted (<c>d.hh:mm:ss</c>); empty: keep forever.</summary>
+    public TimeSpan? RetentionAge { get; set; }
 
     /// <summary>Extra grain assemblies to load (paths separated by <c>;</c>), for application grains such as the sample projection.</summary>
     public string? GrainAssemblies { get; set; }

@@ -27,7 +27,7 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
     private readonly ITailNotificationInterceptor _interceptor;
     private readonly ServerInstruments _instruments;
     private readonly ILoggerFactory _loggerFactory;
-    private readonly Archival.AppendLogArchive? _archive;
+    private readonly Storage.Archive.ConfiguredSegmentArchive? _archive;
     private readonly TimeProvider _time;
     private readonly string _siloName;
     private readonly ILogger _logger;
@@ -63,7 +63,7 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
         _siloName = _options.SiloName ?? silo.Name;
         _logger = loggerFactory.CreateLogger<PartitionGrain>();
         _loggerFactory = loggerFactory;
-        _archive = services.GetService(typeof(Archival.AppendLogArchive)) as Archival.AppendLogArchive;
+        _archive = services.GetService(typeof(Storage.Archive.ConfiguredSegmentArchive)) as Storage.Archive.ConfiguredSegmentArchive;
         _deliver = PushToListeners;
         _publish = PublishToStreamAsync;
     }

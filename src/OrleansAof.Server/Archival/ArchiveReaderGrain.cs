@@ -12,7 +12,7 @@ internal sealed class ArchiveReaders(IOptions<AppendLogOptions> options, ILocalS
 
     public ArchiveReader? For(string log, string partition)
     {
-        if (services.GetService(typeof(AppendLogArchive)) is not AppendLogArchive archive)
+        if (services.GetService(typeof(ConfiguredSegmentArchive)) is not ConfiguredSegmentArchive archive)
         {
             return null;
         }
