@@ -97,6 +97,23 @@ public interface IPartitionGrain : IGrainWithStringKey
     [Alias("RunArchival")]
     Task<ArchivalReport> RunArchivalAsync(int maxSegments);
 
+    /// <summary>
+    /// First step of moving the partition to another silo (used by a drain): stops taking appends (they fail with a
+    /// retryable <see cref="PartitionUnavailableException"/>), flushes, seals and archives every sealed segment.
+    /// </summary>
+    [AlwaysInterleave]
+    [Alias("PrepareHandover")]
+    Task<HandoverReport> PrepareHandoverAsync();
+
+    /// <summary>Undoes <see cref="PrepareHandoverAsync"/> when the move is abandoned: appends are taken again.</summary>
+    [AlwaysInterleave]
+    [Alias("CancelHandover")]
+    Task CancelHandoverAsync();
+
+    /// <summary>Last step of a move, once the ownership table names the new owner: closes the partition here and deactivates.</summary>
+    [Alias("CompleteHandover")]
+    Task CompleteHandoverAsync();
+
     /// <summary>Switches the flush policy; the switch is a flush boundary. The policy holds until the partition is deactivated.</summary>
     /// <exception cref="InvalidLogOptionsException">The policy is not valid.</exception>
     [AlwaysInterleave]

@@ -127,6 +127,9 @@ public sealed class AppendLogOptions
     /// <summary>Bytes of segments fetched back from the archive kept per partition for reads. Default 512 MiB.</summary>
     public long ArchiveReadCacheBytes { get; set; } = 512L * 1024 * 1024;
 
+    /// <summary>The grain storage that keeps the cluster's run-time ownership table (<see cref="IOwnershipGrain"/>). <c>AddAppendLog</c> registers an in-memory one under this name when none is (enough for one silo); a multi-silo cluster must register a durable one (Redis, ADO.NET).</summary>
+    public const string OwnershipStorageName = "AofOwnership";
+
     /// <summary>The engine options of a partition under <paramref name="dataRoot"/>.</summary>
     internal PartitionLogOptions ToEngineOptions(string dataRoot) => new()
     {

@@ -27,6 +27,9 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
     private readonly ITailNotificationInterceptor _interceptor;
     private readonly ServerInstruments _instruments;
     private readonly ILoggerFactory _loggerFactory;
+    private readonly PartitionOwnership _ownership;
+    private readonly Ownership.OwnershipRefresher _ownershipRefresher;
+    private bool _handingOver;
     private readonly Storage.Archive.ConfiguredSegmentArchive? _archive;
     private readonly TimeProvider _time;
     private readonly string _siloName;
@@ -53,8 +56,12 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
         ILocalSiloDetails silo,
         ILoggerFactory loggerFactory,
         TimeProvider time,
-        IServiceProvider services)
+        IServiceProvider services,
+        PartitionOwnership ownership,
+        Ownership.OwnershipRefresher ownershipRefresher)
     {
+        _ownership = ownership;
+        _ownershipRefresher = ownershipRefresher;
         _options = options.Value;
         _partitions = partitions;
         _interceptor = interceptor;
@@ -75,6 +82,7 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
         _key = this.GetPrimaryKeyString();
         (_logName, _partition) = PartitionKey.Parse(_key);
         var dataRoot = _options.DataRootFor(_siloName);
+        await FenceAsync();
         if (!await _partitions.AcquireAsync(_key, PreviousActivationCloseTimeout, cancellationToken))
         {
             throw new PartitionUnavailableException(_key, "its previous activation on this silo is still closing; retry");
@@ -122,6 +130,32 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
         if (_stream is not null)
         {
             _streamLoop = RunStreamLoopAsync(_log);
+        }
+    }
+
+    /// <summary>
+    /// Opens only on the owner named by the newest ownership table: placement may have used a copy a moment old (right
+    /// after a drain moved the partition), and a partition must never open where it no longer belongs.
+    /// </summary>
+    private async Task FenceAsync()
+    {
+        if (!_ownership.HasConfiguredSilos)
+        {
+            return;
+        }
+
+        try
+        {
+            await _ownershipRefresher.EnsureFreshAsync(TimeSpan.Zero);
+        }
+        catch (Exception e) when (e is not PartitionUnavailableException)
+        {
+            throw new PartitionUnavailableException(_key, "the ownership table cannot be read to confirm this silo owns the partition; retry", e);
+        }
+
+        if (_ownership.OwnerOf(_logName, _partition) is { } owner && !string.Equals(owner, _siloName, StringComparison.Ordinal))
+        {
+            throw new PartitionUnavailableException(_key, $"the partition belongs to silo '{owner}', not '{_siloName}'; retry");
         }
     }
 
@@ -180,6 +214,7 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
     public async Task<AppendAck> AppendAsync(byte[] payload, long? expectedLastId = null, ProducerStamp? stamp = null)
     {
         ArgumentNullException.ThrowIfNull(payload);
+        ThrowIfHandingOver();
         _instruments.AppendCall();
         var r = await Log.AppendAsync(payload, expectedLastId, ToEngine(stamp));
         return new AppendAck(r.FirstId, r.LastId, r.IsDurable, r.IsDuplicate);
@@ -188,6 +223,7 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
     public async Task<AppendAck> AppendBatchAsync(RecordPayloads payloads, long? expectedLastId = null, ProducerStamp? stamp = null)
     {
         ArgumentNullException.ThrowIfNull(payloads);
+        ThrowIfHandingOver();
         _instruments.AppendCall();
         var r = await Log.AppendBatchAsync(payloads.Slices(), expectedLastId, ToEngine(stamp));
         return new AppendAck(r.FirstId, r.LastId, r.IsDurable, r.IsDuplicate);
@@ -210,6 +246,77 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
         }
 
         return batch;
+    }
+
+    public async Task<HandoverReport> PrepareHandoverAsync()
+    {
+        var log = Log;
+        if (_archive is null)
+        {
+            throw new PartitionUnavailableException(_key, "it cannot be handed over: no archive is configured on this silo");
+        }
+
+        _handingOver = true;
+        try
+        {
+            await log.FlushAsync(_stopping.Token);
+            await log.SealAsync(_stopping.Token);
+            var archived = 0;
+            while (await log.ArchiveNextAsync(_stopping.Token) is not null)
+            {
+                archived++;
+            }
+
+            var (backlog, _) = log.ArchiveBacklog;
+            if (backlog > 0)
+            {
+                throw new PartitionUnavailableException(_key, $"{backlog} sealed segment(s) could not be archived; the handover is abandoned");
+            }
+
+            LogHandoverPrepared(_logger, _key, log.LastId, archived);
+            return new HandoverReport(log.LastId, archived, log.WriterEpoch);
+        }
+        catch
+        {
+            _handingOver = false;
+            throw;
+        }
+    }
+
+    public Task CancelHandoverAsync()
+    {
+        _handingOver = false;
+        return Task.CompletedTask;
+    }
+
+    public async Task CompleteHandoverAsync()
+    {
+        if (!_handingOver || _log is not { } log)
+        {
+            throw new InvalidOperationException($"Partition '{_key}' is not being handed over; call PrepareHandoverAsync first.");
+        }
+
+        _log = null;
+        try
+        {
+            await log.CloseAsync(seal: false);
+        }
+        finally
+        {
+            _partitions.Remove(_key, log);
+            _partitions.Release(_key);
+        }
+
+        LogHandedOver(_logger, _key, _siloName);
+        DeactivateOnIdle();
+    }
+
+    private void ThrowIfHandingOver()
+    {
+        if (_handingOver)
+        {
+            throw new PartitionUnavailableException(_key, "the partition is moving to another silo; retry");
+        }
     }
 
     public async Task<ArchivalReport> RunArchivalAsync(int maxSegments)
@@ -277,6 +384,7 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
 
     public async Task<SegmentSummary?> SealAsync()
     {
+        ThrowIfHandingOver();
         var sealedSegment = await Log.SealAsync();
         return sealedSegment is null ? null : ToContract(sealedSegment);
     }
@@ -491,6 +599,12 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
 
     [LoggerMessage(5, LogLevel.Warning, "Partition {Partition} failed to publish a tail notification")]
     private static partial void LogPublishFailed(ILogger logger, string partition, Exception exception);
+
+    [LoggerMessage(7, LogLevel.Information, "Partition {Partition} prepared for handover: sealed and archived up to id {LastId} ({Archived} segment(s) archived now); appends are refused")]
+    private static partial void LogHandoverPrepared(ILogger logger, string partition, long lastId, int archived);
+
+    [LoggerMessage(8, LogLevel.Information, "Partition {Partition} handed over by silo {Silo}: closed here")]
+    private static partial void LogHandedOver(ILogger logger, string partition, string silo);
 
     [LoggerMessage(6, LogLevel.Warning, "Partition {Partition}: archival stopped early; the next run retries")]
     private static partial void LogArchivalFailed(ILogger logger, string partition, Exception exception);

@@ -45,6 +45,12 @@ public static class AppendLogSiloExtensions
             }
         }
 
+        if (!builder.Services.Any(d => d.IsKeyedService && Equals(d.ServiceKey, AppendLogOptions.OwnershipStorageName) && d.ServiceType == typeof(IGrainStorage)))
+        {
+            // Replaced by a durable store when the host registers one under the same name (the silo host does with Redis or ADO.NET).
+            builder.AddMemoryGrainStorage(AppendLogOptions.OwnershipStorageName);
+        }
+
         return builder;
     }
 
@@ -77,12 +83,14 @@ public static class AppendLogSiloExtensions
         services.AddSingleton<IConfigurationValidator, AppendLogOptionsValidator>();
         services.AddSingleton<IConfigurationValidator, LogSubscriberOptionsValidator>();
         services.AddSingleton<PartitionOwnership>();
+        services.AddSingleton<OrleansAof.Server.Ownership.OwnershipRefresher>();
         services.AddSingleton<OpenPartitions>();
         services.AddSingleton<OrleansAof.Server.Archival.ArchiveReaders>();
         services.AddSingleton<ServerInstruments>();
         services.TryAddSingleton<ITailNotificationInterceptor, PassThroughTailInterceptor>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, AppendLogLifecycle>();
         services.AddPlacementDirector<PartitionOwnerPlacement, PartitionPlacementDirector>();
+        services.AddPlacementDirector<OrleansAof.Server.Ownership.SiloNamePlacement, OrleansAof.Server.Ownership.SiloNamePlacementDirector>();
         services.AddOptions<GrainCollectionOptions>().Configure<IOptions<AppendLogOptions>>((collection, log) =>
             collection.ClassSpecificCollectionAge[typeof(PartitionGrain).FullName!] = log.Value.IdleDeactivationAge);
         return services;

@@ -12,6 +12,7 @@ public sealed class PartitionOwnership
 {
     private readonly string[] _silos;
     private readonly Dictionary<string, string> _overrides;
+    private volatile OwnershipTable _table = OwnershipTable.Empty;
 
     /// <summary>Creates the ownership function of <paramref name="options"/>.</summary>
     public PartitionOwnership(IOptions<AppendLogOptions> options)
@@ -32,9 +33,24 @@ public sealed class PartitionOwnership
             return null;
         }
 
+        var key = string.Concat(log, "/", partition);
+        var dynamic = _table.Overrides;
+        if (dynamic.Count > 0)
+        {
+            if (dynamic.TryGetValue(key, out var moved))
+            {
+                return moved;
+            }
+
+            if (dynamic.TryGetValue(log, out var movedLog))
+            {
+                return movedLog;
+            }
+        }
+
         if (_overrides.Count > 0)
         {
-            if (_overrides.TryGetValue(string.Concat(log, "/", partition), out var exact))
+            if (_overrides.TryGetValue(key, out var exact))
             {
                 return exact;
             }
@@ -45,7 +61,20 @@ public sealed class PartitionOwnership
             }
         }
 
-        return Rendezvous(string.Concat(log, "/", partition), _silos);
+        return Rendezvous(key, _silos);
+    }
+
+    /// <summary>The configured owner silo names.</summary>
+    public IReadOnlyList<string> Silos => _silos;
+
+    /// <summary>Takes the cluster's run-time overrides (<see cref="IOwnershipGrain"/>); an older version than the one held is ignored.</summary>
+    public void Apply(OwnershipTable table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        if (table.Version >= _table.Version)
+        {
+            _table = table;
+        }
     }
 
     /// <summary>The candidate with the highest rendezvous weight for <paramref name="key"/> (ties broken by ordinal name order).</summary>

@@ -33,13 +33,29 @@ public sealed class PartitionOwnerPlacementAttribute : PlacementAttribute
 /// </summary>
 internal sealed partial class PartitionPlacementDirector(
     PartitionOwnership ownership,
+    Ownership.OwnershipRefresher refresher,
     IClusterMembershipService membership,
     ServerInstruments instruments,
     ILogger<PartitionPlacementDirector> logger) : IPlacementDirector
 {
-    public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
+    public async Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
         var key = target.GrainIdentity.Key.ToString()!;
+        try
+        {
+            await refresher.EnsureFreshAsync(TimeSpan.FromSeconds(1));
+        }
+        catch (Exception e) when (e is not PartitionUnavailableException)
+        {
+            // The copy of the ownership table may be a little old; the partition's own fence checks it before opening.
+            LogOwnershipStale(logger, key, e);
+        }
+
+        return Place(key, context.LocalSilo);
+    }
+
+    private SiloAddress Place(string key, SiloAddress localSilo)
+    {
         var (log, partition) = PartitionKey.Parse(key);
         var members = membership.CurrentSnapshot.Members;
         var owner = ownership.OwnerOf(log, partition);
@@ -56,7 +72,7 @@ internal sealed partial class PartitionPlacementDirector(
 
             if (names.Count == 0)
             {
-                return Task.FromResult(context.LocalSilo);
+                return localSilo;
             }
 
             owner = PartitionOwnership.Rendezvous(key, names);
@@ -66,7 +82,7 @@ internal sealed partial class PartitionPlacementDirector(
         {
             if (member.Status == SiloStatus.Active && string.Equals(member.Name, owner, StringComparison.Ordinal))
             {
-                return Task.FromResult(member.SiloAddress);
+                return member.SiloAddress;
             }
         }
 
@@ -74,6 +90,9 @@ internal sealed partial class PartitionPlacementDirector(
         LogOwnerUnavailable(logger, key, owner);
         throw new PartitionUnavailableException(key, $"its owner silo '{owner}' is not an active member of the cluster; retry once it is back.");
     }
+
+    [LoggerMessage(2, LogLevel.Warning, "Placing partition {Partition} with a possibly stale ownership table")]
+    private static partial void LogOwnershipStale(ILogger logger, string partition, Exception exception);
 
     [LoggerMessage(1, LogLevel.Warning, "Partition {Partition} was not placed: its owner silo {Owner} is not active")]
     private static partial void LogOwnerUnavailable(ILogger logger, string partition, string owner);

@@ -159,6 +159,15 @@ public sealed class ReminderOnlyArchivingCluster : ArchivingCluster
     }
 }
 
+/// <summary>An archiving cluster used only by the drain tests (a drain moves every partition of a silo).</summary>
+public sealed class DrainCluster : ArchivingCluster;
+
+[CollectionDefinition(Name)]
+public sealed class DrainClusterGroup : ICollectionFixture<DrainCluster>
+{
+    public const string Name = "drain cluster";
+}
+
 [CollectionDefinition(Name)]
 public sealed class ArchivingClusterGroup : ICollectionFixture<ArchivingCluster>
 {

@@ -1,0 +1,63 @@
+using System.Text;
+using FluentAssertions;
+using OrleansAof.Server.Tests.Fixtures;
+using OrleansAof.TestInfrastructure;
+using Xunit;
+
+namespace OrleansAof.Server.Tests;
+
+[Collection(DrainClusterGroup.Name)]
+[Trait(TestCategories.Name, TestCategories.Integration)]
+public sealed class DrainTests(DrainCluster fixture)
+{
+    private static byte[] Payload(string partition, long id) => Encoding.UTF8.GetBytes($"{partition}:{id} " + new string('d', (int)(id % 400)));
+
+    [Fact]
+    public async Task Drain_moves_every_partition_of_a_silo_with_zero_loss_and_the_new_owner_continues_after_the_archived_last_id()
+    {
+        var log = $"drain-{Guid.NewGuid():N}";
+        var drained = fixture.SiloNames[1];
+        var partitions = Enumerable.Range(0, 12).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        var onDrained = partitions.Where(p => fixture.OwnerOf(log, p) == drained).ToList();
+        onDrained.Should().NotBeEmpty();
+        var lastIds = new Dictionary<string, long>();
+        foreach (var p in partitions)
+        {
+            var grain = fixture.Partition(log, p);
+            for (var id = 0; id < 40; id++)
+            {
+                (await grain.AppendAsync(Payload(p, id))).FirstId.Should().Be(id);
+            }
+
+            (await grain.AppendAsync(Payload(p, 40), stamp: new ProducerStamp(7, 0))).FirstId.Should().Be(40);
+            lastIds[p] = 40;
+        }
+
+        var report = await fixture.Client.GetGrain<ISiloAdminGrain>(drained).DrainAsync(null);
+
+        report.Complete.Should().BeTrue(string.Join("; ", report.Partitions.Where(x => x.Error != null).Select(x => $"{x.Partition}: {x.Error}")));
+        report.Partitions.Where(x => x.Partition.StartsWith(log + "/", StringComparison.Ordinal)).Select(x => x.Partition)
+            .Should().BeEquivalentTo(onDrained.Select(p => PartitionKey.Format(log, p)));
+        report.Partitions.Should().OnlyContain(x => x.Target == fixture.SiloNames[0]);
+        (await fixture.Client.GetGrain<ISiloAdminGrain>(drained).ListLocalPartitionsAsync()).Should().BeEmpty("the drained silo keeps no partition");
+        var table = await fixture.Client.GetGrain<IOwnershipGrain>(0).GetAsync();
+        foreach (var p in onDrained)
+        {
+            table.Overrides[PartitionKey.Format(log, p)].Should().Be(fixture.SiloNames[0]);
+        }
+
+        foreach (var p in partitions)
+        {
+            var grain = fixture.Partition(log, p);
+            var all = await fixture.Logs.GetLog(log).ReadAsync(p, 0, 1000);
+            all.Count.Should().Be(41, $"partition {p} kept every acknowledged record");
+            for (var i = 0; i < all.Count; i++)
+            {
+                all[i].Payload.ToArray().Should().Equal(Payload(p, i));
+            }
+
+            (await grain.AppendAsync(Payload(p, 40), stamp: new ProducerStamp(7, 0))).Should().Be(new AppendAck(40, 40, true, true), "idempotence survives the move");
+            (await grain.AppendAsync(Payload(p, 41))).FirstId.Should().Be(41, "the new owner continues after the archived last id");
+        }
+    }
+}
