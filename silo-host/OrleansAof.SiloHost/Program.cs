@@ -61,6 +61,30 @@ builder.UseOrleans(silo =>
             break;
     }
 
+    // Grain state (subscriber checkpoints, the run-time ownership table) lives where membership does: durable with Redis
+    // or ADO.NET clustering, in memory on a development silo.
+    switch (settings.Clustering)
+    {
+        case ClusteringProvider.Redis:
+            var redis = StackExchange.Redis.ConfigurationOptions.Parse(Required(settings.ClusteringConnectionString, "Aof:ClusteringConnectionString"));
+            silo.AddRedisGrainStorageAsDefault(o => o.ConfigurationOptions = redis);
+            silo.AddRedisGrainStorage(AppendLogOptions.OwnershipStorageName, o => o.ConfigurationOptions = redis);
+            break;
+        case ClusteringProvider.AdoNet:
+            void AdoNet(Orleans.Configuration.AdoNetGrainStorageOptions o)
+            {
+                o.Invariant = settings.AdoNetInvariant;
+                o.ConnectionString = Required(settings.ClusteringConnectionString, "Aof:ClusteringConnectionString");
+            }
+
+            silo.AddAdoNetGrainStorageAsDefault(AdoNet);
+            silo.AddAdoNetGrainStorage(AppendLogOptions.OwnershipStorageName, AdoNet);
+            break;
+        default:
+            silo.AddMemoryGrainStorageAsDefault();
+            break;
+    }
+
     silo.AddAppendLog(o =>
     {
         o.DataRoot = settings.DataRoot;
@@ -103,7 +127,6 @@ builder.UseOrleans(silo =>
             break;
     }
 
-    silo.AddMemoryGrainStorageAsDefault();
 
     foreach (var path in (settings.GrainAssemblies ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
     {
