@@ -67,3 +67,45 @@ public sealed class RestoreTests : CliTestBase
         missingOption.ExitCode.Should().Be(ExitCodes.Usage, missingOption.ToString());
     }
 }
+
+/// <summary>aof restore from an S3 archive on a real S3-compatible server (s3rver).</summary>
+public sealed class S3RestoreTests : CliTestBase
+{
+    [Fact]
+    [Trait(TestCategories.Name, TestCategories.Integration)]
+    public async Task LostPartitionFolder_RestoreFromS3_ContinuesAfterTheArchivedLastId()
+    {
+        using var server = await S3rverServer.StartNewAsync();
+        var options = new OrleansAof.Archive.S3.S3ArchiveOptions
+        {
+            ServiceUrl = server.ServiceUrl,
+            Bucket = "restore",
+            ForcePathStyle = true,
+            AccessKey = S3rverServer.AccessKey,
+            SecretKey = S3rverServer.SecretKey,
+            CompatibilityMode = true,
+            CreateBucketIfMissing = true,
+        };
+        await WriteAsync(40);
+        using (var s3 = new OrleansAof.Archive.S3.S3SegmentArchive(options))
+        {
+            await using var log = await PartitionLog.OpenAsync("orders", "0", Options(), new PartitionLogEnvironment { Archive = s3 });
+            while (await log.ArchiveNextAsync() is not null)
+            {
+            }
+        }
+
+        Directory.Delete(PartitionDir, recursive: true);
+        var run = await RunAsync(
+            "restore", "--data-root", Temp.Path, "--log", "orders", "--partition", "0", "--s3-bucket", "restore",
+            "--s3-service-url", server.ServiceUrl, "--s3-path-style", "--s3-compatibility-mode",
+            "--s3-access-key", S3rverServer.AccessKey, "--s3-secret-key", S3rverServer.SecretKey, "--json");
+
+        run.ExitCode.Should().Be(ExitCodes.Ok, run.ToString());
+        run.Json.GetProperty("archivedSegments").GetInt32().Should().Be(2);
+        run.Json.GetProperty("nextId").GetInt64().Should().Be(34);
+        run.Stdout.Should().NotContain(S3rverServer.SecretKey + "\"", "credentials are never printed");
+        var both = await RunAsync("restore", "--data-root", Temp.Path, "--log", "orders", "--partition", "0", "--s3-bucket", "restore", "--archive-path", Temp.Path);
+        both.ExitCode.Should().Be(ExitCodes.Usage, both.ToString());
+    }
+}

@@ -17,13 +17,21 @@ internal sealed class RestoreCommand(CliEnvironment environment) : AofCommand(en
         var dataRoot = new Option<string>("--data-root") { Description = "The data root the partition lives under ({data-root}/{log}/{partition}).", Required = true };
         var log = new Option<string>("--log") { Description = "The log name.", Required = true };
         var partition = new Option<string>("--partition") { Description = "The partition name.", Required = true };
-        var archivePath = new Option<string>("--archive-path") { Description = "Root folder of the file-system archive ({archive}/{log}/{partition}/*.aofseg).", Required = true };
+        var archivePath = new Option<string>("--archive-path") { Description = "Root folder of a file-system archive ({archive}/{log}/{partition}/*.aofseg)." };
+        var s3Bucket = new Option<string>("--s3-bucket") { Description = "Bucket of an S3 archive (instead of --archive-path)." };
+        var s3Prefix = new Option<string>("--s3-prefix") { Description = "S3 key prefix ({prefix}/{log}/{partition}/*.aofseg)." };
+        var s3Region = new Option<string>("--s3-region") { Description = "AWS region of the bucket." };
+        var s3ServiceUrl = new Option<string>("--s3-service-url") { Description = "URL of an S3-compatible store (instead of --s3-region)." };
+        var s3PathStyle = new Option<bool>("--s3-path-style") { Description = "Path-style addressing (most S3-compatible stores)." };
+        var s3Compat = new Option<bool>("--s3-compatibility-mode") { Description = "For stores that do not accept aws-chunked uploads or trailing checksums." };
+        var s3AccessKey = new Option<string>("--s3-access-key") { Description = "Access key; default: the standard AWS credential chain (AWS_ACCESS_KEY_ID, profile, role)." };
+        var s3SecretKey = new Option<string>("--s3-secret-key") { Description = "Secret key (with --s3-access-key); prefer the AWS_SECRET_ACCESS_KEY environment variable." };
         var json = JsonOption();
-        var command = new Command("restore", "Rebuild a partition from a file-system archive: the catalog from the archive listing and the newest "
+        var command = new Command("restore", "Rebuild a partition from its archive (a folder with --archive-path, or S3 with --s3-bucket): the catalog from the archive listing and the newest "
             + "archived segment fetched back, so appends continue after the archived last id. Takes the partition's lock (exit 5 while a writer holds it). "
             + "Exit 3 when the archive holds nothing to restore.")
         {
-            dataRoot, log, partition, archivePath, json,
+            dataRoot, log, partition, archivePath, s3Bucket, s3Prefix, s3Region, s3ServiceUrl, s3PathStyle, s3Compat, s3AccessKey, s3SecretKey, json,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -33,13 +41,45 @@ internal sealed class RestoreCommand(CliEnvironment environment) : AofCommand(en
                 var root = Path.GetFullPath(parse.GetRequiredValue(dataRoot));
                 var logName = parse.GetRequiredValue(log);
                 var partitionName = parse.GetRequiredValue(partition);
-                var archiveRoot = Path.GetFullPath(parse.GetRequiredValue(archivePath));
-                if (!Directory.Exists(archiveRoot))
+                ISegmentArchive store;
+                if (parse.GetValue(s3Bucket) is { Length: > 0 } bucket)
                 {
-                    throw new DirectoryNotFoundException($"The archive folder '{archiveRoot}' does not exist.");
+                    if (parse.GetValue(archivePath) is { Length: > 0 })
+                    {
+                        return output.Fail(ExitCodes.Usage, "usage", "Give either --archive-path or --s3-bucket, not both.");
+                    }
+
+                    var s3Options = new OrleansAof.Archive.S3.S3ArchiveOptions
+                    {
+                        Bucket = bucket,
+                        Prefix = parse.GetValue(s3Prefix) ?? "",
+                        Region = parse.GetValue(s3Region),
+                        ServiceUrl = parse.GetValue(s3ServiceUrl),
+                        ForcePathStyle = parse.GetValue(s3PathStyle),
+                        CompatibilityMode = parse.GetValue(s3Compat),
+                        AccessKey = parse.GetValue(s3AccessKey),
+                        SecretKey = parse.GetValue(s3SecretKey),
+                    };
+                    s3Options.Validate();
+                    store = new OrleansAof.Archive.S3.S3SegmentArchive(s3Options);
+                }
+                else if (parse.GetValue(archivePath) is { Length: > 0 } path)
+                {
+                    var archiveRoot = Path.GetFullPath(path);
+                    if (!Directory.Exists(archiveRoot))
+                    {
+                        throw new DirectoryNotFoundException($"The archive folder '{archiveRoot}' does not exist.");
+                    }
+
+                    store = new FileSystemArchive(new FileSystemArchiveOptions { RootPath = archiveRoot }, Environment.FileSystem, TimeProvider.System, null);
+                }
+                else
+                {
+                    return output.Fail(ExitCodes.Usage, "usage", "Name the archive: --archive-path <folder> or --s3-bucket <bucket> (with --s3-region or --s3-service-url).");
                 }
 
-                var archive = new CountingArchive(Environment.FileSystem, new FileSystemArchive(new FileSystemArchiveOptions { RootPath = archiveRoot }, Environment.FileSystem, TimeProvider.System, null));
+                using var disposeStore = store as IDisposable;
+                var archive = new CountingArchive(Environment.FileSystem, store);
                 var archived = new List<ArchivedObjectInfo>();
                 await foreach (var o in archive.ListAsync(logName, partitionName, cancellationToken))
                 {
