@@ -54,6 +54,13 @@ internal static class AofCli
             }
 
             await environment.Error.WriteLineAsync("Run 'aof --help' or 'aof <command> --help' for usage.");
+            if (Array.IndexOf(args, "--json") >= 0)
+            {
+                new CommandOutput(environment, json: true).WriteJson(
+                    new ErrorDocument(new ErrorBody("usage", string.Join(" ", parsed.Errors.Select(static e => e.Message))), ExitCodes.Usage),
+                    CliJsonContext.Output.ErrorDocument);
+            }
+
             return ExitCodes.Usage;
         }
 
