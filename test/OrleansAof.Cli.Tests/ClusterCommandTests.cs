@@ -7,7 +7,7 @@ namespace OrleansAof.Cli.Tests;
 /// <summary>The cluster commands against a real two-silo cluster, through the same entry point as the tool.</summary>
 [Collection(ClusterGroup.Name)]
 [Trait(TestCategories.Name, TestCategories.Integration)]
-public sealed class ClusterCommandTests(ClusterFixture cluster)
+public sealed class ClusterCommandTests(TwoSiloCluster cluster)
 {
     private static string NewLog() => "cli-" + Guid.NewGuid().ToString("N")[..12];
 

@@ -15,9 +15,8 @@ namespace OrleansAof.Cli.Tests;
 /// membership over real TCP: the tool connects to their gateways like to any cluster (<see cref="ConnectionArgs"/>).
 /// The in-process test cluster of Orleans' TestingHost uses an in-memory transport, which an outside client cannot reach.
 /// </summary>
-public sealed class ClusterFixture : IAsyncLifetime
+public class ClusterFixture : IAsyncLifetime
 {
-    public const int SiloCount = 2;
     private readonly List<IHost> _silos = [];
     private IHost? _client;
 
@@ -27,7 +26,14 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public string ServiceId { get; } = "aof-cli-tests";
 
-    public IReadOnlyList<string> SiloNames { get; } = [.. Enumerable.Range(0, SiloCount).Select(static i => $"Silo_{i}")];
+    /// <summary>How many silos run.</summary>
+    public virtual int SiloCount => 2;
+
+    /// <summary>The names of the running silos.</summary>
+    public IReadOnlyList<string> SiloNames => [.. Enumerable.Range(0, SiloCount).Select(static i => $"Silo_{i}")];
+
+    /// <summary>The owner silos the log is configured with (<c>AppendLogOptions.Silos</c>): by default the running ones.</summary>
+    public virtual IReadOnlyList<string> Owners => SiloNames;
 
     /// <summary>The gateway port of each silo, in <see cref="SiloNames"/> order.</summary>
     public IReadOnlyList<int> GatewayPorts { get; private set; } = [];
@@ -40,7 +46,7 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     /// <summary>The silo that owns <paramref name="log"/>/<paramref name="partition"/>.</summary>
     public string OwnerOf(string log, string partition) =>
-        new PartitionOwnership(Microsoft.Extensions.Options.Options.Create(new AppendLogOptions { Silos = [.. SiloNames] })).OwnerOf(log, partition)!;
+        new PartitionOwnership(Microsoft.Extensions.Options.Options.Create(new AppendLogOptions { Silos = [.. Owners] })).OwnerOf(log, partition)!;
 
     /// <summary>The partition directory of <paramref name="log"/>/<paramref name="partition"/> on <paramref name="silo"/>.</summary>
     public string PartitionDirectory(string silo, string log, string partition) => Path.Combine(Data.Path, silo, log, partition);
@@ -73,7 +79,7 @@ public sealed class ClusterFixture : IAsyncLifetime
                     o.DataRoot = Data.Path;
                     o.DataRootPerSilo = true;
                     o.SiloName = name;
-                    o.Silos = [.. SiloNames];
+                    o.Silos = [.. Owners];
                     o.Preallocation = Storage.PreallocationMode.None;
                     o.MaxSegmentBytes = 1024 * 1024;
                     o.MaxRecordBytes = 64 * 1024;
@@ -127,10 +133,29 @@ public sealed class ClusterFixture : IAsyncLifetime
     }
 }
 
+/// <summary>The two-silo cluster most tests share.</summary>
+public sealed class TwoSiloCluster : ClusterFixture;
+
+/// <summary>One running silo; the log's owners also name <see cref="DownSilo"/>, which never runs: its partitions are unavailable.</summary>
+public sealed class ClusterWithADownOwner : ClusterFixture
+{
+    public const string DownSilo = "Silo_down";
+
+    public override int SiloCount => 1;
+
+    public override IReadOnlyList<string> Owners => [.. SiloNames, DownSilo];
+}
+
 [CollectionDefinition(Name)]
-public sealed class ClusterGroup : ICollectionFixture<ClusterFixture>
+public sealed class ClusterGroup : ICollectionFixture<TwoSiloCluster>
 {
     public const string Name = "aof against a two-silo cluster";
+}
+
+[CollectionDefinition(Name)]
+public sealed class DownOwnerGroup : ICollectionFixture<ClusterWithADownOwner>
+{
+    public const string Name = "aof against a cluster whose owner silo is down";
 }
 
 /// <summary>A writer the tool can write to from any thread while a test reads what arrived so far.</summary>

@@ -104,14 +104,23 @@ internal sealed class StatusCommand(CliEnvironment environment) : ClusterCommand
                     ClusterRenderer.Render(output.Console, document);
                 }
 
-                return rows.FirstOrDefault(static r => r.Error is not null)?.Error?.ExitCode
-                    ?? (view.Silos.Any(static s => s.Error is not null) ? ExitCodes.Unavailable : (int?)null)
-                    ?? (rows.Any(static r => r.State == nameof(Engine.PartitionState.Faulted) || (r.Segments?.Any(static s => s.Status == nameof(Engine.SegmentStatus.Quarantined)) ?? false)) ? ExitCodes.Findings
-                    : ExitCodes.Ok);
+                return ExitCodeFor(document);
             });
         });
         return command;
     }
+
+    /// <summary>
+    /// The exit code of a status: a partition's own error code (7 when it cannot be served), else 7 when an active silo
+    /// did not answer, else 1 when a partition is faulted or has a quarantined segment, else 0.
+    /// </summary>
+    internal static int ExitCodeFor(StatusDocument status) =>
+        status.Partitions.FirstOrDefault(static r => r.Error is not null)?.Error?.ExitCode
+        ?? (status.Silos.Any(static s => s.Error is not null) ? ExitCodes.Unavailable : (int?)null)
+        ?? (status.Partitions.Any(static r => r.State == nameof(Engine.PartitionState.Faulted)
+                || (r.Segments?.Any(static s => s.Status == nameof(Engine.SegmentStatus.Quarantined)) ?? false))
+            ? ExitCodes.Findings
+            : ExitCodes.Ok);
 
     private static async Task<PartitionStatusDocument> DescribeAsync(ClusterSession session, ClusterView view, string log, string partition)
     {
