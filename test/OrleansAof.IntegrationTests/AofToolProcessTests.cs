@@ -118,5 +118,38 @@ public sealed class AofToolProcessTests : IDisposable
         unreachable.Stdout.Should().Contain("\"kind\": \"unreachable\"");
     }
 
+    [Fact]
+    public async Task Aof_WithRedis_FindsTheSiloHostThroughRedisMembership_AndAnUnansweringRedisIsUnreachable()
+    {
+        using var redis = await RedisServer.StartNewAsync();
+        await using var silo = new SiloHostProcess(_data.Path, new Dictionary<string, string>
+        {
+            ["Aof__SiloName"] = "it-redis",
+            ["Aof__Clustering"] = "Redis",
+            ["Aof__ClusteringConnectionString"] = redis.Configuration,
+        });
+        await silo.StartAsync();
+        string[] connection = ["--redis", redis.Configuration, "--cluster-id", silo.Settings["Aof__ClusterId"]];
+
+        var append = await RunAsync("x\ny\n", ["append", "--log", "events", "--partition", "0", .. connection]);
+        var status = await RunAsync(null, ["status", "--log", "events", "--json", .. connection]);
+        var deadRedis = await RunAsync(null, ["status", "--redis", $"127.0.0.1:{FreePort.Find()}", "--connect-timeout", "2s", "--json"]);
+
+        append.Code.Should().Be(0, append.Stderr);
+        append.Stdout.Should().Contain("batch 0: 2 record(s), ids 0..1");
+        status.Code.Should().Be(0, status.Stderr);
+        using (var doc = JsonDocument.Parse(status.Stdout))
+        {
+            doc.RootElement.GetProperty("cluster").GetString().Should().StartWith($"the Redis membership at {redis.Configuration}");
+            var active = doc.RootElement.GetProperty("silos").EnumerateArray().Single(s => s.GetProperty("status").GetString() == "Active");
+            active.GetProperty("name").GetString().Should().Be("it-redis");
+            active.GetProperty("gatewayPort").GetInt32().Should().Be(silo.GatewayPort);
+            doc.RootElement.GetProperty("partitions").EnumerateArray().Single().GetProperty("lastId").GetInt64().Should().Be(1);
+        }
+
+        deadRedis.Code.Should().Be(6, deadRedis.Stdout + deadRedis.Stderr);
+        deadRedis.Stdout.Should().Contain("\"kind\": \"unreachable\"").And.Contain("Could not connect to the Redis membership");
+    }
+
     public void Dispose() => _data.Dispose();
 }
