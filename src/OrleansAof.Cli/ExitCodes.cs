@@ -43,8 +43,9 @@ internal static class ExitCodes
           0  ok: done, nothing wrong found
           1  findings: inspect found damage; verify found damage or a torn tail; status found a faulted
              partition or a quarantined segment
-          2  usage: bad command line, the path does not exist / holds no partition, or input the partition
-             refused (invalid name, reversed or out-of-range ids, record too large); nothing was changed
+          2  usage: bad command line, the path does not exist / holds no partition, or input the cluster
+             refused (invalid name, reversed or out-of-range ids, record too large); the refused call
+             changed nothing
           3  failed: I/O error, repair refused, restore failed, partition faulted (the message says why)
           4  confirmation required: repair without --yes printed its plan and changed nothing
           5  locked: a writer holds the partition; close it first

@@ -18,19 +18,19 @@ internal sealed class AppendCommand(CliEnvironment environment) : ClusterCommand
         var key = new Option<string?>("--key") { Description = "Route by this key instead of --partition (the client library's stable hash over --partitions)." };
         var partitions = new Option<int>("--partitions")
         {
-            Description = "With --key: the log's partition count, as the producers configure it (AppendLogClientOptions.PartitionCounts). Default 1.",
+            Description = "With --key: the log's partition count, as the producers configure it (AppendLogClientOptions.PartitionCounts).",
             HelpName = "N",
             DefaultValueFactory = _ => 1,
         };
         var file = new Option<string?>("--file") { Description = "Read the records from this file instead of standard input.", HelpName = "path" };
         var delimiter = new Option<RecordDelimiter>("--delimiter")
         {
-            Description = "newline: one record per line (the default; the \\n is not part of the record, a \\r before it is); none: the whole input is one record.",
+            Description = "newline: one record per line (the \\n is not part of the record, a \\r before it is; an empty line is an empty record); none: the whole input is one record.",
             DefaultValueFactory = _ => RecordDelimiter.Newline,
         };
         var batch = new Option<int>("--batch")
         {
-            Description = "Records per append call (each batch is atomic and gets consecutive ids). Default 1000; a batch also ends at 1 MiB.",
+            Description = "Records per append call (each batch is atomic and gets consecutive ids); a batch also ends at 1 MiB.",
             HelpName = "N",
             DefaultValueFactory = _ => 1000,
         };

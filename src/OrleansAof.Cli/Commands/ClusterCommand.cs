@@ -42,7 +42,7 @@ internal abstract class ClusterCommand(CliEnvironment environment) : AofCommand(
 
         public Option<TimeSpan> ConnectTimeout { get; } = new("--connect-timeout")
         {
-            Description = "How long to keep trying to connect before giving up with exit 6: seconds, or a number with ms, s or m (500ms, 10s, 1m). Default 10s.",
+            Description = "How long to keep trying to connect before giving up with exit 6: seconds, or a number with ms, s or m (500ms, 10s, 1m).",
             HelpName = "duration",
             DefaultValueFactory = _ => TimeSpan.FromSeconds(10),
             CustomParser = ParseDuration,

@@ -100,7 +100,7 @@ internal sealed class ReadCommand(CliEnvironment environment) : ClusterCommand(e
     /// <summary><c>--format</c>, shared with <c>tail</c>.</summary>
     internal static Option<PayloadFormat> FormatOption() => new("--format")
     {
-        Description = "How payloads are printed: text (UTF-8; invalid bytes become U+FFFD), base64 or hex (exact bytes). Default text.",
+        Description = "How payloads are printed: text (UTF-8; invalid bytes become U+FFFD), base64 or hex (exact bytes).",
         DefaultValueFactory = _ => PayloadFormat.Text,
     };
 

@@ -16,7 +16,7 @@ internal sealed class TailCommand(CliEnvironment environment) : ClusterCommand(e
         var from = new Option<long?>("--from") { Description = "Start at this id instead of the last --lines records.", HelpName = "id" };
         var lines = new Option<int>("--lines", "-n")
         {
-            Description = "Without --from: start this many records before the durable end. Default 10.",
+            Description = "Without --from: start this many records before the durable end.",
             HelpName = "N",
             DefaultValueFactory = _ => 10,
         };
