@@ -121,10 +121,10 @@ internal sealed class ClusterView
         }
 
         var key = PartitionKey.Format(log, partition);
-        var silent = Silos.Where(static s => s.Error is not null).Select(static s => s.Name).ToList();
+        var silent = Silos.Where(static s => s.Error is not null).Select(static s => $"{s.Name} ({s.Error})").ToList();
         if (silent.Count > 0)
         {
-            throw new PartitionUnavailableException(key, $"no silo that answered holds it, and {string.Join(", ", silent)} did not answer; retry");
+            throw new PartitionUnavailableException(key, $"no silo that answered holds it, and {string.Join(", ", silent)} did not say which partitions it holds; retry");
         }
 
         var active = Silos.Where(static s => s.Status == nameof(SiloStatus.Active)).Select(static s => s.Name).ToHashSet(StringComparer.Ordinal);
