@@ -64,22 +64,3 @@ public sealed record DrainReport([property: Id(0)] string Silo, [property: Id(1)
     /// <summary>Whether every partition moved.</summary>
     public bool Complete => Partitions.All(static p => p.Error is null);
 }
-
-/// <summary>Operations on one silo, addressed by the silo's name (the grain runs on that silo).</summary>
-[Alias("aof.ISiloAdminGrain")]
-public interface ISiloAdminGrain : IGrainWithStringKey
-{
-    /// <summary>The partitions whose directories are on this silo's disk.</summary>
-    [Alias("ListPartitions")]
-    Task<IReadOnlyList<string>> ListLocalPartitionsAsync();
-
-    /// <summary>
-    /// Moves every partition on this silo to other silos with zero loss: each partition stops taking appends
-    /// (retryable <see cref="PartitionUnavailableException"/>), seals and archives everything, the ownership table names
-    /// its new owner (one of <paramref name="targets"/>, or by rendezvous over the other configured silos), its local
-    /// folder is moved aside, and the new owner opens it from the archive, continuing after the archived last id.
-    /// Needs an archive. A partition that cannot be moved (an archive outage) stays here and is reported.
-    /// </summary>
-    [Alias("Drain")]
-    Task<DrainReport> DrainAsync(string[]? targets);
-}

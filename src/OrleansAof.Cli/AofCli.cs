@@ -18,13 +18,21 @@ internal static class AofCli
         new VerifyCommand(environment),
         new RepairCommand(environment),
         new RestoreCommand(environment),
+        new StatusCommand(environment),
+        new AppendCommand(environment),
+        new ReadCommand(environment),
+        new TailCommand(environment),
+        new FlushCommand(environment),
+        new SealCommand(environment),
     ];
 
     /// <summary>Builds the root command.</summary>
     public static RootCommand BuildRootCommand(CliEnvironment environment)
     {
-        var root = new RootCommand("aof: the OrleansAof operator tool. Offline commands work on partition directories "
-            + "({data-root}/{log}/{partition}); every command takes --json for one JSON document on stdout.\n\n" + ExitCodes.HelpText);
+        var root = new RootCommand("aof: the OrleansAof operator tool. Cluster commands (status, append, read, tail, flush, seal) connect "
+            + "through --gateway host:port (default " + Cluster.ClusterConnectionSettings.DefaultGateway + ", the silo host's default) or --redis; "
+            + "offline commands (inspect, verify, repair, restore) work on partition directories ({data-root}/{log}/{partition}). "
+            + "Every command takes --json for one JSON document on stdout.\n\n" + ExitCodes.HelpText);
         foreach (var command in CreateCommands(environment))
         {
             root.Add(command.Build());
@@ -46,6 +54,13 @@ internal static class AofCli
             }
 
             await environment.Error.WriteLineAsync("Run 'aof --help' or 'aof <command> --help' for usage.");
+            if (Array.IndexOf(args, "--json") >= 0)
+            {
+                new CommandOutput(environment, json: true).WriteJson(
+                    new ErrorDocument(new ErrorBody("usage", string.Join(" ", parsed.Errors.Select(static e => e.Message))), ExitCodes.Usage),
+                    CliJsonContext.Output.ErrorDocument);
+            }
+
             return ExitCodes.Usage;
         }
 

@@ -17,6 +17,9 @@ internal sealed class CliEnvironment
     /// <summary>Width for tables when the output is not a terminal.</summary>
     public int Width { get; init; } = 160;
 
+    /// <summary>Opens standard input (<c>aof append</c> reads records from it when no <c>--file</c> is given).</summary>
+    public Func<Stream> OpenInput { get; init; } = Console.OpenStandardInput;
+
     /// <summary>The file system the offline commands use.</summary>
     public IFileSystem FileSystem { get; init; } = PhysicalFileSystem.Instance;
 

@@ -1,8 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using OrleansAof.Storage;
+using Orleans.Runtime.Messaging;
+using OrleansAof.Cli.Cluster;
 using OrleansAof.Storage.Offline;
 using Spectre.Console;
+using Engine = OrleansAof.Storage;
 
 namespace OrleansAof.Cli;
 
@@ -27,6 +29,9 @@ internal sealed class CommandOutput
         });
     }
 
+    /// <summary>Standard output, for plain lines that must not be wrapped or marked up (records).</summary>
+    public TextWriter Out => _environment.Out;
+
     /// <summary>Whether <c>--json</c> is on.</summary>
     public bool Json { get; }
 
@@ -43,6 +48,15 @@ internal sealed class CommandOutput
         _environment.Out.Flush();
     }
 
+    /// <summary>Writes one JSON object on one line (the <c>--json</c> output of <c>tail -f</c>: one object per record).</summary>
+    public void WriteJsonLine<T>(T value, JsonTypeInfo<T> typeInfo)
+    {
+        _environment.Out.WriteLine(JsonSerializer.Serialize(value, typeInfo));
+    }
+
+    /// <summary>Flushes standard output (after each batch of a follow).</summary>
+    public Task FlushAsync() => _environment.Out.FlushAsync();
+
     /// <summary>Reports an error (stderr; with <c>--json</c> also the error document on stdout) and returns <paramref name="exitCode"/>.</summary>
     public int Fail(int exitCode, string kind, string message)
     {
@@ -55,34 +69,41 @@ internal sealed class CommandOutput
         return exitCode;
     }
 
-    /// <summary>Runs a command body and turns the engine's typed errors into exit codes.</summary>
+    /// <summary>Runs a command body and turns the engine's, the cluster's and the partition's typed errors into exit codes.</summary>
     public async Task<int> RunAsync(Func<Task<int>> body)
     {
         try
         {
             return await body();
         }
-        catch (PartitionLockedException e)
+        catch (Exception e) when (Classify(e) is { } failure)
         {
-            return Fail(ExitCodes.Locked, "locked", e.Message + " Stop the writer (close the partition or the silo) and try again.");
-        }
-        catch (RepairRefusedException e)
-        {
-            return Fail(ExitCodes.Failed, "refused", e.Message);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or InvalidPartitionNameException or InvalidLogOptionsException or ArgumentException)
-        {
-            return Fail(ExitCodes.Usage, "usage", e.Message);
-        }
-        catch (OperationCanceledException)
-        {
-            return Fail(ExitCodes.Failed, "cancelled", "cancelled");
-        }
-        catch (Exception e) when (e is AppendLogException or IOException or UnauthorizedAccessException or InvalidDataException or Microsoft.Data.Sqlite.SqliteException)
-        {
-            return Fail(ExitCodes.Failed, "failed", $"{e.Message} ({e.GetType().Name})");
+            return Fail(failure.ExitCode, failure.Kind, failure.Message);
         }
     }
+
+    /// <summary>The exit code, kind and message of an error the tool reports; null for a bug (left to crash with its stack).</summary>
+    public static Failure? Classify(Exception error) => error switch
+    {
+        Engine.PartitionLockedException e => new(ExitCodes.Locked, "locked", e.Message + " Stop the writer (close the partition or the silo) and try again."),
+        Engine.RepairRefusedException e => new(ExitCodes.Failed, "refused", e.Message),
+        ClusterUnreachableException e => new(ExitCodes.Unreachable, "unreachable", e.Message),
+        PartitionNotFoundException e => new(ExitCodes.NotFound, "not-found", e.Message),
+        _ when IsUsage(error) => new(ExitCodes.Usage, "usage", error.Message),
+        OperationCanceledException => new(ExitCodes.Failed, "cancelled", "cancelled"),
+        AppendLogException { IsRetryable: true } e => new(ExitCodes.Unavailable, "unavailable", $"{e.Message} ({e.GetType().Name}; retryable)"),
+        SiloUnavailableException or OrleansMessageRejectionException or ConnectionFailedException or GatewayTooBusyException or TimeoutException =>
+            new(ExitCodes.Unavailable, "unavailable", $"The cluster did not serve the call: {error.Message.Split('\n', 2)[0]} ({error.GetType().Name}; retryable)"),
+        Engine.AppendLogException or AppendLogException or IOException or UnauthorizedAccessException or InvalidDataException or Microsoft.Data.Sqlite.SqliteException =>
+            new(ExitCodes.Failed, "failed", $"{error.Message} ({error.GetType().Name})"),
+        _ => null,
+    };
+
+    /// <summary>Bad input: a wrong command line, a missing path, or input the partition refused without changing anything.</summary>
+    private static bool IsUsage(Exception e) => e is FileNotFoundException or DirectoryNotFoundException or ArgumentException
+        or Engine.InvalidPartitionNameException or Engine.InvalidLogOptionsException
+        or InvalidPartitionNameException or InvalidLogOptionsException or InvalidRangeException or ReadBeyondTailException
+        or RecordTrimmedException or RecordTooLargeException or BatchTooLargeException or EmptyBatchException;
 
     /// <summary>Runs synchronous offline work on the thread pool, with a progress bar when <see cref="ShowProgress"/>.</summary>
     public Task<T> WithProgressAsync<T>(string title, Func<IProgress<InspectionProgress>?, T> work, CancellationToken cancellationToken) =>
@@ -141,12 +162,18 @@ internal sealed class CommandOutput
     }
 }
 
+/// <summary>How an error is reported.</summary>
+/// <param name="ExitCode">The exit code (see <see cref="ExitCodes"/>).</param>
+/// <param name="Kind">The error kind of the JSON error document.</param>
+/// <param name="Message">The message.</param>
+internal sealed record Failure(int ExitCode, string Kind, string Message);
+
 /// <summary>The JSON document of a failed command.</summary>
 /// <param name="Error">What went wrong.</param>
 /// <param name="ExitCode">The exit code.</param>
 internal sealed record ErrorDocument(ErrorBody Error, int ExitCode);
 
 /// <summary>An error for scripts.</summary>
-/// <param name="Kind">locked, refused, usage, cancelled or failed.</param>
+/// <param name="Kind">usage, failed, refused, cancelled, locked, unreachable, unavailable or not-found.</param>
 /// <param name="Message">The message.</param>
 internal sealed record ErrorBody(string Kind, string Message);

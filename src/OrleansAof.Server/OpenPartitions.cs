@@ -20,6 +20,9 @@ public sealed partial class OpenPartitions(ILogger<OpenPartitions> logger) : IAs
     /// <summary>How many partitions are open.</summary>
     public int Count => _open.Count;
 
+    /// <summary>The keys (<c>{log}/{partition}</c>) of the partitions open right now.</summary>
+    internal ICollection<string> OpenKeys => _open.Keys;
+
     internal void Add(string key, PartitionLog log) => _open[key] = log;
 
     internal void Remove(string key, PartitionLog log) => _open.TryRemove(KeyValuePair.Create(key, log));

@@ -99,9 +99,9 @@ public abstract class CliTestBase : IDisposable
     }
 
     /// <summary>Reads every record the reopened partition serves from <paramref name="from"/>.</summary>
-    protected static async Task<List<LogRecord>> ReadAllAsync(PartitionLog log, long from = 0)
+    protected static async Task<List<Storage.LogRecord>> ReadAllAsync(PartitionLog log, long from = 0)
     {
-        var all = new List<LogRecord>();
+        var all = new List<Storage.LogRecord>();
         var next = from;
         while (true)
         {

@@ -204,7 +204,7 @@ public sealed class RepairTests : CliTestBase
         var last = await log.ReadAsync(34, 100);
         last.Records.Select(static r => r.Id).Should().Equal(Enumerable.Range(34, 6).Select(static i => (long)i));
         var quarantinedRead = async () => await log.ReadAsync(20, 1);
-        (await quarantinedRead.Should().ThrowAsync<SegmentCorruptedException>()).Which.Message.Should().Contain("quarantined");
+        (await quarantinedRead.Should().ThrowAsync<Storage.SegmentCorruptedException>()).Which.Message.Should().Contain("quarantined");
         (await log.AppendAsync(Payload(40))).FirstId.Should().Be(40);
     }
 

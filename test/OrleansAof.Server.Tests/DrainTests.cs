@@ -33,13 +33,13 @@ public sealed class DrainTests(DrainCluster fixture)
             lastIds[p] = 40;
         }
 
-        var report = await fixture.Client.GetGrain<ISiloAdminGrain>(drained).DrainAsync(null);
+        var report = await fixture.Client.GetGrain<IAppendLogSiloGrain>(drained).DrainAsync(null);
 
         report.Complete.Should().BeTrue(string.Join("; ", report.Partitions.Where(x => x.Error != null).Select(x => $"{x.Partition}: {x.Error}")));
         report.Partitions.Where(x => x.Partition.StartsWith(log + "/", StringComparison.Ordinal)).Select(x => x.Partition)
             .Should().BeEquivalentTo(onDrained.Select(p => PartitionKey.Format(log, p)));
         report.Partitions.Should().OnlyContain(x => x.Target == fixture.SiloNames[0]);
-        (await fixture.Client.GetGrain<ISiloAdminGrain>(drained).ListLocalPartitionsAsync()).Should().BeEmpty("the drained silo keeps no partition");
+        (await fixture.Client.GetGrain<IAppendLogSiloGrain>(drained).ListPartitionsAsync()).Partitions.Should().BeEmpty("the drained silo keeps no partition");
         var table = await fixture.Client.GetGrain<IOwnershipGrain>(0).GetAsync();
         foreach (var p in onDrained)
         {

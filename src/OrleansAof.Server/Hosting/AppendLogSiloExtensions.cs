@@ -90,7 +90,7 @@ public static class AppendLogSiloExtensions
         services.TryAddSingleton<ITailNotificationInterceptor, PassThroughTailInterceptor>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, AppendLogLifecycle>();
         services.AddPlacementDirector<PartitionOwnerPlacement, PartitionPlacementDirector>();
-        services.AddPlacementDirector<OrleansAof.Server.Ownership.SiloNamePlacement, OrleansAof.Server.Ownership.SiloNamePlacementDirector>();
+        services.AddPlacementDirector<SiloNamePlacement, SiloNamePlacementDirector>();
         services.AddOptions<GrainCollectionOptions>().Configure<IOptions<AppendLogOptions>>((collection, log) =>
             collection.ClassSpecificCollectionAge[typeof(PartitionGrain).FullName!] = log.Value.IdleDeactivationAge);
         return services;

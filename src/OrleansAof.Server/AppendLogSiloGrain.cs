@@ -1,65 +1,73 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Placement;
-using Orleans.Runtime.Placement;
+using OrleansAof.Server.Ownership;
 using OrleansAof.Server.Placement;
 
-namespace OrleansAof.Server.Ownership;
+namespace OrleansAof.Server;
 
-/// <summary>Places a grain keyed by a silo name on the silo of that name.</summary>
-[GenerateSerializer]
-[Immutable]
-[Alias("aof.SiloNamePlacement")]
-public sealed class SiloNamePlacement : PlacementStrategy
-{
-    /// <summary>The shared instance.</summary>
-    public static SiloNamePlacement Instance { get; } = new();
-}
-
-/// <summary>Marks a grain keyed by a silo name to run on that silo.</summary>
-[AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
-public sealed class SiloNamePlacementAttribute : PlacementAttribute
-{
-    /// <summary>Creates the attribute.</summary>
-    public SiloNamePlacementAttribute()
-        : base(SiloNamePlacement.Instance)
-    {
-    }
-}
-
-internal sealed class SiloNamePlacementDirector(IClusterMembershipService membership) : IPlacementDirector
-{
-    public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
-    {
-        var name = target.GrainIdentity.Key.ToString()!;
-        foreach (var member in membership.CurrentSnapshot.Members.Values)
-        {
-            if (member.Status == SiloStatus.Active && string.Equals(member.Name, name, StringComparison.Ordinal))
-            {
-                return Task.FromResult(member.SiloAddress);
-            }
-        }
-
-        throw new PartitionUnavailableException(name, $"silo '{name}' is not an active member of the cluster");
-    }
-}
-
-/// <summary>Runs on the silo it is named after; drains it.</summary>
+/// <summary>
+/// <see cref="IAppendLogSiloGrain"/>: lists the partition directories under this silo's data root and the partitions
+/// open here, and drains the silo. Placed on the silo its key names and never moved; it holds no state. Listing
+/// interleaves with everything; drains run one at a time.
+/// </summary>
 [SiloNamePlacement]
-internal sealed partial class SiloAdminGrain(
+[Immovable]
+internal sealed partial class AppendLogSiloGrain(
     IOptions<AppendLogOptions> options,
+    OpenPartitions partitions,
     ILocalSiloDetails silo,
     PartitionOwnership ownership,
     OwnershipRefresher refresher,
-    ILogger<SiloAdminGrain> logger) : Grain, ISiloAdminGrain
+    ILogger<AppendLogSiloGrain> logger) : Grain, IAppendLogSiloGrain
 {
+    private const string SegmentsFolder = "segments";
+
+    /// <summary>Where a drain moves the local copy of a partition it handed over (never opened again).</summary>
     private const string HandedOverFolder = ".handed-over";
 
     private string SiloName => options.Value.SiloName ?? silo.Name;
 
     private string DataRoot => options.Value.DataRootFor(SiloName);
 
-    public Task<IReadOnlyList<string>> ListLocalPartitionsAsync() => Task.FromResult<IReadOnlyList<string>>(LocalPartitions());
+    public async Task<SiloPartitionList> ListPartitionsAsync(string? log = null)
+    {
+        if (log is not null)
+        {
+            PartitionKey.Validate(log);
+        }
+
+        var siloName = SiloName;
+        var dataRoot = DataRoot;
+
+        // Directory listing is blocking I/O: it never runs on the grain's scheduler.
+        var onDisk = await Task.Run(() => FindPartitions(dataRoot, log));
+        var open = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var key in partitions.OpenKeys)
+        {
+            var (l, p) = PartitionKey.Parse(key);
+            if (log is null || string.Equals(l, log, StringComparison.Ordinal))
+            {
+                open.Add(key);
+                onDisk.Add((l, p));
+            }
+        }
+
+        var sorted = new List<(string Log, string Partition)>(onDisk);
+        sorted.Sort(static (a, b) =>
+        {
+            var byLog = string.CompareOrdinal(a.Log, b.Log);
+            return byLog != 0 ? byLog : string.CompareOrdinal(a.Partition, b.Partition);
+        });
+        var result = new PartitionPresence[sorted.Count];
+        for (var i = 0; i < result.Length; i++)
+        {
+            var (l, p) = sorted[i];
+            result[i] = new PartitionPresence(l, p, open.Contains(string.Concat(l, "/", p)));
+        }
+
+        return new SiloPartitionList(siloName, dataRoot, result);
+    }
 
     public async Task<DrainReport> DrainAsync(string[]? targets)
     {
@@ -71,7 +79,7 @@ internal sealed partial class SiloAdminGrain(
         }
 
         var results = new List<DrainedPartition>();
-        foreach (var key in LocalPartitions())
+        foreach (var key in LocalPartitionKeys())
         {
             results.Add(await MoveAsync(key, PartitionOwnership.Rendezvous(key, candidates)));
         }
@@ -133,34 +141,43 @@ internal sealed partial class SiloAdminGrain(
         return new DrainedPartition(key, target, handover.LastId, null);
     }
 
-    private List<string> LocalPartitions()
+    /// <summary>The keys of the partitions on this silo's disk, sorted (ordinal).</summary>
+    private List<string> LocalPartitionKeys()
     {
-        var keys = new List<string>();
-        if (!Directory.Exists(DataRoot))
+        var keys = FindPartitions(DataRoot, null).Select(static p => PartitionKey.Format(p.Log, p.Partition)).ToList();
+        keys.Sort(StringComparer.Ordinal);
+        return keys;
+    }
+
+    /// <summary>Every <c>{root}/{log}/{partition}</c> with a <c>segments</c> folder (the rule <c>aof inspect</c> uses); names that are not valid partition names are skipped.</summary>
+    private static HashSet<(string Log, string Partition)> FindPartitions(string dataRoot, string? log)
+    {
+        var found = new HashSet<(string, string)>();
+        if (!Directory.Exists(dataRoot))
         {
-            return keys;
+            return found;
         }
 
-        foreach (var logDir in Directory.GetDirectories(DataRoot))
+        IEnumerable<string> logDirs = log is null ? Directory.EnumerateDirectories(dataRoot) : [Path.Combine(dataRoot, log)];
+        foreach (var logDir in logDirs)
         {
-            var log = Path.GetFileName(logDir);
-            if (!PartitionKey.IsValid(log) || log.StartsWith('.'))
+            var logName = Path.GetFileName(logDir);
+            if (!PartitionKey.IsValid(logName) || logName.StartsWith('.') || !Directory.Exists(logDir))
             {
                 continue;
             }
 
-            foreach (var partitionDir in Directory.GetDirectories(logDir))
+            foreach (var partitionDir in Directory.EnumerateDirectories(logDir))
             {
-                var partition = Path.GetFileName(partitionDir);
-                if (PartitionKey.IsValid(partition) && !partition.StartsWith('.') && Directory.Exists(Path.Combine(partitionDir, "segments")))
+                var partitionName = Path.GetFileName(partitionDir);
+                if (PartitionKey.IsValid(partitionName) && Directory.Exists(Path.Combine(partitionDir, SegmentsFolder)))
                 {
-                    keys.Add(PartitionKey.Format(log, partition));
+                    found.Add((logName, partitionName));
                 }
             }
         }
 
-        keys.Sort(StringComparer.Ordinal);
-        return keys;
+        return found;
     }
 
     [LoggerMessage(1, LogLevel.Information, "Partition {Partition} moved to silo {Target}; the new owner continues after id {LastId}")]

@@ -1,0 +1,66 @@
+namespace OrleansAof;
+
+/// <summary>
+/// The append log on one silo, keyed by the silo's name (<c>SiloOptions.SiloName</c>, as cluster membership reports it)
+/// and activated on that silo only. Operator tools call it on every active silo to learn which partitions exist (a
+/// partition directory under the silo's data root) and which are open, without opening or creating any partition,
+/// and to drain a silo before it is removed.
+/// </summary>
+/// <remarks>
+/// When no active silo has the name, the call fails with Orleans' <c>SiloUnavailableException</c> (the grain is never
+/// placed anywhere else).
+/// </remarks>
+[Alias("aof.IAppendLogSiloGrain")]
+public interface IAppendLogSiloGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// The partitions under this silo's data root, sorted by log and partition name, and the partitions open on this
+    /// silo. Reads directory names only; never opens a partition.
+    /// </summary>
+    /// <param name="log">When set, only the partitions of this log.</param>
+    /// <exception cref="InvalidPartitionNameException"><paramref name="log"/> is not a valid log name.</exception>
+    [Alias("ListPartitions")]
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task<SiloPartitionList> ListPartitionsAsync(string? log = null);
+
+    /// <summary>
+    /// Moves every partition on this silo to other silos with zero loss: each partition stops taking appends
+    /// (retryable <see cref="PartitionUnavailableException"/>), seals and archives everything, the ownership table names
+    /// its new owner (one of <paramref name="targets"/>, or by rendezvous over the other configured silos), its local
+    /// folder is moved aside (to <c>{DataRoot}/.handed-over/</c>), and the new owner opens it from the archive,
+    /// continuing after the archived last id. Needs an archive. A partition that cannot be moved (an archive outage)
+    /// stays here, appending again, and is reported with the reason. One drain runs at a time per silo.
+    /// </summary>
+    /// <param name="targets">The silos to move partitions to; <see langword="null"/> or empty: every other configured silo.</param>
+    /// <exception cref="ArgumentException">No other silo to move to, or <paramref name="targets"/> names this silo.</exception>
+    [Alias("Drain")]
+    Task<DrainReport> DrainAsync(string[]? targets);
+}
+
+/// <summary>The partitions a silo holds, as listed by <see cref="IAppendLogSiloGrain.ListPartitionsAsync"/>.</summary>
+/// <param name="Silo">The silo's name.</param>
+/// <param name="DataRoot">The folder its partitions live under (<c>{DataRoot}/{log}/{partition}</c>), as the silo sees it.</param>
+/// <param name="Partitions">Every partition found on its disk or open on it, sorted by log, then partition name (ordinal).</param>
+[GenerateSerializer]
+[Immutable]
+[Alias("aof.SiloPartitionList")]
+public sealed record SiloPartitionList(
+    [property: Id(0)] string Silo,
+    [property: Id(1)] string DataRoot,
+    [property: Id(2)] IReadOnlyList<PartitionPresence> Partitions);
+
+/// <summary>One partition a silo holds.</summary>
+/// <param name="Log">Log name.</param>
+/// <param name="Partition">Partition name.</param>
+/// <param name="IsOpen">Whether the partition is open on the silo right now (its grain is active there).</param>
+[GenerateSerializer]
+[Immutable]
+[Alias("aof.PartitionPresence")]
+public sealed record PartitionPresence(
+    [property: Id(0)] string Log,
+    [property: Id(1)] string Partition,
+    [property: Id(2)] bool IsOpen)
+{
+    /// <summary>The partition's grain key <c>{log}/{partition}</c>.</summary>
+    public string Key => string.Concat(Log, "/", Partition);
+}

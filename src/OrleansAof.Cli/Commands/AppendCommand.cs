@@ -1,0 +1,198 @@
+using System.CommandLine;
+using OrleansAof.Cli.Cluster;
+
+namespace OrleansAof.Cli.Commands;
+
+/// <summary>
+/// <c>aof append --log L (--partition P | --key K) [--file F] [--delimiter newline|none] [--batch N] [--producer-id ID]</c>:
+/// appends records from standard input or a file and prints the ids they got. Every batch carries an idempotence stamp
+/// (the producer id and the batch's number), so rerunning the same command with the same input and producer id never
+/// appends a record twice.
+/// </summary>
+internal sealed class AppendCommand(CliEnvironment environment) : ClusterCommand(environment)
+{
+    public override Command Build()
+    {
+        var log = LogOption();
+        var partition = PartitionOption(required: false);
+        var key = new Option<string?>("--key") { Description = "Route by this key instead of --partition (the client library's stable hash over --partitions)." };
+        var partitions = new Option<int>("--partitions")
+        {
+            Description = "With --key: the log's partition count, as the producers configure it (AppendLogClientOptions.PartitionCounts).",
+            HelpName = "N",
+            DefaultValueFactory = _ => 1,
+        };
+        var file = new Option<string?>("--file") { Description = "Read the records from this file instead of standard input.", HelpName = "path" };
+        var delimiter = new Option<RecordDelimiter>("--delimiter")
+        {
+            Description = "newline: one record per line (the \\n is not part of the record, a \\r before it is; an empty line is an empty record); none: the whole input is one record.",
+            DefaultValueFactory = _ => RecordDelimiter.Newline,
+        };
+        var batch = new Option<int>("--batch")
+        {
+            Description = "Records per append call (each batch is atomic and gets consecutive ids); a batch also ends at 1 MiB.",
+            HelpName = "N",
+            DefaultValueFactory = _ => 1000,
+        };
+        var producerId = new Option<long?>("--producer-id")
+        {
+            Description = "The producer id of the idempotence stamps (batch i is stamped (id, i)). Default: a new random id, printed in the output. "
+                + "Rerun a failed or uncertain append with the printed id and the same input: batches already appended are not appended again.",
+            HelpName = "id",
+        };
+        var json = JsonOption();
+        var connection = new ConnectionOptions();
+        var command = new Command("append", "Append records from standard input (or --file) to a partition and print their ids. "
+            + "Creates the partition if needed. Exit 7 when the partition is unavailable: the message says which batches went in; rerun with the printed --producer-id.")
+        {
+            log, partition, key, partitions, file, delimiter, batch, producerId, json,
+        };
+        connection.AddTo(command);
+        batch.Validators.Add(static r =>
+        {
+            if (r.GetValueOrDefault<int>() < 1)
+            {
+                r.AddError("--batch must be at least 1.");
+            }
+        });
+        partitions.Validators.Add(static r =>
+        {
+            if (r.GetValueOrDefault<int>() < 1)
+            {
+                r.AddError("--partitions must be at least 1.");
+            }
+        });
+        producerId.Validators.Add(static r =>
+        {
+            if (r.GetValueOrDefault<long?>() is <= 0)
+            {
+                r.AddError("--producer-id must be positive.");
+            }
+        });
+        command.Validators.Add(result =>
+        {
+            if ((result.GetResult(partition) is null) == (result.GetResult(key) is null))
+            {
+                result.AddError("Give exactly one of --partition and --key.");
+            }
+
+        });
+
+        command.SetAction((parse, cancellationToken) =>
+        {
+            var output = Output(parse.GetValue(json));
+            return output.RunAsync(async () =>
+            {
+                var logName = parse.GetRequiredValue(log);
+                PartitionKey.Validate(logName);
+                var partitionName = parse.GetValue(partition);
+                if (partitionName is not null)
+                {
+                    PartitionKey.Validate(partitionName);
+                }
+
+                var path = parse.GetValue(file);
+                await using var input = path is null ? Environment.OpenInput() : new FileStream(Path.GetFullPath(path), FileMode.Open, FileAccess.Read, FileShare.Read, 1, useAsync: true);
+                await using var session = await ConnectAsync(parse, connection, cancellationToken, parse.GetValue(partitions));
+                var handle = session.Logs.GetLog(logName);
+                partitionName ??= handle.PartitionFor(parse.GetRequiredValue(key)!);
+                var producer = parse.GetValue(producerId) ?? Random.Shared.NextInt64(1, long.MaxValue);
+
+                var batches = new List<AppendBatchDocument>();
+                long sequence = 0;
+                await foreach (var payloads in RecordInput.BatchesAsync(input, parse.GetValue(delimiter), parse.GetValue(batch), cancellationToken))
+                {
+                    AppendBatchDocument done;
+                    try
+                    {
+                        var ack = await handle.AppendBatchAsync(partitionName, payloads, expectedLastId: null, new ProducerStamp(producer, sequence));
+                        done = new AppendBatchDocument(sequence, payloads.Count, ack.FirstId, ack.LastId, ack.IsDurable, ack.IsDuplicate ? AppendOutcome.Duplicate : AppendOutcome.Appended);
+                    }
+                    catch (StaleSequenceException)
+                    {
+                        done = new AppendBatchDocument(sequence, payloads.Count, null, null, null, AppendOutcome.AlreadyAppended);
+                    }
+                    catch (Exception e) when (CommandOutput.Classify(e) is { } failure)
+                    {
+                        return output.Fail(failure.ExitCode, failure.Kind, $"{failure.Message} Batch {sequence} ({payloads.Count} record(s)) was not appended. {Progress(logName, partitionName, batches)} "
+                            + $"To finish without duplicates, rerun the same command with the same input and --producer-id {producer}.");
+                    }
+
+                    batches.Add(done);
+                    sequence++;
+                }
+
+                var document = AppendDocument.From(logName, partitionName, producer, batches);
+                if (output.Json)
+                {
+                    output.WriteJson(document, CliJsonContext.Output.AppendDocument);
+                }
+                else
+                {
+                    ClusterRenderer.Render(output.Console, document);
+                }
+
+                return ExitCodes.Ok;
+            });
+        });
+        return command;
+    }
+
+    private static string Progress(string log, string partition, List<AppendBatchDocument> batches)
+    {
+        if (batches.Count == 0)
+        {
+            return $"Nothing was appended to {log}/{partition} by this run.";
+        }
+
+        var known = batches.Where(static b => b.FirstId is not null).ToList();
+        var ids = known.Count == 0 ? "" : $" (ids {known.Min(static b => b.FirstId)}..{known.Max(static b => b.LastId)})";
+        return $"Batches 0..{batches.Count - 1} of {log}/{partition} are in{ids}.";
+    }
+}
+
+/// <summary>What happened to one batch.</summary>
+internal enum AppendOutcome
+{
+    /// <summary>Appended by this run.</summary>
+    Appended,
+
+    /// <summary>An earlier run with the same producer id appended it: these are its original ids.</summary>
+    Duplicate,
+
+    /// <summary>An earlier run with the same producer id appended it, and the partition only remembers the producer's newest batch: its ids are not known.</summary>
+    AlreadyAppended,
+}
+
+/// <summary>One append batch.</summary>
+/// <param name="Sequence">The batch number: the sequence of its stamp.</param>
+/// <param name="Records">Records in the batch.</param>
+/// <param name="FirstId">Id of its first record (null when not known).</param>
+/// <param name="LastId">Id of its last record (null when not known).</param>
+/// <param name="Durable">Whether the records were durable when acknowledged (null when not known).</param>
+/// <param name="Outcome">Appended now, or by an earlier run.</param>
+internal sealed record AppendBatchDocument(long Sequence, int Records, long? FirstId, long? LastId, bool? Durable, AppendOutcome Outcome);
+
+/// <summary>The JSON document of <c>aof append</c>.</summary>
+/// <param name="Log">Log name.</param>
+/// <param name="Partition">The partition the records went to.</param>
+/// <param name="ProducerId">The producer id of the stamps: rerun with it to retry without duplicates.</param>
+/// <param name="Records">Records read from the input.</param>
+/// <param name="Appended">Records appended by this run.</param>
+/// <param name="Duplicates">Records an earlier run had appended already.</param>
+/// <param name="FirstId">The lowest id known of these records.</param>
+/// <param name="LastId">The highest id known of these records.</param>
+/// <param name="Batches">Every batch in input order.</param>
+internal sealed record AppendDocument(string Log, string Partition, long ProducerId, long Records, long Appended, long Duplicates, long? FirstId, long? LastId, IReadOnlyList<AppendBatchDocument> Batches)
+{
+    public static AppendDocument From(string log, string partition, long producerId, IReadOnlyList<AppendBatchDocument> batches) => new(
+        log,
+        partition,
+        producerId,
+        batches.Sum(static b => (long)b.Records),
+        batches.Where(static b => b.Outcome == AppendOutcome.Appended).Sum(static b => (long)b.Records),
+        batches.Where(static b => b.Outcome != AppendOutcome.Appended).Sum(static b => (long)b.Records),
+        batches.Min(static b => b.FirstId),
+        batches.Max(static b => b.LastId),
+        batches);
+}
