@@ -68,7 +68,7 @@ public sealed class SiloHostCluster : IAsyncDisposable
             });
             client.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(Redis.ConnectionString));
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = responseTimeout);
-            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(1));
+            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(10));
             client.AddAppendLogClient(o => o.PartitionCounts[log] = partitionCount);
         });
         var host = builder.Build();
