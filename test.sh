@@ -94,7 +94,10 @@ if [ "$stress" = "1" ] && [ -d test/OrleansAof.StressHarness ]; then
   fi
 fi
 
-# 5. The count.
+# 5. The multi-process cluster scenarios: how long each took and how many appends it checked.
+grep -ho "SCENARIO [^<]*" "$results"/*.trx 2>/dev/null | sed 's/^SCENARIO /scenario: /' | sort -u
+
+# 6. The count.
 sum() { grep -ho "<Counters [^>]*" "$results"/*.trx 2>/dev/null | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' | awk '{s+=$1} END {print s+0}'; }
 passed=$(sum passed); failed=$(sum failed); total=$(sum total); executed=$(sum executed)
 passed=${passed:-0}; failed=${failed:-0}; total=${total:-0}; executed=${executed:-0}
