@@ -36,6 +36,12 @@ if ! command -v redis-server >/dev/null 2>&1; then
   fi
 fi
 command -v redis-server >/dev/null 2>&1 && redis-server --version | head -1
+# kubectl renders the k8s/ kustomizations offline for the manifest tests (they are skipped, saying so, without it).
+if ! command -v kubectl >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubectl) >/dev/null 2>&1 \
+    || echo "warning: could not install kubectl; the k8s manifest tests will be skipped" >&2
+fi
+command -v kubectl >/dev/null 2>&1 && echo "kubectl $(kubectl version --client 2>/dev/null | head -1)"
 if [ ! -x test/servers/node_modules/.bin/s3rver ]; then
   (cd test/servers && npm ci --no-audit --no-fund --loglevel=error) || echo "warning: npm ci for s3rver failed; S3 tests will fail" >&2
 fi
@@ -88,7 +94,10 @@ if [ "$stress" = "1" ] && [ -d test/OrleansAof.StressHarness ]; then
   fi
 fi
 
-# 5. The count.
+# 5. The multi-process cluster scenarios: how long each took and how many appends it checked.
+grep -ho "SCENARIO [^<]*" "$results"/*.trx 2>/dev/null | sed 's/^SCENARIO /scenario: /' | sort -u
+
+# 6. The count.
 sum() { grep -ho "<Counters [^>]*" "$results"/*.trx 2>/dev/null | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' | awk '{s+=$1} END {print s+0}'; }
 passed=$(sum passed); failed=$(sum failed); total=$(sum total); executed=$(sum executed)
 passed=${passed:-0}; failed=${failed:-0}; total=${total:-0}; executed=${executed:-0}

@@ -24,6 +24,22 @@ builder.UseOrleans(silo =>
     });
     silo.Configure<SiloOptions>(o => o.SiloName = settings.SiloName!);
     silo.ConfigureEndpoints(settings.AdvertisedAddress(), settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
+    silo.Configure<ClusterMembershipOptions>(o =>
+    {
+        if (settings.ProbeTimeout is { } probeTimeout)
+        {
+            o.ProbeTimeout = probeTimeout;
+        }
+
+        if (settings.MissedProbesLimit is { } missedProbes)
+        {
+            o.NumMissedProbesLimit = missedProbes;
+        }
+    });
+    if (settings.GatewayShutdownDelay is { } gatewayShutdownDelay)
+    {
+        silo.Configure<SiloMessagingOptions>(o => o.ClientGatewayShutdownNotificationTimeout = gatewayShutdownDelay);
+    }
 
     switch (settings.Clustering)
     {

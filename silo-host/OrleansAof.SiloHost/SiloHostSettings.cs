@@ -84,6 +84,23 @@ public sealed class SiloHostSettings
     /// <summary>Localhost clustering with several silos: the primary silo's <c>ip:port</c> (silo port). Empty: this silo is the primary.</summary>
     public string? PrimarySiloEndpoint { get; set; }
 
+    /// <summary>
+    /// Initial timeout of the membership liveness probes between silos (Orleans <c>ClusterMembershipOptions.ProbeTimeout</c>);
+    /// a silo that misses <see cref="MissedProbesLimit"/> probes is suspected and, with enough votes, declared dead, which
+    /// makes its partitions fail fast with <c>PartitionUnavailableException</c>. Empty: Orleans' default (5 s).
+    /// </summary>
+    public TimeSpan? ProbeTimeout { get; set; }
+
+    /// <summary>Missed probes after which a silo is suspected (Orleans <c>ClusterMembershipOptions.NumMissedProbesLimit</c>). Empty: Orleans' default (3).</summary>
+    public int? MissedProbesLimit { get; set; }
+
+    /// <summary>
+    /// When the silo stops, how long its gateway keeps serving after telling the connected clients to send through other
+    /// gateways (Orleans <c>SiloMessagingOptions.ClientGatewayShutdownNotificationTimeout</c>), so that calls in flight
+    /// through it are answered instead of timing out. Empty: Orleans' default (none in Orleans 10.4).
+    /// </summary>
+    public TimeSpan? GatewayShutdownDelay { get; set; }
+
     /// <summary>ADO.NET provider invariant for clustering and reminders. Default <c>Npgsql</c>.</summary>
     public string AdoNetInvariant { get; set; } = "Npgsql";
 

@@ -126,10 +126,10 @@ public sealed class AofToolProcessTests : IDisposable
         {
             ["Aof__SiloName"] = "it-redis",
             ["Aof__Clustering"] = "Redis",
-            ["Aof__ClusteringConnectionString"] = redis.Configuration,
+            ["Aof__ClusteringConnectionString"] = redis.ConnectionString,
         });
         await silo.StartAsync();
-        string[] connection = ["--redis", redis.Configuration, "--cluster-id", silo.Settings["Aof__ClusterId"]];
+        string[] connection = ["--redis", redis.ConnectionString, "--cluster-id", silo.Settings["Aof__ClusterId"]];
 
         var append = await RunAsync("x\ny\n", ["append", "--log", "events", "--partition", "0", .. connection]);
         var status = await RunAsync(null, ["status", "--log", "events", "--json", .. connection]);
@@ -140,7 +140,7 @@ public sealed class AofToolProcessTests : IDisposable
         status.Code.Should().Be(0, status.Stderr);
         using (var doc = JsonDocument.Parse(status.Stdout))
         {
-            doc.RootElement.GetProperty("cluster").GetString().Should().StartWith($"the Redis membership at {redis.Configuration}");
+            doc.RootElement.GetProperty("cluster").GetString().Should().StartWith($"the Redis membership at {redis.ConnectionString}");
             var active = doc.RootElement.GetProperty("silos").EnumerateArray().Single(s => s.GetProperty("status").GetString() == "Active");
             active.GetProperty("name").GetString().Should().Be("it-redis");
             active.GetProperty("gatewayPort").GetInt32().Should().Be(silo.GatewayPort);

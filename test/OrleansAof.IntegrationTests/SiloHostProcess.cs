@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -19,18 +18,23 @@ public sealed class SiloHostProcess : IAsyncDisposable
     public SiloHostProcess(string dataRoot, IDictionary<string, string>? settings = null)
     {
         DataRoot = dataRoot;
-        SiloPort = FreePort();
-        GatewayPort = FreePort();
-        HttpPort = FreePort();
+        SiloPort = FreePort.Find();
+        GatewayPort = FreePort.Find();
+        HttpPort = FreePort.Find();
         Settings = new Dictionary<string, string>(settings ?? new Dictionary<string, string>(), StringComparer.Ordinal)
         {
             ["Aof__DataRoot"] = dataRoot,
             ["Aof__SiloPort"] = SiloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Aof__GatewayPort"] = GatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Aof__HttpPort"] = HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Aof__ClusterId"] = "it-" + Guid.NewGuid().ToString("N")[..8],
         };
+
+        // A fresh cluster id unless the caller chose one (members of one cluster share theirs).
+        Settings.TryAdd("Aof__ClusterId", "it-" + Guid.NewGuid().ToString("N")[..8]);
     }
+
+    /// <summary>The silo name it was given (<c>Aof__SiloName</c>), or <c>aof-0</c>, the host's default.</summary>
+    public string Name => Settings.TryGetValue("Aof__SiloName", out var name) ? name : "aof-0";
 
     public string DataRoot { get; }
 
@@ -75,9 +79,15 @@ public sealed class SiloHostProcess : IAsyncDisposable
         return File.Exists(path) ? path : throw new FileNotFoundException("Build the solution first: the silo host is missing.", path);
     }
 
-    /// <summary>Starts the process and waits until /health/ready answers 200.</summary>
+    /// <summary>Starts the process (again, after it exited: same name, ports and data) and waits until /health/ready answers 200.</summary>
     public async Task StartAsync()
     {
+        if (_process is { HasExited: false })
+        {
+            throw new InvalidOperationException($"Silo {Name} is already running (PID {_process.Id}).");
+        }
+
+        _process?.Dispose();
         var info = new ProcessStartInfo("dotnet", [HostAssembly()])
         {
             RedirectStandardOutput = true,
@@ -97,30 +107,56 @@ public sealed class SiloHostProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _process = process;
+        if (PidFile is { } pidFile)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(pidFile)!);
+            await File.WriteAllTextAsync(pidFile, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
 
+        await WaitReadyAsync();
+    }
+
+    /// <summary>
+    /// Where the PID is recorded while the process may run (<c>$AOF_TEST_SERVERS_DIR</c>, so that <c>test.sh</c> stops
+    /// the leftovers of an interrupted run), or <see langword="null"/> when the variable is not set.
+    /// </summary>
+    public string? PidFile => Environment.GetEnvironmentVariable("AOF_TEST_SERVERS_DIR") is { Length: > 0 } dir
+        ? Path.Combine(dir, $"silo-host-{Name}-{HttpPort}.pid")
+        : null;
+
+    /// <summary>Whether /health/ready answers 200 right now.</summary>
+    public async Task<bool> IsReadyAsync()
+    {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        try
+        {
+            return (await http.GetAsync(new Uri($"http://127.0.0.1:{HttpPort}/health/ready"))).StatusCode == HttpStatusCode.OK;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+        catch (TaskCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Waits until /health/ready answers 200; fails at once when the process exits.</summary>
+    public async Task WaitReadyAsync()
+    {
+        var process = _process ?? throw new InvalidOperationException("Not started.");
         await Wait.UntilAsync(
             async () =>
             {
                 if (process.HasExited)
                 {
-                    throw new InvalidOperationException($"The silo host exited with code {process.ExitCode}:\n{Output}");
+                    throw new InvalidOperationException($"The silo host {Name} exited with code {process.ExitCode}:\n{Output}");
                 }
 
-                try
-                {
-                    return (await http.GetAsync(new Uri($"http://127.0.0.1:{HttpPort}/health/ready"))).StatusCode == HttpStatusCode.OK;
-                }
-                catch (HttpRequestException)
-                {
-                    return false;
-                }
-                catch (TaskCanceledException)
-                {
-                    return false;
-                }
+                return await IsReadyAsync();
             },
-            "the silo host reports ready on /health/ready",
+            $"the silo host {Name} reports ready on /health/ready",
             TimeSpan.FromSeconds(60));
     }
 
@@ -169,6 +205,10 @@ public sealed class SiloHostProcess : IAsyncDisposable
         }
 
         _process?.Dispose();
+        if (PidFile is { } pidFile)
+        {
+            File.Delete(pidFile);
+        }
     }
 
     private void Append(string? line)
@@ -182,13 +222,6 @@ public sealed class SiloHostProcess : IAsyncDisposable
         {
             _output.AppendLine(line);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 
