@@ -35,6 +35,18 @@ public interface IAppendLogSiloGrain : IGrainWithStringKey
     /// <exception cref="ArgumentException">No other silo to move to, or <paramref name="targets"/> names this silo.</exception>
     [Alias("Drain")]
     Task<DrainReport> DrainAsync(string[]? targets);
+
+    /// <summary>
+    /// Moves one partition of this silo the way <see cref="DrainAsync"/> moves each (operator tools call it partition by
+    /// partition to show progress and keep every call short).
+    /// </summary>
+    /// <param name="partition">The partition's key <c>{log}/{partition}</c>.</param>
+    /// <param name="targets">As for <see cref="DrainAsync"/>.</param>
+    /// <returns>Where it went, or why it stayed (it appends here again).</returns>
+    /// <exception cref="ArgumentException">The partition is not on this silo, or no other silo to move to.</exception>
+    /// <exception cref="InvalidPartitionNameException"><paramref name="partition"/> is not a valid key.</exception>
+    [Alias("MovePartition")]
+    Task<DrainedPartition> MovePartitionAsync(string partition, string[]? targets);
 }
 
 /// <summary>The partitions a silo holds, as listed by <see cref="IAppendLogSiloGrain.ListPartitionsAsync"/>.</summary>

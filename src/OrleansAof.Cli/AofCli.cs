@@ -24,12 +24,13 @@ internal static class AofCli
         new TailCommand(environment),
         new FlushCommand(environment),
         new SealCommand(environment),
+        new DrainCommand(environment),
     ];
 
     /// <summary>Builds the root command.</summary>
     public static RootCommand BuildRootCommand(CliEnvironment environment)
     {
-        var root = new RootCommand("aof: the OrleansAof operator tool. Cluster commands (status, append, read, tail, flush, seal) connect "
+        var root = new RootCommand("aof: the OrleansAof operator tool. Cluster commands (status, append, read, tail, flush, seal, drain) connect "
             + "through --gateway host:port (default " + Cluster.ClusterConnectionSettings.DefaultGateway + ", the silo host's default) or --redis; "
             + "offline commands (inspect, verify, repair, restore) work on partition directories ({data-root}/{log}/{partition}). "
             + "Every command takes --json for one JSON document on stdout.\n\n" + ExitCodes.HelpText);

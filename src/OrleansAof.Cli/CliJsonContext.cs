@@ -22,6 +22,7 @@ namespace OrleansAof.Cli;
 [JsonSerializable(typeof(RecordDocument))]
 [JsonSerializable(typeof(FlushResultDocument))]
 [JsonSerializable(typeof(SealResultDocument))]
+[JsonSerializable(typeof(DrainReport))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
 {
     /// <summary>The context the tool writes with: like <see cref="JsonSerializerContext"/>'s default, without escaping of quotes and non-ASCII text.</summary>

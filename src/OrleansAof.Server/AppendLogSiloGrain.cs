@@ -26,6 +26,11 @@ internal sealed partial class AppendLogSiloGrain(
     /// <summary>Where a drain moves the local copy of a partition it handed over (never opened again).</summary>
     private const string HandedOverFolder = ".handed-over";
 
+    /// <summary>How often, and how far apart, a drain asks the new owner of a partition to confirm it serves it.</summary>
+    private const int ConfirmAttempts = 150;
+
+    private static readonly TimeSpan ConfirmRetryDelay = TimeSpan.FromMilliseconds(200);
+
     private string SiloName => options.Value.SiloName ?? silo.Name;
 
     private string DataRoot => options.Value.DataRootFor(SiloName);
@@ -71,6 +76,32 @@ internal sealed partial class AppendLogSiloGrain(
 
     public async Task<DrainReport> DrainAsync(string[]? targets)
     {
+        var candidates = Candidates(targets);
+        var results = new List<DrainedPartition>();
+        foreach (var key in LocalPartitionKeys())
+        {
+            results.Add(await MoveAsync(key, PartitionOwnership.Rendezvous(key, candidates)));
+        }
+
+        LogDrained(logger, SiloName, results.Count(r => r.Error is null), results.Count);
+        return new DrainReport(SiloName, results);
+    }
+
+    public Task<DrainedPartition> MovePartitionAsync(string partition, string[]? targets)
+    {
+        var (log, name) = PartitionKey.Parse(partition);
+        var key = PartitionKey.Format(log, name);
+        if (!LocalPartitionKeys().Contains(key, StringComparer.Ordinal))
+        {
+            throw new ArgumentException($"Partition '{key}' is not on silo '{SiloName}' (no folder under {DataRoot}); nothing to move.", nameof(partition));
+        }
+
+        return MoveAsync(key, PartitionOwnership.Rendezvous(key, Candidates(targets)));
+    }
+
+    /// <summary>The silos a partition of this silo may move to: <paramref name="targets"/>, or every other configured silo.</summary>
+    private string[] Candidates(string[]? targets)
+    {
         var me = SiloName;
         var candidates = (targets is { Length: > 0 } ? targets : ownership.Silos.Where(s => s != me)).Distinct(StringComparer.Ordinal).ToArray();
         if (candidates.Length == 0 || candidates.Contains(me, StringComparer.Ordinal))
@@ -78,14 +109,7 @@ internal sealed partial class AppendLogSiloGrain(
             throw new ArgumentException($"A drain of '{me}' needs other silos to move partitions to (got: {string.Join(", ", candidates)}); configure AppendLogOptions.Silos or pass targets.", nameof(targets));
         }
 
-        var results = new List<DrainedPartition>();
-        foreach (var key in LocalPartitionKeys())
-        {
-            results.Add(await MoveAsync(key, PartitionOwnership.Rendezvous(key, candidates)));
-        }
-
-        LogDrained(logger, me, results.Count(r => r.Error is null), results.Count);
-        return new DrainReport(me, results);
+        return candidates;
     }
 
     private async Task<DrainedPartition> MoveAsync(string key, string target)
@@ -131,7 +155,27 @@ internal sealed partial class AppendLogSiloGrain(
         Directory.CreateDirectory(Path.GetDirectoryName(aside)!);
         Directory.Move(folder, aside);
 
-        var info = await grain.GetInfoAsync();
+        // The first calls after the hand-over may still reach this silo through a cached directory entry and be refused
+        // here (the fence): retry until the new owner answers.
+        PartitionStatus info;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                info = await grain.GetInfoAsync();
+                break;
+            }
+            catch (PartitionUnavailableException e) when (attempt < ConfirmAttempts)
+            {
+                LogConfirmRetry(logger, key, target, attempt, e.Message);
+                await Task.Delay(ConfirmRetryDelay);
+            }
+            catch (PartitionUnavailableException e)
+            {
+                return new DrainedPartition(key, target, handover.LastId, $"handed over to {target}, but it did not confirm serving the partition within {ConfirmAttempts * ConfirmRetryDelay.TotalSeconds:0} s ({e.Message}); check with aof status");
+            }
+        }
+
         if (info.LastId != handover.LastId)
         {
             return new DrainedPartition(key, target, handover.LastId, $"the new owner reports last id {info.LastId}, not {handover.LastId}");
@@ -185,6 +229,9 @@ internal sealed partial class AppendLogSiloGrain(
 
     [LoggerMessage(2, LogLevel.Warning, "Partition {Partition} could not be moved to silo {Target}")]
     private static partial void LogMoveFailed(ILogger logger, string partition, string target, Exception exception);
+
+    [LoggerMessage(4, LogLevel.Debug, "Partition {Partition} handed over to {Target}; confirmation attempt {Attempt} refused: {Reason}")]
+    private static partial void LogConfirmRetry(ILogger logger, string partition, string target, int attempt, string reason);
 
     [LoggerMessage(3, LogLevel.Information, "Drain of silo {Silo}: {Moved} of {Total} partition(s) moved")]
     private static partial void LogDrained(ILogger logger, string silo, int moved, int total);

@@ -13,14 +13,7 @@ public sealed class ClusterCommandTests(TwoSiloCluster cluster)
 
     private Task<CliRun> RunAsync(params string[] args) => RunAsync(stdin: null, args);
 
-    private async Task<CliRun> RunAsync(byte[]? stdin, params string[] args)
-    {
-        var stdout = new ConcurrentWriter();
-        var stderr = new ConcurrentWriter();
-        var environment = new CliEnvironment { Out = stdout, Error = stderr, OutputIsTerminal = false, OpenInput = () => new MemoryStream(stdin ?? []) };
-        var code = await AofCli.RunAsync([.. args, .. cluster.ConnectionArgs], environment);
-        return new CliRun(code, stdout.Text, stderr.Text);
-    }
+    private Task<CliRun> RunAsync(byte[]? stdin, params string[] args) => cluster.RunAsync(stdin, args);
 
     private static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
 

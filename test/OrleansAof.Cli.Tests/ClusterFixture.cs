@@ -84,6 +84,7 @@ public class ClusterFixture : IAsyncLifetime
                     o.MaxSegmentBytes = 1024 * 1024;
                     o.MaxRecordBytes = 64 * 1024;
                 });
+                ConfigureSilo(silo);
             });
             var host = builder.Build();
             await host.StartAsync();
@@ -115,6 +116,21 @@ public class ClusterFixture : IAsyncLifetime
         ConnectionArgs = args;
     }
 
+    /// <summary>Runs the tool in-process with <paramref name="args"/> and this cluster's connection options; <paramref name="stdin"/> is its input.</summary>
+    public async Task<CliRun> RunAsync(byte[]? stdin, params string[] args)
+    {
+        var stdout = new ConcurrentWriter();
+        var stderr = new ConcurrentWriter();
+        var environment = new CliEnvironment { Out = stdout, Error = stderr, OutputIsTerminal = false, OpenInput = () => new MemoryStream(stdin ?? []) };
+        var code = await AofCli.RunAsync([.. args, .. ConnectionArgs], environment);
+        return new CliRun(code, stdout.Text, stderr.Text);
+    }
+
+    /// <summary>Adds to each silo's configuration (an archive, reminders).</summary>
+    protected virtual void ConfigureSilo(ISiloBuilder silo)
+    {
+    }
+
     public async Task DisposeAsync()
     {
         if (_client is not null)
@@ -144,6 +160,24 @@ public sealed class ClusterWithADownOwner : ClusterFixture
     public override int SiloCount => 1;
 
     public override IReadOnlyList<string> Owners => [.. SiloNames, DownSilo];
+}
+
+/// <summary>Two silos sharing a file-system archive under the fixture's folder: what a drain needs.</summary>
+public sealed class ArchivingTwoSiloCluster : ClusterFixture
+{
+    public string ArchiveRoot => Data.Combine("archive");
+
+    protected override void ConfigureSilo(ISiloBuilder silo)
+    {
+        silo.UseInMemoryReminderService();
+        silo.AddAppendLogFileSystemArchive(o => o.RootPath = ArchiveRoot);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ArchivingClusterGroup : ICollectionFixture<ArchivingTwoSiloCluster>
+{
+    public const string Name = "aof against a two-silo cluster with an archive";
 }
 
 [CollectionDefinition(Name)]

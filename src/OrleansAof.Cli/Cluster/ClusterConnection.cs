@@ -82,7 +82,9 @@ internal sealed class ClusterUnreachableException(string message, Exception? inn
 /// <summary>A connected Orleans client for one command; disposing it disconnects.</summary>
 internal sealed class ClusterSession : IAsyncDisposable
 {
-    private static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(30);
+    /// <summary>How long a call may take before it fails with a <see cref="TimeoutException"/>, unless the command says otherwise.</summary>
+    public static readonly TimeSpan DefaultResponseTimeout = TimeSpan.FromSeconds(30);
+
     private readonly IHost _host;
 
     private ClusterSession(IHost host, ClusterConnectionSettings settings)
@@ -107,7 +109,7 @@ internal sealed class ClusterSession : IAsyncDisposable
     /// starting is waited for). <paramref name="partitionCount"/> is the partition count of every log (for <c>--key</c>).
     /// </summary>
     /// <exception cref="ClusterUnreachableException">No connection within the timeout.</exception>
-    public static async Task<ClusterSession> ConnectAsync(ClusterConnectionSettings settings, int partitionCount, CancellationToken cancellationToken)
+    public static async Task<ClusterSession> ConnectAsync(ClusterConnectionSettings settings, int partitionCount, CancellationToken cancellationToken, TimeSpan? responseTimeout = null)
     {
         var endpoints = new List<IPEndPoint>();
         if (settings.Redis is null)
@@ -136,7 +138,7 @@ internal sealed class ClusterSession : IAsyncDisposable
                 o.ClusterId = settings.ClusterId;
                 o.ServiceId = settings.ServiceId;
             });
-            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = ResponseTimeout);
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = responseTimeout ?? DefaultResponseTimeout);
             client.Configure<ConnectionOptions>(o => o.OpenConnectionTimeout = settings.ConnectTimeout);
             client.AddAppendLogClient(o => o.DefaultPartitionCount = partitionCount);
             client.Services.AddSingleton<IClientConnectionRetryFilter>(retry);

@@ -103,8 +103,8 @@ internal abstract class ClusterCommand(CliEnvironment environment) : AofCommand(
     };
 
     /// <summary>Connects (exit 6 when the cluster does not answer in time).</summary>
-    protected static Task<ClusterSession> ConnectAsync(ParseResult parse, ConnectionOptions connection, CancellationToken cancellationToken, int partitionCount = 1) =>
-        ClusterSession.ConnectAsync(connection.Settings(parse), partitionCount, cancellationToken);
+    protected static Task<ClusterSession> ConnectAsync(ParseResult parse, ConnectionOptions connection, CancellationToken cancellationToken, int partitionCount = 1, TimeSpan? responseTimeout = null) =>
+        ClusterSession.ConnectAsync(connection.Settings(parse), partitionCount, cancellationToken, responseTimeout);
 
     /// <summary>What every active silo holds (see <see cref="ClusterView"/>).</summary>
     protected static Task<ClusterView> LookAsync(ClusterSession session, string? log) => ClusterView.LoadAsync(session.Client, log);
