@@ -176,9 +176,10 @@ internal sealed partial class AppendLogSiloGrain(
             }
         }
 
-        if (info.LastId != handover.LastId)
+        // Under load the new owner may already have appended after the handed-over id; it must never be behind it.
+        if (info.LastId < handover.LastId)
         {
-            return new DrainedPartition(key, target, handover.LastId, $"the new owner reports last id {info.LastId}, not {handover.LastId}");
+            return new DrainedPartition(key, target, handover.LastId, $"the new owner reports last id {info.LastId}, behind the handed-over {handover.LastId}");
         }
 
         LogMoved(logger, key, target, handover.LastId);

@@ -13,41 +13,6 @@ public sealed class AofToolProcessTests : IDisposable
 {
     private readonly TempDirectory _data = new("aof-tool");
 
-    /// <summary>The tool's entry assembly, built in the same configuration as this test project.</summary>
-    private static string ToolAssembly()
-    {
-        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-        var path = Path.Combine(RepositoryPaths.Root, "src", "OrleansAof.Cli", "bin", configuration, "net10.0", "aof.dll");
-        return File.Exists(path) ? path : throw new FileNotFoundException("Build the solution first: the aof tool is missing.", path);
-    }
-
-    private static ProcessStartInfo StartInfo(IEnumerable<string> args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(ToolAssembly());
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        return start;
-    }
-
-    private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(string? stdin, params string[] args)
-    {
-        using var process = Process.Start(StartInfo(args))!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (stdin is not null)
-        {
-            await process.StandardInput.WriteAsync(stdin);
-        }
-
-        process.StandardInput.Close();
-        await Wait.ForAsync(process.WaitForExitAsync(), "aof " + string.Join(' ', args) + " to exit", TimeSpan.FromMinutes(1));
-        return (process.ExitCode, await stdout, await stderr);
-    }
-
     [Fact]
     public async Task Aof_AgainstTheSiloHost_AppendsFromStdin_ShowsStatus_ReadsExactBytes_FollowsUntilSigterm_AndReportsItUnreachable()
     {
@@ -55,7 +20,7 @@ public sealed class AofToolProcessTests : IDisposable
         await silo.StartAsync();
         string[] connection = ["--gateway", $"127.0.0.1:{silo.GatewayPort}", "--cluster-id", silo.Settings["Aof__ClusterId"]];
 
-        var append = await RunAsync("one\ntwo\nthree\n", ["append", "--log", "orders", "--partition", "0", "--json", .. connection]);
+        var append = await AofTool.RunAsync("one\ntwo\nthree\n", ["append", "--log", "orders", "--partition", "0", "--json", .. connection]);
         append.Code.Should().Be(0, append.Stderr);
         using (var doc = JsonDocument.Parse(append.Stdout))
         {
@@ -63,11 +28,11 @@ public sealed class AofToolProcessTests : IDisposable
             doc.RootElement.GetProperty("lastId").GetInt64().Should().Be(2);
         }
 
-        var seal = await RunAsync(null, ["seal", "--log", "orders", "--partition", "0", .. connection]);
+        var seal = await AofTool.RunAsync(null, ["seal", "--log", "orders", "--partition", "0", .. connection]);
         seal.Code.Should().Be(0, seal.Stderr);
         seal.Stdout.Should().Contain("orders/0: sealed 00000000000000000000.aofseg, ids 0..2 (3 record(s)");
 
-        var status = await RunAsync(null, ["status", "--log", "orders", "--json", .. connection]);
+        var status = await AofTool.RunAsync(null, ["status", "--log", "orders", "--json", .. connection]);
         status.Code.Should().Be(0, status.Stderr);
         using (var doc = JsonDocument.Parse(status.Stdout))
         {
@@ -79,11 +44,12 @@ public sealed class AofToolProcessTests : IDisposable
             partition.GetProperty("lastId").GetInt64().Should().Be(2);
             partition.GetProperty("durableId").GetInt64().Should().Be(2);
             var segments = partition.GetProperty("segments").EnumerateArray().ToList();
-            (segments[0].GetProperty("baseId").GetInt64(), segments[0].GetProperty("lastId").GetInt64(), segments[0].GetProperty("status").GetString()).Should().Be((0L, 2L, "Sealed"));
+            (segments[0].GetProperty("baseId").GetInt64(), segments[0].GetProperty("lastId").GetInt64()).Should().Be((0L, 2L));
+            segments[0].GetProperty("status").GetString().Should().BeOneOf(["Sealed", "Archiving", "Archived"], "the seal pokes the archiver of the host's default file-system archive");
             segments[^1].GetProperty("status").GetString().Should().Be("Active");
         }
 
-        using var follow = Process.Start(StartInfo(["tail", "--log", "orders", "--partition", "0", "--from", "1", "-f", "--json", .. connection]))!;
+        using var follow = Process.Start(AofTool.StartInfo(["tail", "--log", "orders", "--partition", "0", "--from", "1", "-f", "--json", .. connection]))!;
         follow.StandardInput.Close();
         var followed = new List<string>();
         var stderr = follow.StandardError.ReadToEndAsync();
@@ -91,7 +57,7 @@ public sealed class AofToolProcessTests : IDisposable
             await Wait.ForAsync(follow.StandardOutput.ReadLineAsync(), what, TimeSpan.FromSeconds(30)) ?? throw new InvalidOperationException("tail -f ended early: " + await stderr);
         followed.Add(await NextLineAsync("tail -f to print id 1"));
         followed.Add(await NextLineAsync("tail -f to print id 2"));
-        var more = await RunAsync("four\n", ["append", "--log", "orders", "--partition", "0", .. connection]);
+        var more = await AofTool.RunAsync("four\n", ["append", "--log", "orders", "--partition", "0", .. connection]);
         more.Code.Should().Be(0, more.Stderr);
         followed.Add(await NextLineAsync("tail -f to print the record appended after it started"));
         using (var kill = Process.Start("kill", ["-TERM", follow.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
@@ -104,7 +70,7 @@ public sealed class AofToolProcessTests : IDisposable
         followed.Select(static l => JsonDocument.Parse(l).RootElement).Select(static r => (r.GetProperty("id").GetInt64(), r.GetProperty("payload").GetString()))
             .Should().Equal((1L, "two"), (2L, "three"), (3L, "four"));
 
-        var read = await RunAsync(null, ["read", "--log", "orders", "--partition", "0", "--from", "0", "--format", "base64", "--json", .. connection]);
+        var read = await AofTool.RunAsync(null, ["read", "--log", "orders", "--partition", "0", "--from", "0", "--format", "base64", "--json", .. connection]);
         read.Code.Should().Be(0, read.Stderr);
         using (var doc = JsonDocument.Parse(read.Stdout))
         {
@@ -113,7 +79,7 @@ public sealed class AofToolProcessTests : IDisposable
         }
 
         await silo.KillAsync();
-        var unreachable = await RunAsync(null, ["status", "--connect-timeout", "2s", "--json", .. connection]);
+        var unreachable = await AofTool.RunAsync(null, ["status", "--connect-timeout", "2s", "--json", .. connection]);
         unreachable.Code.Should().Be(6, unreachable.Stdout);
         unreachable.Stdout.Should().Contain("\"kind\": \"unreachable\"");
     }
@@ -131,9 +97,9 @@ public sealed class AofToolProcessTests : IDisposable
         await silo.StartAsync();
         string[] connection = ["--redis", redis.ConnectionString, "--cluster-id", silo.Settings["Aof__ClusterId"]];
 
-        var append = await RunAsync("x\ny\n", ["append", "--log", "events", "--partition", "0", .. connection]);
-        var status = await RunAsync(null, ["status", "--log", "events", "--json", .. connection]);
-        var deadRedis = await RunAsync(null, ["status", "--redis", $"127.0.0.1:{FreePort.Find()}", "--connect-timeout", "2s", "--json"]);
+        var append = await AofTool.RunAsync("x\ny\n", ["append", "--log", "events", "--partition", "0", .. connection]);
+        var status = await AofTool.RunAsync(null, ["status", "--log", "events", "--json", .. connection]);
+        var deadRedis = await AofTool.RunAsync(null, ["status", "--redis", $"127.0.0.1:{FreePort.Find()}", "--connect-timeout", "2s", "--json"]);
 
         append.Code.Should().Be(0, append.Stderr);
         append.Stdout.Should().Contain("batch 0: 2 record(s), ids 0..1");

@@ -10,15 +10,21 @@ namespace OrleansAof.IntegrationTests;
 /// <summary>
 /// Silo-host child processes forming one cluster over a real Redis (membership and reminders), each with a stable name
 /// (<c>aof-0</c>, <c>aof-1</c>, ...), its own data folder and ports, and <c>Aof:Silos</c> listing every name, the way the
-/// StatefulSet in <c>k8s/base</c> runs them. The cluster id is fresh, so entries Redis keeps from earlier tests never mix in.
+/// StatefulSet in <c>k8s/base</c> runs them, archiving to the s3rver of <see cref="ClusterServers"/> under the cluster id
+/// as key prefix. The cluster id is fresh, so entries Redis and s3rver keep from earlier tests never mix in.
 /// </summary>
 public sealed class SiloHostCluster : IAsyncDisposable
 {
     private readonly TempDirectory _data = new("cluster");
     private ConnectionMultiplexer? _redisConnection;
 
-    public SiloHostCluster(RedisServer redis, int size, IDictionary<string, string>? settings = null)
+    /// <param name="servers">Redis and s3rver.</param>
+    /// <param name="size">How many silos.</param>
+    /// <param name="settings">Settings of every silo.</param>
+    /// <param name="owners">How many of the silos (the first ones) are in <c>Aof:Silos</c>; default all.</param>
+    public SiloHostCluster(ClusterServers servers, int size, IDictionary<string, string>? settings = null, int? owners = null)
     {
+        var redis = servers.Redis;
         Redis = redis;
         ClusterId = "k8s-" + Guid.NewGuid().ToString("N")[..12];
         Names = [.. Enumerable.Range(0, size).Select(i => "aof-" + i.ToString(CultureInfo.InvariantCulture))];
@@ -29,11 +35,20 @@ public sealed class SiloHostCluster : IAsyncDisposable
             var siloSettings = new Dictionary<string, string>(settings ?? new Dictionary<string, string>(), StringComparer.Ordinal)
             {
                 ["Aof__SiloName"] = name,
-                ["Aof__Silos"] = string.Join(',', Names),
+                ["Aof__Silos"] = string.Join(',', Names.Take(owners ?? size)),
                 ["Aof__ClusterId"] = ClusterId,
                 ["Aof__Clustering"] = "Redis",
                 ["Aof__ClusteringConnectionString"] = redis.ConnectionString,
                 ["Aof__Reminders"] = "Redis",
+                ["Aof__Archive"] = "S3",
+                ["Aof__S3ServiceUrl"] = servers.S3.ServiceUrl,
+                ["Aof__S3Bucket"] = ClusterServers.Bucket,
+                ["Aof__S3Prefix"] = ClusterId,
+                ["Aof__S3ForcePathStyle"] = "true",
+                ["Aof__S3CompatibilityMode"] = "true",
+                ["Aof__S3AccessKey"] = S3rverServer.AccessKey,
+                ["Aof__S3SecretKey"] = S3rverServer.SecretKey,
+                ["Aof__S3Region"] = "us-east-1",
             };
             return new SiloHostProcess(dataRoot, siloSettings);
         })];

@@ -77,6 +77,14 @@ public sealed class S3rverServer : IDisposable
     /// <summary>Kills the server by its PID (the data folder stays).</summary>
     public Task StopAsync() => _process.StopAsync();
 
+    /// <summary>Creates a bucket (s3rver accepts an unsigned <c>PUT /{bucket}</c>).</summary>
+    public async Task CreateBucketAsync(string bucket)
+    {
+        using var http = new HttpClient();
+        using var response = await http.PutAsync(new Uri($"{ServiceUrl}/{bucket}"), null);
+        response.EnsureSuccessStatusCode();
+    }
+
     public void Dispose()
     {
         _process.Dispose();
