@@ -49,7 +49,7 @@ public sealed class AppendLogOptionsValidator(IOptions<AppendLogOptions> options
             }
         }
 
-        foreach (var (key, owner) in o.OwnerOverrides ?? new Dictionary<string, string>())
+        foreach (var (key, owner) in o.OwnerOverrides ?? new Dictionary<string, string>(StringComparer.Ordinal))
         {
             var valid = key.Contains(PartitionKey.Separator, StringComparison.Ordinal) ? TryParse(key) : PartitionKey.IsValid(key);
             if (!valid)

@@ -331,7 +331,7 @@ public abstract partial class LogSubscriberGrain<TModel> : Grain, ILogSubscriber
         }
     }
 
-    private static void Forget(Task task) => task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    private static void Forget(Task task) => _ = task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     [LoggerMessage(1, LogLevel.Debug, "Subscriber could not reach partition {Partition}; the timer tries again")]
     private static partial void LogPartitionUnreachable(ILogger logger, string partition, Exception exception);

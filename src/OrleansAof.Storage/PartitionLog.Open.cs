@@ -299,7 +299,7 @@ public sealed partial class PartitionLog
                 fault ??= $"the active segment starts at {active.BaseId} but sealed segments reach {nextId - 1}";
             }
 
-            var firstId = long.TryParse(catalog.GetMeta("first_id"), out var storedFirst) ? storedFirst : 0;
+            var firstId = long.TryParse(catalog.GetMeta("first_id"), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var storedFirst) ? storedFirst : 0;
             if (active is null)
             {
                 var header = new SegmentHeader(SegmentFormat.Version, 0, SegmentFormat.PartitionHash(dir.FullName), nextId, SegmentFormat.ToUnixMicroseconds(now), epoch);

@@ -48,12 +48,12 @@ internal sealed record ClusterConnectionSettings(IReadOnlyList<string> Gateways,
         var port = DefaultGatewayPort;
         if (colon >= 0 && (!int.TryParse(gateway[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535))
         {
-            throw new ArgumentException($"--gateway '{gateway}' is not host:port (port 1-65535).");
+            throw new ArgumentException($"--gateway '{gateway}' is not host:port (port 1-65535).", nameof(gateway));
         }
 
         if (host.Length == 0)
         {
-            throw new ArgumentException($"--gateway '{gateway}' has no host.");
+            throw new ArgumentException($"--gateway '{gateway}' has no host.", nameof(gateway));
         }
 
         IPAddress[] addresses;
