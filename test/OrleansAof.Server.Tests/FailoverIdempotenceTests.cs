@@ -10,10 +10,9 @@ namespace OrleansAof.Server.Tests;
 [Trait(TestCategories.Name, TestCategories.FaultInjection)]
 public sealed class FailoverIdempotenceTests(FailoverCluster fixture)
 {
-    [SkippableFact]
+    [Fact]
     public async Task Retry_after_the_owner_silo_restarted_is_still_a_duplicate()
     {
-        Skip.IfNot(IdempotenceProbe.EngineDeduplicates, "the storage engine does not deduplicate ProducerStamp appends yet");
         var log = $"idem-restart-{Guid.NewGuid():N}";
         var silo = fixture.SiloNames[1];
         var partition = fixture.PartitionOwnedBy(log, silo);
