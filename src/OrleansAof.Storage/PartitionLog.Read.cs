@@ -181,7 +181,7 @@ public sealed partial class PartitionLog
 
     private IEnumerable<LogRecord> ScanCore(long fromId, long toId)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(1024 * 1024 + SegmentFormat.RecordFrameSize(_options.MaxRecordBytes));
+        byte[]? buffer = null;
         try
         {
             var id = fromId;
@@ -192,6 +192,30 @@ public sealed partial class PartitionLog
                 {
                     using var lease = AcquireSealed(s);
                     var last = Math.Min(toId, s.LastId);
+                    if (lease.Map is { } map)
+                    {
+                        // Zero copy: each payload is a slice of the mapped file, which stays mapped at least while this
+                        // lease is held (the segment is unmapped only when no lease is left). Checksums as below.
+                        var pos = (int)lease.Offsets[(int)(id - s.BaseId)];
+                        var endOffset = lease.RecordEnd((int)(last - s.BaseId));
+                        if (endOffset > map.Bytes.Length)
+                        {
+                            throw new SegmentCorruptedException(s.Path, s.BaseId, $"the data ends at {endOffset}, past the file's {map.Bytes.Length} bytes");
+                        }
+
+                        var end = (int)endOffset;
+                        while (id <= last)
+                        {
+                            var record = ParseRecord(map.Bytes[..end], pos, id, s.Path, s.BaseId, 0);
+                            yield return new LogRecord(id, record.TimestampMicros, map.Slice(record.PayloadOffset, record.PayloadLength));
+                            pos = record.Next;
+                            id++;
+                        }
+
+                        continue;
+                    }
+
+                    buffer ??= RentScanBuffer();
                     foreach (var r in ScanSegment(lease.File, new SealedOffsets(s.BaseId, lease), id, last, buffer, s.Path))
                     {
                         yield return r;
@@ -201,6 +225,7 @@ public sealed partial class PartitionLog
                 }
                 else if (located.Active is { } a)
                 {
+                    buffer ??= RentScanBuffer();
                     foreach (var r in ScanSegment(a.File, new ActiveOffsets(a), id, toId, buffer, _dir.SegmentPath(a.BaseId)))
                     {
                         yield return r;
@@ -216,9 +241,14 @@ public sealed partial class PartitionLog
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
+
+    private byte[] RentScanBuffer() => ArrayPool<byte>.Shared.Rent(1024 * 1024 + SegmentFormat.RecordFrameSize(_options.MaxRecordBytes));
 
     private static IEnumerable<LogRecord> ScanSegment<TOffsets>(IStorageFile file, TOffsets offsets, long fromId, long toId, byte[] buffer, string path)
         where TOffsets : IOffsets
@@ -237,36 +267,42 @@ public sealed partial class PartitionLog
             var lastId = offsets.BaseId + j;
             while (id <= lastId)
             {
-                var (header, payloadOffset, next) = ParseRecord(buffer, pos, length, id, path, offsets.BaseId, start);
-                yield return new LogRecord(id, header.TimestampMicros, new ReadOnlyMemory<byte>(buffer, payloadOffset, header.PayloadLength));
-                pos = next;
+                var record = ParseRecord(buffer.AsSpan(0, length), pos, id, path, offsets.BaseId, start);
+                yield return new LogRecord(id, record.TimestampMicros, new ReadOnlyMemory<byte>(buffer, record.PayloadOffset, record.PayloadLength));
+                pos = record.Next;
                 id++;
             }
         }
     }
 
-    /// <summary>Parses the record <paramref name="expected"/> at <paramref name="pos"/> (after any checkpoints); returns it, where its payload is and where the next frame starts.</summary>
-    private static (RecordHeader Header, int PayloadOffset, int Next) ParseRecord(byte[] buffer, int pos, int length, long expected, string path, long baseId, long fileOffset)
+    /// <summary>
+    /// Parses the record <paramref name="expected"/> at <paramref name="pos"/> of <paramref name="data"/> (after any
+    /// checkpoints) and verifies its checksum; returns its timestamp, where its payload is and where the next frame starts.
+    /// <paramref name="fileOffset"/> is the file offset of <paramref name="data"/>, for messages.
+    /// </summary>
+    private static ParsedRecord ParseRecord(ReadOnlySpan<byte> data, int pos, long expected, string path, long baseId, long fileOffset)
     {
-        while (pos + 4 <= length && SegmentFormat.NonRecordFrameSize(BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(pos))) is var skip and > 0)
+        while (pos + 4 <= data.Length && SegmentFormat.NonRecordFrameSize(BinaryPrimitives.ReadUInt32LittleEndian(data[pos..])) is var skip and > 0)
         {
             pos += skip;
         }
 
-        if (pos + RecordHeader.Size > length || !RecordHeader.TryRead(buffer.AsSpan(pos), out var header) || header.Id != expected
-            || header.PayloadLength < 0 || pos + (long)SegmentFormat.RecordFrameSize(header.PayloadLength) > length)
+        if (pos + RecordHeader.Size > data.Length || !RecordHeader.TryRead(data[pos..], out var header) || header.Id != expected
+            || header.PayloadLength < 0 || pos + (long)SegmentFormat.RecordFrameSize(header.PayloadLength) > data.Length)
         {
             throw new SegmentCorruptedException(path, baseId, $"no valid record {expected} at offset {fileOffset + pos}");
         }
 
-        var payload = buffer.AsSpan(pos + RecordHeader.Size, header.PayloadLength);
-        if (RecordHeader.ComputeChecksum(Crc32C.Compute(payload), buffer.AsSpan(pos)) != header.Checksum)
+        var payload = data.Slice(pos + RecordHeader.Size, header.PayloadLength);
+        if (RecordHeader.ComputeChecksum(Crc32C.Compute(payload), data[pos..]) != header.Checksum)
         {
             throw new SegmentCorruptedException(path, baseId, $"record {expected} fails its checksum");
         }
 
-        return (header, pos + RecordHeader.Size, pos + SegmentFormat.RecordFrameSize(header.PayloadLength));
+        return new ParsedRecord(header.TimestampMicros, pos + RecordHeader.Size, header.PayloadLength, pos + SegmentFormat.RecordFrameSize(header.PayloadLength));
     }
+
+    private readonly record struct ParsedRecord(long TimestampMicros, int PayloadOffset, int PayloadLength, int Next);
 
     private static int LastFitting<TOffsets>(TOffsets offsets, int first, int last, long budget)
         where TOffsets : IOffsets
@@ -329,7 +365,7 @@ public sealed partial class PartitionLog
                 {
                     using var lease = AcquireSealed(s);
                     var last = Math.Min(toId, s.LastId);
-                    return new ValueTask<long>(ReadFrames(lease.File, new SealedOffsets(s.BaseId, lease), fromId, last, builder, maxBytes, s.Path));
+                    return new ValueTask<long>(ReadFrames(lease, s.BaseId, fromId, last, builder, maxBytes, s.Path));
                 }
 
                 if (located.Active is { } a)
@@ -352,18 +388,26 @@ public sealed partial class PartitionLog
     {
         var segment = await FetchAsync(row).WaitAsync(cancellationToken).ConfigureAwait(false);
         using var lease = AcquireSealed(segment);
-        return ReadFrames(lease.File, new SealedOffsets(segment.BaseId, lease), fromId, Math.Min(toId, segment.LastId), builder, maxBytes, segment.Path);
+        return ReadFrames(lease, segment.BaseId, fromId, Math.Min(toId, segment.LastId), builder, maxBytes, segment.Path);
+    }
+
+    /// <summary>Reads from a sealed segment: straight out of its mapping (one copy, into the batch) when it is mapped.</summary>
+    internal static long ReadFrames(SealedSegment.Lease lease, long baseId, long fromId, long toId, RecordBatchBuilder builder, long maxBytes, string path)
+    {
+        var offsets = new SealedOffsets(baseId, lease);
+        if (lease.Map is not { } map)
+        {
+            return ReadFrames(lease.File, offsets, fromId, toId, builder, maxBytes, path);
+        }
+
+        var (start, length, j) = FramesToRead(offsets, fromId, toId, maxBytes);
+        return builder.AddFrames(map.Bytes.Slice((int)start, length), start, fromId, baseId + j, path, baseId);
     }
 
     internal static long ReadFrames<TOffsets>(IStorageFile file, TOffsets offsets, long fromId, long toId, RecordBatchBuilder builder, long maxBytes, string path)
         where TOffsets : IOffsets
     {
-        var first = (int)(fromId - offsets.BaseId);
-        var last = (int)(toId - offsets.BaseId);
-        var budget = maxBytes == long.MaxValue ? long.MaxValue : maxBytes + ((long)(last - first + 1) * SegmentFormat.RecordOverhead) + 4096;
-        var j = LastFitting(offsets, first, last, Math.Min(budget, int.MaxValue / 2));
-        var start = offsets.At(first);
-        var length = (int)(offsets.End(j) - start);
+        var (start, length, j) = FramesToRead(offsets, fromId, toId, maxBytes);
         var buffer = ArrayPool<byte>.Shared.Rent(length);
         try
         {
@@ -374,6 +418,18 @@ public sealed partial class PartitionLog
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>The byte range to read for <paramref name="fromId"/>.. at most <paramref name="toId"/> within the byte budget, and the index of its last record.</summary>
+    private static (long Start, int Length, int LastIndex) FramesToRead<TOffsets>(TOffsets offsets, long fromId, long toId, long maxBytes)
+        where TOffsets : IOffsets
+    {
+        var first = (int)(fromId - offsets.BaseId);
+        var last = (int)(toId - offsets.BaseId);
+        var budget = maxBytes == long.MaxValue ? long.MaxValue : maxBytes + ((long)(last - first + 1) * SegmentFormat.RecordOverhead) + 4096;
+        var j = LastFitting(offsets, first, last, Math.Min(budget, int.MaxValue / 2));
+        var start = offsets.At(first);
+        return (start, (int)(offsets.End(j) - start), j);
     }
 
     internal static void ValidateLimits(long fromId, int maxRecords, long maxBytes)
@@ -484,7 +540,7 @@ public sealed partial class PartitionLog
 
     private SealedSegment.Lease AcquireSealed(SealedSegment segment)
     {
-        var lease = segment.Acquire(_fs);
+        var lease = segment.Acquire(_fs, _options.MapSealedSegments);
         TrackOpenReader(segment);
         return lease;
     }

@@ -69,6 +69,14 @@ public sealed class PartitionLogOptions
     /// <summary>How many sealed segment files stay open for reads. Default 32.</summary>
     public int OpenSegmentReaders { get; set; } = 32;
 
+    /// <summary>
+    /// Whether open sealed segments are memory-mapped for reads, where the file system offers it (Unix): <c>Scan</c>
+    /// then hands out payloads straight from the page cache and reads copy once instead of twice. Every checksum is still
+    /// verified. The trade-off: a device error while reading a mapped page, or a sealed file truncated by another process,
+    /// stops the process (SIGBUS) instead of failing the read with an <see cref="IOException"/>. Default true.
+    /// </summary>
+    public bool MapSealedSegments { get; set; } = true;
+
     /// <summary>How many producers' last batches are remembered for idempotent appends; beyond it the least recent is forgotten. Default 10,000.</summary>
     public int MaxProducers { get; set; } = 10_000;
 

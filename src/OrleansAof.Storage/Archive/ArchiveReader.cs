@@ -69,7 +69,7 @@ public sealed class ArchiveReader : IDisposable
         using var builder = new RecordBatchBuilder(maxRecords, maxBytes);
         using var lease = segment.Acquire(_fs);
         var last = Math.Min(segment.LastId, fromId + maxRecords - 1);
-        var next = PartitionLog.ReadFrames(lease.File, new PartitionLog.SealedOffsets(segment.BaseId, lease), fromId, last, builder, maxBytes, segment.Path);
+        var next = PartitionLog.ReadFrames(lease, segment.BaseId, fromId, last, builder, maxBytes, segment.Path);
         return builder.Build(next);
     }
 

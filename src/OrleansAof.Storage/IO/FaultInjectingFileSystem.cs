@@ -16,6 +16,7 @@ public sealed class FaultInjectingFileSystem(IFileSystem inner) : IFileSystem
     private int _flushesBeforeFailure = -1;
     private int _flushCount;
     private int _writeCount;
+    private int _mappingCount;
 
     /// <summary>Creates an instance over the real file system.</summary>
     public FaultInjectingFileSystem()
@@ -37,6 +38,15 @@ public sealed class FaultInjectingFileSystem(IFileSystem inner) : IFileSystem
 
     /// <summary>Whether a tear happened: the simulated process is dead.</summary>
     public bool Crashed { get; private set; }
+
+    /// <summary>
+    /// Whether files may be memory-mapped for reading (<see cref="IStorageFile.TryMapReadOnly"/> passes to the inner file
+    /// system). Off, every read goes through <see cref="IStorageFile.Read"/>, as on a platform without mappings. Default on.
+    /// </summary>
+    public bool AllowMapping { get; set; } = true;
+
+    /// <summary>How many mappings were handed out.</summary>
+    public int MappingCount => Volatile.Read(ref _mappingCount);
 
     /// <summary>When set, opening any file for writing and every mutation fail with <see cref="UnauthorizedAccessException"/>.</summary>
     public bool ReadOnly { get; set; }
@@ -257,6 +267,22 @@ public sealed class FaultInjectingFileSystem(IFileSystem inner) : IFileSystem
         {
             owner.CountFlush(Path);
             inner.Flush(dataOnly);
+        }
+
+        public IReadOnlyFileMapping? TryMapReadOnly(long length)
+        {
+            if (!owner.AllowMapping)
+            {
+                return null;
+            }
+
+            var mapping = inner.TryMapReadOnly(length);
+            if (mapping is not null)
+            {
+                Interlocked.Increment(ref owner._mappingCount);
+            }
+
+            return mapping;
         }
 
         public void Dispose() => inner.Dispose();

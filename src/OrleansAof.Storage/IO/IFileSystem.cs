@@ -77,6 +77,28 @@ public interface IStorageFile : IDisposable
     void StartWriteBack(long offset, long length)
     {
     }
+
+    /// <summary>
+    /// Maps the first <paramref name="length"/> bytes of the file into memory for reading, or returns
+    /// <see langword="null"/> where the implementation or platform does not offer it (the caller then reads through
+    /// <see cref="Read"/>). Only for files that no longer change: the engine maps sealed segments, never the active
+    /// one. The mapping is independent of this handle's lifetime but must be disposed before the file is deleted
+    /// on platforms that refuse to delete a mapped file. Reading a mapped page that the file no longer holds
+    /// (the file was truncated by someone else) or that the device fails to deliver is a fault of the process,
+    /// not an <see cref="IOException"/>.
+    /// </summary>
+    /// <param name="length">Bytes to map from offset 0; at most the file's length.</param>
+    IReadOnlyFileMapping? TryMapReadOnly(long length) => null;
+}
+
+/// <summary>A read-only memory map of the start of a file. Disposing it unmaps the memory.</summary>
+public interface IReadOnlyFileMapping : IDisposable
+{
+    /// <summary>The address of the file's first byte.</summary>
+    nint Address { get; }
+
+    /// <summary>How many bytes are mapped.</summary>
+    long Length { get; }
 }
 
 /// <summary>Helpers over <see cref="IStorageFile"/>.</summary>

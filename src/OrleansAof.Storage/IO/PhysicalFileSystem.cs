@@ -1,3 +1,4 @@
+using System.IO.MemoryMappedFiles;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
@@ -11,6 +12,10 @@ namespace OrleansAof.Storage.IO;
 /// <item><see cref="FlushDirectory"/> fsyncs the directory on Unix; on Windows it does nothing (NTFS journals metadata).</item>
 /// <item><see cref="IStorageFile.StartWriteBack"/> is <c>sync_file_range(SYNC_FILE_RANGE_WRITE)</c> on Linux and does nothing elsewhere.</item>
 /// <item>Files are opened with <see cref="FileShare.Delete"/> added, so a sealed segment can be renamed or deleted while a reader holds it (on Windows too).</item>
+/// <item><see cref="IStorageFile.TryMapReadOnly"/> maps the file (<c>mmap</c>, <c>PROT_READ</c>, <c>MAP_SHARED</c>) on Unix, where an open
+/// mapping keeps a renamed or deleted file's data alive like an open descriptor does. On Windows it returns
+/// <see langword="null"/>: a mapped view keeps the file from being deleted until it is unmapped, and the archiver deletes sealed
+/// segments that a scan may still be reading, so reads there stay on the handle.</item>
 /// </list>
 /// </summary>
 public sealed partial class PhysicalFileSystem : IFileSystem
@@ -135,7 +140,65 @@ public sealed partial class PhysicalFileSystem : IFileSystem
             }
         }
 
+        public IReadOnlyFileMapping? TryMapReadOnly(long length)
+        {
+            if (OperatingSystem.IsWindows() || length <= 0 || length > RandomAccess.GetLength(handle))
+            {
+                return null;
+            }
+
+            return PhysicalMapping.Create(handle, length);
+        }
+
         public void Dispose() => handle.Dispose();
+    }
+
+    private sealed unsafe class PhysicalMapping : IReadOnlyFileMapping
+    {
+        private readonly MemoryMappedFile _map;
+        private readonly MemoryMappedViewAccessor _view;
+        private int _disposed;
+
+        private PhysicalMapping(MemoryMappedFile map, MemoryMappedViewAccessor view, nint address, long length)
+        {
+            _map = map;
+            _view = view;
+            Address = address;
+            Length = length;
+        }
+
+        public nint Address { get; }
+
+        public long Length { get; }
+
+        public static PhysicalMapping Create(SafeFileHandle handle, long length)
+        {
+            var map = MemoryMappedFile.CreateFromFile(handle, mapName: null, capacity: 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
+            MemoryMappedViewAccessor? view = null;
+            try
+            {
+                view = map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
+                byte* pointer = null;
+                view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+                return new PhysicalMapping(map, view, (nint)(pointer + view.PointerOffset), length);
+            }
+            catch
+            {
+                view?.Dispose();
+                map.Dispose();
+                throw;
+            }
+        }
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                _view.SafeMemoryMappedViewHandle.ReleasePointer();
+                _view.Dispose();
+                _map.Dispose();
+            }
+        }
     }
 
     private static partial class Native

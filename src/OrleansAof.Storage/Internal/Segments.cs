@@ -53,6 +53,8 @@ internal sealed class SealedSegment
 {
     private readonly Lock _sync = new();
     private IStorageFile? _file;
+    private MappedSegment? _map;
+    private bool _mapTried;
     private long[]? _offsets;
     private int _leases;
     private bool _closeWhenIdle;
@@ -112,7 +114,11 @@ internal sealed class SealedSegment
         }
     }
 
-    public Lease Acquire(IFileSystem fs)
+    /// <summary>
+    /// Takes a read lease, opening the file and loading its index first when needed. With <paramref name="map"/> the file
+    /// is also memory-mapped once (when the file system offers it); the mapping lives as long as the open file.
+    /// </summary>
+    public Lease Acquire(IFileSystem fs, bool map = true)
     {
         lock (_sync)
         {
@@ -131,9 +137,15 @@ internal sealed class SealedSegment
                 }
             }
 
+            if (map && !_mapTried)
+            {
+                _mapTried = true;
+                _map = MappedSegment.TryCreate(_file, FileSize);
+            }
+
             _closeWhenIdle = false;
             _leases++;
-            return new Lease(this, _file, _offsets!);
+            return new Lease(this, _file, _offsets!, _map);
         }
     }
 
@@ -166,6 +178,10 @@ internal sealed class SealedSegment
 
     private void CloseCore()
     {
+        // Unmap before closing (and so before the file is deleted): Windows keeps a mapped file from being deleted.
+        ((IDisposable?)_map)?.Dispose();
+        _map = null;
+        _mapTried = false;
         _file?.Dispose();
         _file = null;
         _offsets = null;
@@ -206,9 +222,12 @@ internal sealed class SealedSegment
     }
 
     /// <summary>A read's hold on the open file.</summary>
-    public readonly struct Lease(SealedSegment owner, IStorageFile file, long[] offsets) : IDisposable
+    public readonly struct Lease(SealedSegment owner, IStorageFile file, long[] offsets, MappedSegment? map) : IDisposable
     {
         public IStorageFile File { get; } = file;
+
+        /// <summary>The whole file mapped into memory, when it is; valid while this lease is held.</summary>
+        public MappedSegment? Map { get; } = map;
 
         public long[] Offsets { get; } = offsets;
 
