@@ -333,10 +333,16 @@ internal static class CompareRunner
             progress($"{sizeName}: LogProducer -> partition (BatchedOrPeriodic(1000, 10 ms)) vs the same batches to a no-op grain ({settings.Rounds} rounds)");
             await using var ours = new ProducerSubject(log.CreateProducer(options), "BatchedOrPeriodic(1000, 10 ms)", payload, settings.Slice);
             await using var noop = BatchCallSubject.ToNoopGrain(cluster.Grains, payload, options.MaxBatchBytes, settings.Slice);
-            await using var direct = BatchCallSubject.ToPartition(log, payload, options.MaxBatchBytes, settings.Slice);
-            var s = await Interleave.RunAsync([ours, noop, direct], settings.Rounds, quiesce: false);
+            await using var direct = BatchCallSubject.ToPartition(log, "BatchedOrPeriodic(1000, 10 ms)", payload, options.MaxBatchBytes, settings.Slice);
+
+            // For context: the same batches to a partition that never fsyncs during the slice (Async).
+            var asyncLog = cluster.Logs.GetLog("producer-async");
+            await asyncLog.Partition("0").SetFlushPolicyAsync(LogFlushPolicy.Async);
+            await using var directAsync = BatchCallSubject.ToPartition(asyncLog, "Async", payload, options.MaxBatchBytes, settings.Slice);
+            var s = await Interleave.RunAsync([ours, noop, direct, directAsync], settings.Rounds, quiesce: false);
             targets.Add(new RatioRow("O2", sizeName, ours.Name, s[ours], noop.Name, s[noop], RateUnit.RecordsPerSecond, 0.7));
             targets.Add(new RatioRow("", sizeName, direct.Name, s[direct], noop.Name, s[noop], RateUnit.RecordsPerSecond, null));
+            targets.Add(new RatioRow("", sizeName, directAsync.Name, s[directAsync], noop.Name, s[noop], RateUnit.RecordsPerSecond, null));
             targets.Add(new RatioRow("", sizeName, ours.Name, s[ours], direct.Name, s[direct], RateUnit.RecordsPerSecond, null));
             notes.Add(FlushNote("producer partition", await log.Partition("0").GetFlushStatisticsAsync()));
         }

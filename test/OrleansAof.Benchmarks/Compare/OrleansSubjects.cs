@@ -148,58 +148,50 @@ internal sealed class GrainAppendSubject(AppendLogHandle log, int appenders, byt
 
 /// <summary>
 /// The client's batching producer (<see cref="LogProducer"/>, default options: 2 ms linger, 1 MiB or 10,000 records per
-/// batch, one batch in flight per partition) sending to one partition: one task keeps up to <see cref="Window"/>
-/// records outstanding for the length of a slice; the slice ends when every record sent is acknowledged.
+/// batch, one batch in flight per partition) sending to one partition: one task sends records in groups of
+/// <see cref="Group"/>, keeping up to <see cref="Window"/> records outstanding, for the length of a slice; the slice
+/// ends when every record sent is acknowledged.
 /// </summary>
 internal sealed class ProducerSubject(LogProducer producer, string partitionPolicy, byte[] payload, TimeSpan slice) : ISubject
 {
-    public const int Window = 8192;
+    public const int Group = 1024;
+    public const int Window = 8 * Group;
 
     public string Name => $"ours LogProducer -> partition ({partitionPolicy})";
 
     public async Task<Sample> RunSliceAsync()
     {
-        using var window = new SemaphoreSlim(Window, Window);
         var start = Stopwatch.GetTimestamp();
         var deadline = Sample.DeadlineAfter(slice);
-        long sent = 0;
-        Exception? failure = null;
-        await Task.Run(async () =>
+        var sent = await Task.Run(async () =>
         {
+            var outstanding = new Queue<Task>();
+            long n = 0;
             while (Stopwatch.GetTimestamp() < deadline)
             {
-                await window.WaitAsync();
-                var send = producer.SendToPartitionAsync("0", payload);
-                sent++;
-                _ = send.ContinueWith(
-                    (t, state) =>
-                    {
-                        if (t.IsFaulted)
-                        {
-                            failure ??= t.Exception;
-                        }
+                if (outstanding.Count == Window / Group)
+                {
+                    await outstanding.Dequeue();
+                }
 
-                        ((SemaphoreSlim)state!).Release();
-                    },
-                    window,
-                    CancellationToken.None,
-                    TaskContinuationOptions.ExecuteSynchronously,
-                    TaskScheduler.Default);
+                var group = new Task[Group];
+                for (var i = 0; i < group.Length; i++)
+                {
+                    group[i] = producer.SendToPartitionAsync("0", payload);
+                }
+
+                outstanding.Enqueue(Task.WhenAll(group));
+                n += Group;
             }
 
-            for (var i = 0; i < Window; i++)
+            while (outstanding.Count > 0)
             {
-                await window.WaitAsync();
+                await outstanding.Dequeue();
             }
-        });
-        var elapsed = Stopwatch.GetElapsedTime(start);
-        if (failure is not null)
-        {
-            throw new InvalidOperationException("A produced record failed.", failure);
-        }
 
-        window.Release(Window);
-        return new Sample(sent, sent * payload.Length, elapsed);
+            return n;
+        });
+        return new Sample(sent, sent * payload.Length, Stopwatch.GetElapsedTime(start));
     }
 
     public ValueTask DisposeAsync() => producer.DisposeAsync();
@@ -237,8 +229,8 @@ internal sealed class BatchCallSubject : ISubject
         return new BatchCallSubject("no-op grain", payload, batchBytes, slice, (batch, stamp) => grain.AppendBatchAsync(batch, null, stamp));
     }
 
-    public static BatchCallSubject ToPartition(AppendLogHandle log, byte[] payload, int batchBytes, TimeSpan slice) =>
-        new("client -> partition grain without the producer", payload, batchBytes, slice, (batch, stamp) => log.AppendBatchAsync("0", batch, null, stamp));
+    public static BatchCallSubject ToPartition(AppendLogHandle log, string policy, byte[] payload, int batchBytes, TimeSpan slice) =>
+        new($"client -> partition grain ({policy}) without the producer", payload, batchBytes, slice, (batch, stamp) => log.AppendBatchAsync("0", batch, null, stamp));
 
     public async Task<Sample> RunSliceAsync()
     {
