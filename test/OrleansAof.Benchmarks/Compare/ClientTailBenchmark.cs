@@ -5,7 +5,7 @@ using OrleansAof.Client;
 namespace OrleansAof.Benchmarks.Compare;
 
 /// <summary>
-/// Whether the client's <see cref="AppendLogHandle.TailAsync"/> keeps up with a paced producer: one task appends
+/// Whether the client's <see cref="AppendLogHandle.TailAsync"/> (one <see cref="LogRecord"/> per item) keeps up with a paced producer: one task appends
 /// <c>rate</c> records/s (batches through <see cref="AppendLogHandle.AppendBatchAsync"/>, each carrying the records due
 /// since the previous one, at most one batch per millisecond) to a partition under BatchedOrPeriodic(1000, 10 ms) for
 /// <c>duration</c>, while one tail consumes it from id 0 through the same client. Samples every 100 ms the consumer's
@@ -14,7 +14,7 @@ namespace OrleansAof.Benchmarks.Compare;
 /// </summary>
 internal static class ClientTailBenchmark
 {
-    public static async Task<List<AbsoluteRow>> RunAsync(AppendLogHandle log, int rate, int recordSize, TimeSpan duration, Action<string> progress)
+    public static async Task<List<AbsoluteRow>> RunAsync(AppendLogHandle log, int rate, int recordSize, TimeSpan duration, bool batches, Action<string> progress)
     {
         const string partition = "0";
         await log.Partition(partition).SetFlushPolicyAsync(LogFlushPolicy.BatchedOrPeriodic(1000, TimeSpan.FromMilliseconds(10)));
@@ -27,21 +27,35 @@ internal static class ClientTailBenchmark
         var consumer = Task.Run(async () =>
         {
             var expected = 0L;
-            await foreach (var batch in log.TailBatchesAsync(partition, 0, stop.Token))
+            if (batches)
             {
-                for (var i = 0; i < batch.Count; i++)
+                await foreach (var batch in log.TailBatchesAsync(partition, 0, stop.Token))
                 {
-                    if (batch.Entries[i].Id != expected || batch.Entries[i].Length != recordSize)
+                    for (var i = 0; i < batch.Count; i++)
                     {
-                        throw new InvalidOperationException($"The tail returned id {batch.Entries[i].Id} ({batch.Entries[i].Length} bytes) where {expected} was next.");
+                        Check(batch.Entries[i].Id, batch.Entries[i].Length, expected++);
                     }
 
-                    expected++;
+                    Volatile.Write(ref consumed, expected);
                 }
 
+                return;
+            }
+
+            await foreach (var record in log.TailAsync(partition, 0, stop.Token))
+            {
+                Check(record.Id, record.Payload.Length, expected++);
                 Volatile.Write(ref consumed, expected);
             }
         });
+
+        void Check(long id, int length, long expected)
+        {
+            if (id != expected || length != recordSize)
+            {
+                throw new InvalidOperationException($"The tail returned id {id} ({length} bytes) where {expected} was next.");
+            }
+        }
 
         var producer = Task.Run(async () =>
         {
@@ -126,15 +140,15 @@ internal static class ClientTailBenchmark
         return
         [
             new AbsoluteRow(
-                "O3",
-                $"client tail ({size} records, producer paced at {rate:N0}/s for {duration.TotalSeconds:0} s)",
+                batches ? "" : "O3",
+                $"client {(batches ? "TailBatchesAsync" : "TailAsync")} ({size} records, producer paced at {rate:N0}/s for {duration.TotalSeconds:0} s)",
                 FormattableString.Invariant($"{consumerRate:N0} rec/s consumed"),
                 FormattableString.Invariant($"produced {producedRate:N0} rec/s ({appendedTotal:N0} records); lag at the end of production {lagAtEnd:N0} records, max lag {maxLag:N0} records ({maxLag * 1000.0 / rate:0} ms of production); caught up {(caughtUp ? $"{catchUpMs:0} ms" : "no")} after"),
                 $"≥ {rate:N0} rec/s (98%), catches up",
                 pass),
             new AbsoluteRow(
-                "O3",
-                "GC heap of the process (silo + client), after a full collection: start / middle / end",
+                batches ? "" : "O3",
+                $"{(batches ? "TailBatchesAsync" : "TailAsync")}: GC heap of the process (silo + client), after a full collection: start / middle / end",
                 $"{Mib(heapStart)} / {Mib(heapMiddle ?? double.NaN)} / {Mib(heapEnd)}",
                 $"sampled every 100 ms without collecting: peak {Mib(peakHeap)}; mean of the first quarter {Mib(firstQuarter)}, of the last quarter {Mib(lastQuarter)}",
                 "no growth with time",

@@ -350,7 +350,9 @@ internal static class CompareRunner
         if (settings.Sections.Contains("client-tail"))
         {
             progress($"{sizeName}: client tail against a producer paced at 50,000 records/s for {settings.TailSeconds} s");
-            absolute.AddRange(await ClientTailBenchmark.RunAsync(cluster.Logs.GetLog("tail"), 50_000, TargetSize, TimeSpan.FromSeconds(settings.TailSeconds), progress));
+            // The per-record form (TailAsync) is the target; the batch form runs next, on its own log, for comparison.
+            absolute.AddRange(await ClientTailBenchmark.RunAsync(cluster.Logs.GetLog("tail"), 50_000, TargetSize, TimeSpan.FromSeconds(settings.TailSeconds), batches: false, progress));
+            absolute.AddRange(await ClientTailBenchmark.RunAsync(cluster.Logs.GetLog("tail-batches"), 50_000, TargetSize, TimeSpan.FromSeconds(settings.TailSeconds), batches: true, progress));
         }
     }
 
