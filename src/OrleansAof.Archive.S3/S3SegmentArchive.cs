@@ -200,12 +200,14 @@ public sealed partial class S3SegmentArchive : ISegmentArchive, IDisposable
             await using (var file = new FileStream(fullDestination, FileMode.Create, FileAccess.Write, FileShare.None, CopyBufferSize, useAsync: true))
             {
                 using var stored = new ChecksumStream(response.ResponseStream);
-                using var originalBytes = new ChecksumStream(file);
+
+                // Uncompressed, the original bytes are the stored bytes: one checksum serves both checks.
+                using var originalBytes = info.IsUncompressed ? null : new ChecksumStream(file);
                 try
                 {
-                    if (info.IsUncompressed)
+                    if (originalBytes is null)
                     {
-                        await stored.CopyToAsync(originalBytes, CopyBufferSize, cancellationToken);
+                        await stored.CopyToAsync(file, CopyBufferSize, cancellationToken);
                     }
                     else
                     {
@@ -218,9 +220,10 @@ public sealed partial class S3SegmentArchive : ISegmentArchive, IDisposable
                     throw new ArchiveIntegrityException(key.RelativeKey, $"the body does not match the store's own checksum ({e.Message}); the download was deleted");
                 }
 
+                // Handed to the OS, not flushed to disk (see ISegmentArchive.DownloadAsync): the caller decides.
                 await file.FlushAsync(cancellationToken);
-                file.Flush(flushToDisk: true);
-                (storedCount, storedChecksum, originalCount, originalChecksum) = (stored.ByteCount, stored.Checksum, originalBytes.ByteCount, originalBytes.Checksum);
+                (storedCount, storedChecksum) = (stored.ByteCount, stored.Checksum);
+                (originalCount, originalChecksum) = originalBytes is null ? (storedCount, storedChecksum) : (originalBytes.ByteCount, originalBytes.Checksum);
             }
 
             if (storedCount != info.StoredSize || storedChecksum != info.StoredChecksum)

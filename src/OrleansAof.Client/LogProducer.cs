@@ -45,13 +45,25 @@ public sealed class LogProducer : IAsyncDisposable
         SendToPartitionAsync(_log.PartitionFor(key), payload, cancellationToken);
 
     /// <summary>Queues a record for <paramref name="partition"/>; completes when its batch is acknowledged.</summary>
-    public async Task<ProducedRecord> SendToPartitionAsync(string partition, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    public Task<ProducedRecord> SendToPartitionAsync(string partition, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_disposed)
+        {
+            return Task.FromException<ProducedRecord>(new ObjectDisposedException(nameof(LogProducer)));
+        }
+
         var sender = _senders.GetOrAdd(partition, static (p, self) => new PartitionSender(self, p), this);
-        var done = new TaskCompletionSource<ProducedRecord>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await sender.Queue.Writer.WriteAsync(new Pending(payload, done), cancellationToken);
-        return await done.Task;
+        var pending = new Pending(payload, new TaskCompletionSource<ProducedRecord>(TaskCreationOptions.RunContinuationsAsynchronously));
+
+        // While the queue has room (the common case) the caller gets the record's own task: no async state machine and
+        // no extra continuation per record.
+        return sender.Queue.Writer.TryWrite(pending) ? pending.Done.Task : QueueWhenRoomAsync(sender, pending, cancellationToken);
+    }
+
+    private static async Task<ProducedRecord> QueueWhenRoomAsync(PartitionSender sender, Pending pending, CancellationToken cancellationToken)
+    {
+        await sender.Queue.Writer.WriteAsync(pending, cancellationToken);
+        return await pending.Done.Task;
     }
 
     /// <summary>Sends what is queued and waits until every partition's queue is drained.</summary>

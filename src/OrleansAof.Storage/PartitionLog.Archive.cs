@@ -364,10 +364,10 @@ public sealed partial class PartitionLog
             var archive = _environment.Archive ?? throw new SegmentCorruptedException(row.FileName, row.BaseId, "the segment was evicted to an archive, but no archive is configured");
             var path = Path.Combine(_dir.Cache, row.FileName);
             _fs.CreateDirectory(_dir.Cache);
-            if (!_fs.FileExists(path))
-            {
-                await DownloadVerifiedAsync(archive, new ArchiveObjectKey(Log, Partition, row.FileName), path, _fs, _shutdown.Token).ConfigureAwait(false);
-            }
+
+            // Always a fresh download: cache files are not flushed to stable storage, so a file left by an earlier
+            // process (perhaps one that crashed) is not trusted. Within this process a fetched segment stays in _fetched.
+            await DownloadVerifiedAsync(archive, new ArchiveObjectKey(Log, Partition, row.FileName), path, _fs, durable: false, _shutdown.Token).ConfigureAwait(false);
 
             SealedSegment segment;
             using (var file = _fs.OpenFile(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))

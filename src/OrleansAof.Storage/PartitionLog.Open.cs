@@ -44,7 +44,7 @@ public sealed partial class PartitionLog
                 {
                     // Restore: the newest archived segment becomes local again; it carries the last id and the producer table.
                     var newest = remote[^1];
-                    await DownloadVerifiedAsync(archive, newest.Key, Path.Combine(dir.Segments, newest.Key.FileName), fs, cancellationToken).ConfigureAwait(false);
+                    await DownloadVerifiedAsync(archive, newest.Key, Path.Combine(dir.Segments, newest.Key.FileName), fs, durable: true, cancellationToken).ConfigureAwait(false);
                     LogRestored(logger, dir.FullName, remote.Count, newest.Key.FileName);
                 }
             }
@@ -89,8 +89,13 @@ public sealed partial class PartitionLog
         return objects;
     }
 
-    /// <summary>Downloads an archived segment to <paramref name="destination"/> through a temporary name, so a partial file never carries a segment name.</summary>
-    internal static async Task DownloadVerifiedAsync(ISegmentArchive archive, ArchiveObjectKey key, string destination, IFileSystem fs, CancellationToken cancellationToken)
+    /// <summary>
+    /// Downloads an archived segment to <paramref name="destination"/> through a temporary name, so a partial file never
+    /// carries a segment name. With <paramref name="durable"/> the file and the rename are flushed to stable storage (a
+    /// restored segment); without, they are left to the OS (a read cache, which only this process trusts: 64 MiB of
+    /// fsync would otherwise cost as much as the download itself).
+    /// </summary>
+    internal static async Task DownloadVerifiedAsync(ISegmentArchive archive, ArchiveObjectKey key, string destination, IFileSystem fs, bool durable, CancellationToken cancellationToken)
     {
         var temp = destination + ".download";
         fs.DeleteFile(temp);
@@ -103,11 +108,17 @@ public sealed partial class PartitionLog
                 throw new ArchiveIntegrityException(key.RelativeKey, "the downloaded object is not a sealed segment: " + (scan.HeaderError ?? scan.FooterError));
             }
 
-            file.Flush(dataOnly: false);
+            if (durable)
+            {
+                file.Flush(dataOnly: false);
+            }
         }
 
         fs.MoveFile(temp, destination, overwrite: true);
-        fs.FlushDirectory(Path.GetDirectoryName(destination)!);
+        if (durable)
+        {
+            fs.FlushDirectory(Path.GetDirectoryName(destination)!);
+        }
     }
 
     private static PartitionLog Open(PartitionDirectory dir, PartitionLogOptions options, PartitionLogEnvironment env, IStorageFile lockFile, SegmentCatalog catalog, string? catalogProblem, List<ArchivedObjectInfo>? remoteObjects)

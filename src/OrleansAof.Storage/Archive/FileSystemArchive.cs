@@ -302,8 +302,8 @@ public sealed partial class FileSystemArchive : ISegmentArchive
             using (var source = _fileSystem.OpenFile(DataPathOf(key), FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
             using (var target = _fileSystem.OpenFile(fullDestination, FileMode.Create, FileAccess.Write, FileShare.None))
             {
+                // Handed to the OS, not flushed to disk (see ISegmentArchive.DownloadAsync): the caller decides.
                 (size, checksum) = Copy(source, target, cancellationToken);
-                target.Flush(dataOnly: false);
             }
 
             if (size != info.StoredSize || checksum != info.StoredChecksum)

@@ -65,7 +65,8 @@ public interface ISegmentArchive
     /// <summary>
     /// Writes the original bytes of <paramref name="key"/> to <paramref name="destinationPath"/> (decompressing if
     /// needed) and checks their size and checksum; on a mismatch deletes the partial file and throws
-    /// <see cref="ArchiveIntegrityException"/>.
+    /// <see cref="ArchiveIntegrityException"/>. The file is handed to the OS, not flushed to stable storage: a caller
+    /// that needs it to survive a crash flushes it (the engine does so for a restored segment, not for read caches).
     /// </summary>
     Task DownloadAsync(ArchiveObjectKey key, string destinationPath, CancellationToken cancellationToken);
 

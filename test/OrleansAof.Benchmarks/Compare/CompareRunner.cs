@@ -10,14 +10,23 @@ namespace OrleansAof.Benchmarks.Compare;
 /// <c>compare [--quick] [--rounds N] [--only sync1,sync64,throughput,scan,open,alloc,policies] [--sizes 64,1024,16384]</c>:
 /// the side-by-side comparison of the engine with a raw FileStream baseline and FasterLog 2.6.5, in one process,
 /// in interleaved rounds, ending with one Markdown report (ratios are medians of per-round ratios).
+/// <c>--only grain-sync64,producer,client-tail,archive-put,archive-read [--tail-seconds N]</c> runs the comparisons of
+/// the Orleans layer (a silo and an external client over TCP in this process) and of the S3 archive (against s3rver);
+/// they are not part of the default set.
 /// </summary>
 internal static class CompareRunner
 {
     private const int TargetSize = 1024;
 
-    private static readonly string[] AllSections = ["sync1", "sync64", "throughput", "scan", "open", "alloc", "policies"];
+    private static readonly string[] DefaultSections = ["sync1", "sync64", "throughput", "scan", "open", "alloc", "policies"];
 
-    private sealed record Settings(bool Quick, int Rounds, int OtherSizeRounds, TimeSpan Slice, long VolumeBytes, long ScanBytes, int Opens, int[] Sizes, HashSet<string> Sections);
+    private static readonly string[] ClusterSections = ["grain-sync64", "producer", "client-tail"];
+
+    private static readonly string[] ArchiveSections = ["archive-put", "archive-read"];
+
+    private static readonly string[] AllSections = [.. DefaultSections, .. ClusterSections, .. ArchiveSections];
+
+    private sealed record Settings(bool Quick, int Rounds, int OtherSizeRounds, TimeSpan Slice, long VolumeBytes, long ScanBytes, int Opens, int[] Sizes, HashSet<string> Sections, int TailSeconds);
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -29,7 +38,7 @@ internal static class CompareRunner
         catch (ArgumentException e)
         {
             await Console.Error.WriteLineAsync(e.Message);
-            await Console.Error.WriteLineAsync("usage: compare [--quick] [--rounds N] [--only " + string.Join(',', AllSections) + "] [--sizes 64,1024,16384]");
+            await Console.Error.WriteLineAsync("usage: compare [--quick] [--rounds N] [--only " + string.Join(',', AllSections) + "] [--sizes 64,1024,16384] [--tail-seconds N]");
             return 2;
         }
 
@@ -161,6 +170,16 @@ internal static class CompareRunner
             }
         }
 
+        if (ClusterSections.Any(settings.Sections.Contains))
+        {
+            await ClusterComparisonsAsync(settings, temp, targets, absolute, notes, Progress);
+        }
+
+        if (ArchiveSections.Any(settings.Sections.Contains))
+        {
+            await ArchiveComparisonsAsync(settings, temp, targets, notes, Progress);
+        }
+
         if (settings.Sections.Contains("open"))
         {
             absolute.AddRange(await OpenBenchmark.RunAsync(temp, settings.Opens, Progress));
@@ -191,7 +210,7 @@ internal static class CompareRunner
 
         if (absolute.Count > 0)
         {
-            report.AppendLine("### Open time and allocations");
+            report.AppendLine("### Absolute values (open time, allocations, client tail)");
             report.AppendLine();
             report.Append(Report.AbsoluteTable(absolute));
             report.AppendLine();
@@ -238,6 +257,11 @@ internal static class CompareRunner
             ("T4", "Scan, 1 KiB: ≥ 0.8x FasterLog's scan", false),
             ("T5", "Opening 1 GiB of sealed segments (+ a 64 MiB active one): < 200 ms", false),
             ("T6", "Steady-state appends allocate nothing per record (non-Sync policies)", false),
+            ("O1", "Client over TCP -> one partition grain, Sync, 64 appenders, 1 KiB: ≥ 1.0x FasterLog's 64-producer group commit in-process (records/s)", false),
+            ("O2", "Client LogProducer -> partition (BatchedOrPeriodic), 1 KiB: ≥ 0.7x the same batches to a no-op grain (records/s)", false),
+            ("O3", "Client IAsyncEnumerable tail keeps up with a producer paced at 50,000 records/s", false),
+            ("A1", "S3 archive put of a 64 MiB sealed segment (with verification): ≥ 0.8x a raw SDK upload of the same bytes (MiB/s)", false),
+            ("A2", "Sequential read of archived records via ArchiveReader: ≥ 0.8x a raw GetObject of the same object (MiB/s)", false),
         };
         var sb = new StringBuilder();
         sb.AppendLine("### Summary");
@@ -254,6 +278,121 @@ internal static class CompareRunner
 
         sb.AppendLine();
         return sb.ToString();
+    }
+
+    /// <summary>grain-sync64, producer and client-tail: a silo and an external client over TCP in this process, 1 KiB records.</summary>
+    private static async Task ClusterComparisonsAsync(Settings settings, TempRoot temp, List<RatioRow> targets, List<AbsoluteRow> absolute, List<string> notes, Action<string> progress)
+    {
+        var payload = Payloads.Of(TargetSize);
+        var sizeName = Payloads.SizeName(TargetSize);
+        progress("orleans: starting a silo (TCP endpoints on free ports) and an external client through its gateway");
+        await using var cluster = await BenchCluster.StartAsync(temp.NewFolder("silo"));
+        if (settings.Sections.Contains("grain-sync64"))
+        {
+            var modes = Enum.GetValues<FasterGroupCommit>();
+            progress($"{sizeName}: client -> partition grain Sync x64 over TCP, FasterLog 64 producers in-process ({string.Join(", ", modes.Select(FasterGroupCommitSubject.ModeName))}; {settings.Rounds} rounds)");
+            var syncLog = cluster.Logs.GetLog("sync64");
+            await using var ours = new GrainAppendSubject(syncLog, 64, payload, settings.Slice);
+            var peers = new List<FasterGroupCommitSubject>();
+            foreach (var mode in modes)
+            {
+                peers.Add(new FasterGroupCommitSubject(temp.NewFolder("faster64"), mode, 64, payload, settings.Slice));
+            }
+
+            try
+            {
+                var s = await Interleave.RunAsync([ours, .. peers], settings.Rounds, quiesce: false);
+                var best = peers.OrderByDescending(p => Stats.Median(s[p].Select(x => x.RecordsPerSecond))).First();
+                targets.Add(new RatioRow("O1", sizeName, ours.Name, s[ours], best.Name, s[best], RateUnit.RecordsPerSecond, 1.0));
+                notes.Add(FlushNote("Sync x64 partition", await syncLog.Partition("0").GetFlushStatisticsAsync()));
+                foreach (var p in peers.Where(p => p != best))
+                {
+                    targets.Add(new RatioRow("", sizeName, ours.Name, s[ours], p.Name, s[p], RateUnit.RecordsPerSecond, null));
+                }
+
+                foreach (var p in peers.Where(p => p.ReleaseCommits > 0))
+                {
+                    notes.Add($"{sizeName}, {p.Name}: producers were still waiting for a commit after the end of a slice; {p.ReleaseCommits} CommitStrongly() call(s) released them; those slices are timed as if the last commit had completed at the deadline (in FasterLog's favour).");
+                }
+            }
+            finally
+            {
+                foreach (var p in peers)
+                {
+                    await p.DisposeAsync();
+                }
+            }
+        }
+
+        if (settings.Sections.Contains("producer"))
+        {
+            var log = cluster.Logs.GetLog("producer");
+            var policy = LogFlushPolicy.BatchedOrPeriodic(1000, TimeSpan.FromMilliseconds(10));
+            await log.Partition("0").SetFlushPolicyAsync(policy);
+            var options = new Client.LogProducerOptions();
+            progress($"{sizeName}: LogProducer -> partition (BatchedOrPeriodic(1000, 10 ms)) vs the same batches to a no-op grain ({settings.Rounds} rounds)");
+            await using var ours = new ProducerSubject(log.CreateProducer(options), "BatchedOrPeriodic(1000, 10 ms)", payload, settings.Slice);
+            await using var noop = BatchCallSubject.ToNoopGrain(cluster.Grains, payload, options.MaxBatchBytes, settings.Slice);
+            await using var direct = BatchCallSubject.ToPartition(log, "BatchedOrPeriodic(1000, 10 ms)", payload, options.MaxBatchBytes, settings.Slice);
+
+            // For context: the same batches to a partition that never fsyncs during the slice (Async).
+            var asyncLog = cluster.Logs.GetLog("producer-async");
+            await asyncLog.Partition("0").SetFlushPolicyAsync(LogFlushPolicy.Async);
+            await using var directAsync = BatchCallSubject.ToPartition(asyncLog, "Async", payload, options.MaxBatchBytes, settings.Slice);
+            var s = await Interleave.RunAsync([ours, noop, direct, directAsync], settings.Rounds, quiesce: false);
+            targets.Add(new RatioRow("O2", sizeName, ours.Name, s[ours], noop.Name, s[noop], RateUnit.RecordsPerSecond, 0.7));
+            targets.Add(new RatioRow("", sizeName, direct.Name, s[direct], noop.Name, s[noop], RateUnit.RecordsPerSecond, null));
+            targets.Add(new RatioRow("", sizeName, directAsync.Name, s[directAsync], noop.Name, s[noop], RateUnit.RecordsPerSecond, null));
+            targets.Add(new RatioRow("", sizeName, ours.Name, s[ours], direct.Name, s[direct], RateUnit.RecordsPerSecond, null));
+            notes.Add(FlushNote("producer partition", await log.Partition("0").GetFlushStatisticsAsync()));
+        }
+
+        if (settings.Sections.Contains("client-tail"))
+        {
+            progress($"{sizeName}: client tail against a producer paced at 50,000 records/s for {settings.TailSeconds} s");
+            // The per-record form (TailAsync) is the target; the batch form runs next, on its own log, for comparison.
+            absolute.AddRange(await ClientTailBenchmark.RunAsync(cluster.Logs.GetLog("tail"), 50_000, TargetSize, TimeSpan.FromSeconds(settings.TailSeconds), batches: false, progress));
+            absolute.AddRange(await ClientTailBenchmark.RunAsync(cluster.Logs.GetLog("tail-batches"), 50_000, TargetSize, TimeSpan.FromSeconds(settings.TailSeconds), batches: true, progress));
+        }
+    }
+
+    private static string FlushNote(string what, FlushStatistics f) => FormattableString.Invariant(
+        $"{what}: {f.TotalFlushes:N0} fsyncs for {f.RecordsFlushed:N0} records ({(f.TotalFlushes == 0 ? 0 : f.RecordsFlushed / (double)f.TotalFlushes):0.0} records per fsync, at most {f.MaxRecordsPerFlush:N0}); fsync p50 {f.LatencyP50.TotalMilliseconds:0.00} ms, p99 {f.LatencyP99.TotalMilliseconds:0.00} ms.");
+
+    /// <summary>archive-put and archive-read: our S3 archive against s3rver on 127.0.0.1, one 64 MiB sealed segment, compression off.</summary>
+    private static async Task ArchiveComparisonsAsync(Settings settings, TempRoot temp, List<RatioRow> targets, List<string> notes, Action<string> progress)
+    {
+        var rounds = Math.Min(settings.Rounds, 12);
+        progress("archive: starting s3rver on 127.0.0.1");
+        await using var bench = await ArchiveBench.StartAsync(temp.NewFolder("archive"), Payloads.Of(TargetSize), progress);
+        var size = $"{bench.Facts.Size / 1048576.0:0.0} MiB segment";
+        if (settings.Sections.Contains("archive-put"))
+        {
+            var multipart = bench.Facts.Size >= bench.Options.MultipartThresholdBytes;
+            progress($"archive: put of a {size} ({(multipart ? "multipart" : "one PUT")} in our archive) vs raw PutObject and TransferUtility ({rounds} rounds)");
+            await using var ours = new ArchivePutSubject(bench);
+            await using var put = new RawPutSubject(bench, transferUtility: false);
+            await using var transfer = new RawPutSubject(bench, transferUtility: true);
+            await using var md5 = new Md5PassSubject(bench);
+            var s = await Interleave.RunAsync([ours, put, transfer, md5], rounds, quiesce: true);
+            var (peer, other) = multipart ? (transfer, put) : (put, transfer);
+            targets.Add(new RatioRow("A1", size, ours.Name, s[ours], peer.Name, s[peer], RateUnit.MiBPerSecond, 0.8));
+            targets.Add(new RatioRow("", size, ours.Name, s[ours], other.Name, s[other], RateUnit.MiBPerSecond, null));
+            notes.Add(FormattableString.Invariant($"archive put, medians per slice: ours {Stats.Median(s[ours].Select(x => x.Elapsed.TotalMilliseconds)):0} ms, {peer.Name} {Stats.Median(s[peer].Select(x => x.Elapsed.TotalMilliseconds)):0} ms, {other.Name} {Stats.Median(s[other].Select(x => x.Elapsed.TotalMilliseconds)):0} ms; {md5.Name} {Stats.Median(s[md5].Select(x => x.Elapsed.TotalMilliseconds)):0} ms."));
+        }
+
+        if (settings.Sections.Contains("archive-read"))
+        {
+            progress($"archive: sequential read of the archived {size} ({bench.Segment.RecordCount:N0} records) vs raw GetObject ({rounds} rounds)");
+            await using var ours = new ArchiveReadSubject(bench, temp.NewFolder("archive-cache"));
+            await using var raw = new RawGetSubject(bench);
+            await using var download = new ArchiveDownloadSubject(bench, temp.NewFolder("archive-download"));
+            var s = await Interleave.RunAsync([ours, raw, download], rounds, quiesce: true);
+            targets.Add(new RatioRow("A2", size, ours.Name, s[ours], raw.Name, s[raw], RateUnit.MiBPerSecond, 0.8));
+            targets.Add(new RatioRow("", size, download.Name, s[download], raw.Name, s[raw], RateUnit.MiBPerSecond, null));
+            var split = ours.Split.Skip(1).ToList();
+            notes.Add(FormattableString.Invariant($"{ours.Name}: the first read (listing, download, checks, open) took {Stats.Median(split.Select(x => x.First.TotalMilliseconds)):0} ms (median), reading the records after it {Stats.Median(split.Select(x => x.Reading.TotalMilliseconds)):0} ms; the raw GetObject {Stats.Median(s[raw].Select(x => x.Elapsed.TotalMilliseconds)):0} ms."));
+        }
     }
 
     private static async Task<string> PolicyMatrixAsync(TempRoot temp, byte[] payload, int rounds, TimeSpan slice, Action<string> progress)
@@ -303,8 +442,9 @@ internal static class CompareRunner
     {
         var quick = false;
         int? rounds = null;
-        var sections = new HashSet<string>(AllSections);
+        var sections = new HashSet<string>(DefaultSections);
         int[]? sizes = null;
+        var tailSeconds = 20;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -324,6 +464,10 @@ internal static class CompareRunner
                     }
 
                     break;
+                case "--tail-seconds" when i + 1 < args.Length && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var t) && t > 0:
+                    tailSeconds = t;
+                    i++;
+                    break;
                 case "--sizes" when i + 1 < args.Length:
                     sizes = [.. args[++i].Split(',').Select(x => int.Parse(x, CultureInfo.InvariantCulture))];
                     break;
@@ -336,9 +480,9 @@ internal static class CompareRunner
         {
             // Targets only: 1 KiB, short slices, no policy matrix.
             sections.Remove("policies");
-            return new Settings(true, rounds ?? 8, rounds ?? 8, TimeSpan.FromSeconds(0.25), 32L << 20, 64L << 20, 5, sizes ?? [TargetSize], sections);
+            return new Settings(true, rounds ?? 8, rounds ?? 8, TimeSpan.FromSeconds(0.25), 32L << 20, 64L << 20, 5, sizes ?? [TargetSize], sections, tailSeconds);
         }
 
-        return new Settings(false, rounds ?? 25, Math.Max(3, (rounds ?? 25) / 3), TimeSpan.FromSeconds(0.4), 64L << 20, 256L << 20, 10, sizes ?? [TargetSize, 64, 16 * 1024], sections);
+        return new Settings(false, rounds ?? 25, Math.Max(3, (rounds ?? 25) / 3), TimeSpan.FromSeconds(0.4), 64L << 20, 256L << 20, 10, sizes ?? [TargetSize, 64, 16 * 1024], sections, tailSeconds);
     }
 }
