@@ -66,6 +66,8 @@ public sealed record FlushMetricsSnapshot(
 public sealed class FlushMetrics
 {
     private readonly Lock _sync = new();
+    private readonly string _log;
+    private readonly string _partition;
     private readonly LongHistogram _latencyMicros = new(1, 60_000_000, 3);
     private long _total;
     private long _successful;
@@ -77,6 +79,27 @@ public sealed class FlushMetrics
     private long _records;
     private long _bytes;
     private long _maxRecords;
+
+    /// <summary>Statistics not attributed to a partition (the instruments' <c>log</c> and <c>partition</c> tags are empty).</summary>
+    public FlushMetrics()
+        : this(string.Empty, string.Empty)
+    {
+    }
+
+    /// <summary>Statistics of one partition; its measurements carry the tags <c>log</c> and <c>partition</c>.</summary>
+    /// <param name="log">The log's name.</param>
+    /// <param name="partition">The partition's name.</param>
+    public FlushMetrics(string log, string partition)
+    {
+        _log = log;
+        _partition = partition;
+    }
+
+    /// <summary>The log's name (the <c>log</c> tag of this partition's measurements).</summary>
+    public string Log => _log;
+
+    /// <summary>The partition's name (the <c>partition</c> tag of this partition's measurements).</summary>
+    public string Partition => _partition;
 
     /// <summary>Records one flush.</summary>
     /// <param name="trigger">What started it.</param>
@@ -111,7 +134,7 @@ public sealed class FlushMetrics
             }
         }
 
-        StorageInstruments.RecordFlush(trigger, succeeded, duration, records, bytes);
+        StorageInstruments.RecordFlush(_log, _partition, trigger, succeeded, duration, records, bytes);
     }
 
     /// <summary>A snapshot, with the pending figures supplied by the partition.</summary>
@@ -129,6 +152,14 @@ public sealed class FlushMetrics
 }
 
 /// <summary>The engine's <see cref="System.Diagnostics.Metrics"/> instruments (meter <c>OrleansAof.Storage</c>).</summary>
+/// <remarks>
+/// Flush instruments (each measurement tagged <c>log</c> and <c>partition</c>): <c>aof-flushes</c> (counter, also tagged
+/// <c>trigger</c> = sync/batched/periodic/forced and <c>result</c> = success/failure; total, successful, failed and
+/// per-trigger counts are sums over these tags), <c>aof-flushed-records</c> and <c>aof-flushed-bytes</c> (counters,
+/// successful flushes), <c>aof-flush-duration</c> (histogram, ms), <c>aof-records-per-flush</c> (histogram), and the
+/// observable gauges <c>aof-pending-records</c>, <c>aof-pending-bytes</c> and <c>aof-flush-success-rate</c> (one
+/// measurement per open partition, the same values as <see cref="PartitionLog.GetFlushMetrics"/>).
+/// </remarks>
 public static class StorageInstruments
 {
     /// <summary>The meter's name.</summary>
@@ -149,8 +180,9 @@ public static class StorageInstruments
 
     static StorageInstruments()
     {
-        Meter.CreateObservableGauge("aof-pending-records", () => SumPending(static m => m.PendingRecords), "{record}", "Records written but not yet durable, over open partitions.");
-        Meter.CreateObservableGauge("aof-pending-bytes", () => SumPending(static m => m.PendingBytes), "By", "Bytes written but not yet durable, over open partitions.");
+        Meter.CreateObservableGauge("aof-pending-records", () => PerPartition(static m => m.PendingRecords), "{record}", "Records written but not yet durable, per open partition.");
+        Meter.CreateObservableGauge("aof-pending-bytes", () => PerPartition(static m => m.PendingBytes), "By", "Bytes written but not yet durable, per open partition.");
+        Meter.CreateObservableGauge("aof-flush-success-rate", () => PerPartition(static m => m.SuccessRate), "1", "Successful flushes over all flushes since the partition was opened (1 when none), per open partition.");
         Meter.CreateObservableGauge("aof-open-partitions", () => { lock (OpenPartitionsSync) { return OpenPartitions.Count; } }, "{partition}", "Open partitions.");
     }
 
@@ -170,11 +202,11 @@ public static class StorageInstruments
         }
     }
 
-    internal static void RecordFlush(FlushTrigger trigger, bool succeeded, TimeSpan duration, long records, long bytes)
+    internal static void RecordFlush(string log, string partition, FlushTrigger trigger, bool succeeded, TimeSpan duration, long records, long bytes)
     {
         if (Flushes.Enabled)
         {
-            Flushes.Add(1, new TagList { { "trigger", TriggerTag(trigger) }, { "result", succeeded ? "success" : "failure" } });
+            Flushes.Add(1, new TagList { { "log", log }, { "partition", partition }, { "trigger", TriggerTag(trigger) }, { "result", succeeded ? "success" : "failure" } });
         }
 
         if (!succeeded)
@@ -182,10 +214,11 @@ public static class StorageInstruments
             return;
         }
 
-        FlushedRecords.Add(records);
-        FlushedBytes.Add(bytes);
-        FlushDuration.Record(duration.TotalMilliseconds);
-        RecordsPerFlush.Record(records);
+        var tags = new TagList { { "log", log }, { "partition", partition } };
+        FlushedRecords.Add(records, tags);
+        FlushedBytes.Add(bytes, tags);
+        FlushDuration.Record(duration.TotalMilliseconds, tags);
+        RecordsPerFlush.Record(records, tags);
     }
 
     internal static void RecordAppend(long records, long bytes)
@@ -212,17 +245,21 @@ public static class StorageInstruments
         _ => "forced",
     };
 
-    private static long SumPending(Func<FlushMetricsSnapshot, long> selector)
+    private static List<Measurement<T>> PerPartition<T>(Func<FlushMetricsSnapshot, T> selector)
+        where T : struct
     {
-        long sum = 0;
+        PartitionLog[] open;
         lock (OpenPartitionsSync)
         {
-            foreach (var p in OpenPartitions)
-            {
-                sum += selector(p.GetFlushMetrics());
-            }
+            open = [.. OpenPartitions];
         }
 
-        return sum;
+        var result = new List<Measurement<T>>(open.Length);
+        foreach (var p in open)
+        {
+            result.Add(new Measurement<T>(selector(p.GetFlushMetrics()), new KeyValuePair<string, object?>("log", p.Log), new KeyValuePair<string, object?>("partition", p.Partition)));
+        }
+
+        return result;
     }
 }

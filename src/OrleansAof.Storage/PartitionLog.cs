@@ -29,7 +29,7 @@ public sealed partial class PartitionLog : IAsyncDisposable
     private readonly PartitionLogEnvironment _environment;
     private readonly SegmentCatalog _catalog;
     private readonly IStorageFile _lockFile;
-    private readonly FlushMetrics _metrics = new();
+    private readonly FlushMetrics _metrics;
     private readonly Lock _writeLock = new();
     private readonly Lock _flushLock = new();
     private readonly Channel<bool> _flushSignal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
@@ -66,6 +66,7 @@ public sealed partial class PartitionLog : IAsyncDisposable
     private PartitionLog(PartitionDirectory dir, PartitionLogOptions options, PartitionLogEnvironment environment, SegmentCatalog catalog, IStorageFile lockFile, long epoch, RecoveredState recovered)
     {
         _dir = dir;
+        _metrics = new FlushMetrics(dir.Log, dir.Partition);
         _options = options;
         _environment = environment;
         _fs = environment.FileSystem;
