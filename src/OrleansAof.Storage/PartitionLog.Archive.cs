@@ -357,6 +357,36 @@ public sealed partial class PartitionLog
         }
     }
 
+    /// <summary>
+    /// A segment fetched back from the archive, with a read lease on it. A concurrent fetch may drop the segment from the
+    /// read cache (and delete its file) between <see cref="FetchAsync"/> and the lease; then it is fetched again.
+    /// </summary>
+    private async Task<(SealedSegment Segment, SealedSegment.Lease Lease)> AcquireFetchedAsync(SegmentInfo row, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var segment = await FetchAsync(row).WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return (segment, AcquireSealed(segment));
+            }
+            catch (FileNotFoundException) when (attempt < MaxFetchAttempts && !IsFetched(segment))
+            {
+                // Dropped from the read cache before this read opened it: fetch it again.
+            }
+        }
+    }
+
+    private const int MaxFetchAttempts = 8;
+
+    private bool IsFetched(SealedSegment segment)
+    {
+        lock (_writeLock)
+        {
+            return _fetched.TryGetValue(segment.BaseId, out var cached) && ReferenceEquals(cached, segment);
+        }
+    }
+
     private async Task<SealedSegment> FetchCoreAsync(SegmentInfo row)
     {
         try
