@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using OrleansAof.StressHarness;
 
 // Exit codes: 0 no violation, 1 violations (each listed), 2 bad arguments.
@@ -18,12 +19,16 @@ catch (ArgumentException e)
     return 2;
 }
 
+// Ctrl+C and SIGTERM stop the run at once (without the final checks); the summary of what ran is printed.
 using var cancel = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
+void OnSignal(PosixSignalContext context)
 {
-    e.Cancel = true;
+    context.Cancel = true;
     cancel.Cancel();
-};
+}
+
+using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 
 Console.Error.WriteLine("stress: " + options.Describe());
 var summary = await StressRun.RunAsync(options, cancel.Token);

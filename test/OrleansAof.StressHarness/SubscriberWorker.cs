@@ -49,17 +49,19 @@ internal sealed class SubscriberWorker(StressContext context, int number)
 
         var partition = _lastPartition;
         var from = _checkpoints[partition];
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(context.Abort.Token);
-        limit.CancelAfter(context.Options.StallTimeout);
+
+        // A long way behind is fine as long as records keep coming: the limit is re-armed at every record.
+        using var stalled = CancellationTokenSource.CreateLinkedTokenSource(context.Abort.Token);
+        stalled.CancelAfter(context.Options.StallTimeout);
         var reached = from;
-        while (reached < finalNextIds[partition] && !limit.IsCancellationRequested)
+        while (reached < finalNextIds[partition] && !stalled.IsCancellationRequested)
         {
-            reached = await FollowAsync(partition, _checkpoints[partition], finalNextIds[partition], limit.Token);
+            reached = await FollowAsync(partition, _checkpoints[partition], finalNextIds[partition], stalled.Token, stalled);
         }
 
         if (reached < finalNextIds[partition] && !context.Abort.IsCancellationRequested)
         {
-            context.Violation($"subscriber {number}: catching up on partition {partition} from {from} reached only id {reached - 1} of {finalNextIds[partition] - 1} within {context.Options.StallTimeout}");
+            context.Violation($"subscriber {number}: catching up on partition {partition} from {from} stopped at id {reached - 1} of {finalNextIds[partition] - 1}: no record for {context.Options.StallTimeout}");
         }
 
         _status.Set("done");
@@ -82,7 +84,7 @@ internal sealed class SubscriberWorker(StressContext context, int number)
     }
 
     /// <summary>Follows a partition; returns the next id it expected when it left.</summary>
-    private async Task<long> FollowAsync(int partition, long from, long? untilId, CancellationToken cancellationToken)
+    private async Task<long> FollowAsync(int partition, long from, long? untilId, CancellationToken cancellationToken, CancellationTokenSource? stallTimer = null)
     {
         var name = context.PartitionName(partition);
         Interlocked.Increment(ref context.Counters.SubscriberJoins);
@@ -109,6 +111,7 @@ internal sealed class SubscriberWorker(StressContext context, int number)
                 expected = record.Id + 1;
                 _checkpoints[partition] = expected;
                 Interlocked.Increment(ref context.Counters.SubscriberRecords);
+                stallTimer?.CancelAfter(context.Options.StallTimeout);
                 if ((expected & 1023) == 0)
                 {
                     _status.Set(string.Create(CultureInfo.InvariantCulture, $"tailing partition {partition} from {from}, at {expected}"));
