@@ -92,7 +92,9 @@ public sealed class PartitionGrainProperties(ArchivingCluster fixture, ITestOutp
 
     private async Task RunAsync(Op[] ops)
     {
-        var grain = fixture.Partition($"prop-{Guid.NewGuid():N}");
+        // Owned by the silo the collection never kills: the test cluster deactivates grains only on the silos it started itself.
+        var log = $"prop-{Guid.NewGuid():N}";
+        var grain = fixture.Partition(log, fixture.PartitionOwnedBy(log, fixture.SiloNames[0]));
         var model = new Model();
         foreach (var op in ops)
         {
