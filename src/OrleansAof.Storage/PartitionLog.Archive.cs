@@ -13,6 +13,11 @@ public sealed partial class PartitionLog
     private readonly Dictionary<long, SealedSegment> _fetched = [];
     private readonly LinkedList<long> _fetchedOrder = new();
     private readonly Dictionary<long, Task<SealedSegment>> _fetching = [];
+
+    // Reads that were handed a fetched segment and have not opened it yet, by segment: the read cache never evicts these.
+    // A download's waiters are counted in _fetchWaiters and become pins when it lands in the cache.
+    private readonly Dictionary<SealedSegment, int> _fetchPins = [];
+    private readonly Dictionary<long, int> _fetchWaiters = [];
     private int _backlogSegments;
     private long _backlogBytes;
 
@@ -335,8 +340,82 @@ public sealed partial class PartitionLog
         }
     }
 
-    /// <summary>A segment fetched back from the archive into <c>cache/</c> (downloaded once, shared by concurrent readers).</summary>
-    private Task<SealedSegment> FetchAsync(SegmentInfo row)
+    /// <summary>
+    /// A segment fetched back from the archive, with a read lease on it. The segment is pinned in the read cache from the
+    /// moment it is handed out until the lease holds its file open, so a concurrent fetch cannot evict (delete) it in
+    /// between. When its file is gone anyway (deleted from outside the cache) the segment is forgotten and fetched again.
+    /// </summary>
+    private async Task<(SealedSegment Segment, SealedSegment.Lease Lease)> AcquireFetchedAsync(SegmentInfo row, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var fetch = FetchPinnedAsync(row);
+            SealedSegment segment;
+            try
+            {
+                segment = await fetch.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // The download goes on for other readers; release this reader's pin once it lands.
+                _ = fetch.ContinueWith(static (t, state) => ((PartitionLog)state!).Unpin(t.Result), this, CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+                throw;
+            }
+
+            try
+            {
+                return (segment, AcquireSealed(segment));
+            }
+            catch (FileNotFoundException) when (attempt < MaxFetchAttempts)
+            {
+                ForgetFetched(segment);
+            }
+            finally
+            {
+                Unpin(segment);
+            }
+        }
+    }
+
+    private const int MaxFetchAttempts = 3;
+
+    /// <summary>Removes <paramref name="segment"/> from the read cache when it is still there, leaving the files alone.</summary>
+    private void ForgetFetched(SealedSegment segment)
+    {
+        lock (_writeLock)
+        {
+            if (_fetched.TryGetValue(segment.BaseId, out var cached) && ReferenceEquals(cached, segment))
+            {
+                _fetched.Remove(segment.BaseId);
+                _fetchedOrder.Remove(segment.BaseId);
+                segment.Close();
+            }
+        }
+    }
+
+    private void Unpin(SealedSegment segment)
+    {
+        lock (_writeLock)
+        {
+            if (_fetchPins.TryGetValue(segment, out var pins))
+            {
+                if (pins <= 1)
+                {
+                    _fetchPins.Remove(segment);
+                }
+                else
+                {
+                    _fetchPins[segment] = pins - 1;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// A segment fetched back from the archive into <c>cache/</c> (downloaded once, shared by concurrent readers), pinned
+    /// for the caller (see <see cref="AcquireFetchedAsync"/>).
+    /// </summary>
+    private Task<SealedSegment> FetchPinnedAsync(SegmentInfo row)
     {
         lock (_writeLock)
         {
@@ -344,13 +423,19 @@ public sealed partial class PartitionLog
             {
                 _fetchedOrder.Remove(row.BaseId);
                 _fetchedOrder.AddFirst(row.BaseId);
+                _fetchPins[cached] = _fetchPins.GetValueOrDefault(cached) + 1;
                 return Task.FromResult(cached);
             }
 
+            _fetchWaiters[row.BaseId] = _fetchWaiters.GetValueOrDefault(row.BaseId) + 1;
             if (!_fetching.TryGetValue(row.BaseId, out var task))
             {
+                // May complete synchronously (the file is already in the cache folder): then it must not be left in _fetching.
                 task = FetchCoreAsync(row);
-                _fetching[row.BaseId] = task;
+                if (!task.IsCompleted)
+                {
+                    _fetching[row.BaseId] = task;
+                }
             }
 
             return task;
@@ -385,23 +470,52 @@ public sealed partial class PartitionLog
 
             lock (_writeLock)
             {
+                var waiters = _fetchWaiters.Remove(row.BaseId, out var n) ? n : 0;
+                if (_state == PartitionState.Closed)
+                {
+                    // A fetch that finished after the partition closed: the cache folder may already belong to the next
+                    // instance of this partition, so this one must not evict (delete) anything in it.
+                    return segment;
+                }
+
                 _fetched[row.BaseId] = segment;
                 _fetchedOrder.AddFirst(row.BaseId);
+                if (waiters > 0)
+                {
+                    _fetchPins[segment] = waiters;
+                }
+
                 long bytes = 0;
                 foreach (var s in _fetched.Values)
                 {
                     bytes += s.FileSize;
                 }
 
-                while (bytes > _options.ArchiveReadCacheBytes && _fetchedOrder.Count > 1)
+                // Least recently used first, never the newest and never one a read is about to open.
+                for (var node = _fetchedOrder.Last; bytes > _options.ArchiveReadCacheBytes && node is not null && node != _fetchedOrder.First;)
                 {
-                    var oldest = _fetchedOrder.Last!.Value;
-                    bytes -= _fetched[oldest].FileSize;
-                    DropFetchedLocked(oldest);
+                    var previous = node.Previous;
+                    var candidate = _fetched[node.Value];
+                    if (!_fetchPins.ContainsKey(candidate))
+                    {
+                        bytes -= candidate.FileSize;
+                        DropFetchedLocked(node.Value);
+                    }
+
+                    node = previous;
                 }
             }
 
             return segment;
+        }
+        catch
+        {
+            lock (_writeLock)
+            {
+                _fetchWaiters.Remove(row.BaseId);
+            }
+
+            throw;
         }
         finally
         {

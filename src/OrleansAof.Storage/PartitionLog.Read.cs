@@ -122,11 +122,13 @@ public sealed partial class PartitionLog
             // Rows rebuilt from an archive listing alone carry no timestamps (0): fetch to know.
             if (row.LastTimestampMicros >= micros || row.LastTimestampMicros == 0)
             {
-                var fetched = await FetchAsync(row).WaitAsync(cancellationToken).ConfigureAwait(false);
-                if (fetched.Metadata.LastTimestampMicros >= micros)
+                var (fetched, lease) = await AcquireFetchedAsync(row, cancellationToken).ConfigureAwait(false);
+                using (lease)
                 {
-                    using var lease = AcquireSealed(fetched);
-                    return Math.Max(FirstId, SearchTimestamp(lease.File, new SealedOffsets(fetched.BaseId, lease), fetched.BaseId, fetched.LastId, micros));
+                    if (fetched.Metadata.LastTimestampMicros >= micros)
+                    {
+                        return Math.Max(FirstId, SearchTimestamp(lease.File, new SealedOffsets(fetched.BaseId, lease), fetched.BaseId, fetched.LastId, micros));
+                    }
                 }
             }
         }
@@ -386,9 +388,11 @@ public sealed partial class PartitionLog
     /// <summary>Reads from a segment that lives only in the archive, fetching it into the read cache first.</summary>
     private async ValueTask<long> ReadFetchedAsync(SegmentInfo row, long fromId, long toId, RecordBatchBuilder builder, long maxBytes, CancellationToken cancellationToken)
     {
-        var segment = await FetchAsync(row).WaitAsync(cancellationToken).ConfigureAwait(false);
-        using var lease = AcquireSealed(segment);
-        return ReadFrames(lease, segment.BaseId, fromId, Math.Min(toId, segment.LastId), builder, maxBytes, segment.Path);
+        var (segment, lease) = await AcquireFetchedAsync(row, cancellationToken).ConfigureAwait(false);
+        using (lease)
+        {
+            return ReadFrames(lease, segment.BaseId, fromId, Math.Min(toId, segment.LastId), builder, maxBytes, segment.Path);
+        }
     }
 
     /// <summary>Reads from a sealed segment: straight out of its mapping (one copy, into the batch) when it is mapped.</summary>

@@ -116,6 +116,97 @@ public abstract class PartitionArchivalSuite : IDisposable
     }
 
     [Fact]
+    public async Task ConcurrentReadsOfEvictedSegments_ThroughAOneSegmentReadCache_AllReadBackIdentical()
+    {
+        // Found by the stress harness: a read could take a segment from the read cache just before a concurrent fetch
+        // dropped it (and deleted its file), and then fail with FileNotFoundException when it opened it.
+        var options = Options(o => o.ArchiveReadCacheBytes = o.MaxSegmentBytes);
+        await using var log = await OpenAsync(options);
+        await AppendAsync(log, 400);
+        await ArchiveAllAsync(log);
+        var evicted = (await log.EvictArchivedAsync()).Select(s => (s.BaseId, s.LastId)).ToArray();
+        evicted.Length.Should().BeGreaterThan(8);
+
+        var rounds = Stress.Scale(150, 1500);
+        await Task.WhenAll(Enumerable.Range(0, 6).Select(reader => Task.Run(async () =>
+        {
+            var random = new Random(reader);
+            for (var i = 0; i < rounds; i++)
+            {
+                var (first, last) = evicted[random.Next(evicted.Length)];
+                var from = random.NextInt64(first, last + 1);
+                var batch = await log.ReadAsync(from, 5);
+                batch.Count.Should().BePositive();
+                foreach (var r in batch.Records)
+                {
+                    r.Payload.ToArray().Should().Equal(Payload(r.Id), $"record {r.Id} must come back byte-identical");
+                }
+            }
+        })));
+    }
+
+    [Fact]
+    public async Task CachedSegmentWhoseFileVanished_IsFetchedAgain_AndReadsBackIdentical()
+    {
+        // Found by the stress harness: an earlier instance of the partition that was still closing could evict (delete) a
+        // file of the shared read cache that the new instance had cached; every later read of that segment failed with
+        // FileNotFoundException. One open reader, so the cached segment is not held open.
+        var options = Options(o =>
+        {
+            o.ArchiveReadCacheBytes = 1 << 20;
+            o.OpenSegmentReaders = 1;
+        });
+        await using var log = await OpenAsync(options);
+        await AppendAsync(log, 200);
+        await ArchiveAllAsync(log);
+        var evicted = await log.EvictArchivedAsync();
+        evicted.Count.Should().BeGreaterThan(2);
+        var (a, b) = (evicted[0], evicted[1]);
+        (await log.ReadAsync(a.BaseId, 1)).Count.Should().Be(1);
+        (await log.ReadAsync(b.BaseId, 1)).Count.Should().Be(1, "reading another segment closes the first one's file");
+        var cached = Path.Combine(options.DataRoot, LogName, "0", "cache", a.FileName);
+        File.Exists(cached).Should().BeTrue();
+        File.Delete(cached);
+
+        var count = (int)(a.LastId - a.BaseId + 1);
+        var batch = await log.ReadAsync(a.BaseId, count);
+        batch.Entries.Select(e => e.Id).Should().Equal(Enumerable.Range((int)a.BaseId, count).Select(i => (long)i));
+        batch.Records.Should().OnlyContain(r => r.Payload.ToArray().SequenceEqual(Payload(r.Id)));
+        File.Exists(cached).Should().BeTrue("the segment was fetched again");
+    }
+
+    [Fact]
+    public async Task SegmentLeftInTheCacheFolderByAnEarlierOpen_StaysReadableAfterTheCacheEvictsIt()
+    {
+        // Found by the stress harness: a fetch that found its file already in the cache folder (left by an earlier open of
+        // the partition) completed at once and stayed registered as "in progress"; once the cache evicted that segment,
+        // every later read of it got the evicted copy and failed with FileNotFoundException.
+        var options = Options(o =>
+        {
+            o.ArchiveReadCacheBytes = o.MaxSegmentBytes;
+            o.OpenSegmentReaders = 1;
+        });
+        IReadOnlyList<SegmentInfo> evicted;
+        await using (var first = await OpenAsync(options))
+        {
+            await AppendAsync(first, 200);
+            await ArchiveAllAsync(first);
+            evicted = await first.EvictArchivedAsync();
+            (await first.ReadAsync(evicted[0].BaseId, 1)).Count.Should().Be(1);
+        }
+
+        await using var log = await OpenAsync(options);
+        for (var round = 0; round < 3; round++)
+        {
+            foreach (var segment in evicted.Take(3))
+            {
+                var batch = await log.ReadAsync(segment.BaseId, 1);
+                batch.Records.Single().Payload.ToArray().Should().Equal(Payload(segment.BaseId), $"round {round}, segment {segment.BaseId}");
+            }
+        }
+    }
+
+    [Fact]
     public async Task DuplicateSteps_NeverUploadTwice()
     {
         var counting = new CountingSegmentArchive(Archive);
