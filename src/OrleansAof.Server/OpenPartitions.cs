@@ -13,6 +13,7 @@ public sealed partial class OpenPartitions(ILogger<OpenPartitions> logger) : IAs
 {
     private readonly ConcurrentDictionary<string, PartitionLog> _open = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IGrainContext> _holders = new(StringComparer.Ordinal);
 
     /// <summary>Whether the silo finished starting and has not begun to stop.</summary>
     public bool IsReady { get; internal set; }
@@ -28,16 +29,39 @@ public sealed partial class OpenPartitions(ILogger<OpenPartitions> logger) : IAs
     internal void Remove(string key, PartitionLog log) => _open.TryRemove(KeyValuePair.Create(key, log));
 
     /// <summary>
-    /// Takes the right to open <paramref name="key"/> on this silo. Orleans may start a new activation while the previous
-    /// one is still opening or closing the partition's files; the new one waits here until the previous one released them
-    /// (<see cref="Release"/>). False when that does not happen within <paramref name="timeout"/>.
+    /// Takes the right to open <paramref name="key"/> on this silo for <paramref name="activation"/>. Orleans may start
+    /// a new activation while the previous one is still opening or closing the partition's files; the new one waits here
+    /// until the previous one released them (<see cref="Release"/>). It may also start one while the previous one is
+    /// still alive: after a silo failure the grain directory can lose the entry of an activation on a surviving silo.
+    /// Such an orphan would keep the partition until it is collected as idle, so it is asked to deactivate (a
+    /// duplicate activation), which closes the partition and releases it. False when the right is not given up within
+    /// <paramref name="timeout"/>.
     /// </summary>
-    internal Task<bool> AcquireAsync(string key, TimeSpan timeout, CancellationToken cancellationToken) =>
-        _gates.GetOrAdd(key, static _ => new SemaphoreSlim(1, 1)).WaitAsync(timeout, cancellationToken);
+    internal async Task<bool> AcquireAsync(string key, IGrainContext activation, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var gate = _gates.GetOrAdd(key, static _ => new SemaphoreSlim(1, 1));
+        if (!await gate.WaitAsync(TimeSpan.Zero, cancellationToken).ConfigureAwait(false))
+        {
+            if (_holders.TryGetValue(key, out var holder) && !ReferenceEquals(holder, activation))
+            {
+                LogDeactivatingPrevious(logger, key, holder.ActivationId.ToString());
+                holder.Deactivate(new DeactivationReason(DeactivationReasonCode.DuplicateActivation, "a newer activation of the partition on this silo needs its files"), CancellationToken.None);
+            }
+
+            if (!await gate.WaitAsync(timeout, cancellationToken).ConfigureAwait(false))
+            {
+                return false;
+            }
+        }
+
+        _holders[key] = activation;
+        return true;
+    }
 
     /// <summary>Gives up the right taken with <see cref="AcquireAsync"/>.</summary>
     internal void Release(string key)
     {
+        _holders.TryRemove(key, out _);
         if (_gates.TryGetValue(key, out var gate))
         {
             gate.Release();
@@ -89,6 +113,9 @@ public sealed partial class OpenPartitions(ILogger<OpenPartitions> logger) : IAs
             gate.Dispose();
         }
     }
+
+    [LoggerMessage(20, LogLevel.Warning, "Partition {Partition}: an earlier activation ({Activation}) on this silo still holds it; asking it to deactivate")]
+    private static partial void LogDeactivatingPrevious(ILogger logger, string partition, string activation);
 
     [LoggerMessage(1, LogLevel.Warning, "Flushing partition {Log}/{Partition} at shutdown failed")]
     private static partial void LogFlushFailed(ILogger logger, string log, string partition, Exception exception);

@@ -83,7 +83,7 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
         (_logName, _partition) = PartitionKey.Parse(_key);
         var dataRoot = _options.DataRootFor(_siloName);
         await FenceAsync();
-        if (!await _partitions.AcquireAsync(_key, PreviousActivationCloseTimeout, cancellationToken))
+        if (!await _partitions.AcquireAsync(_key, GrainContext, PreviousActivationCloseTimeout, cancellationToken))
         {
             throw new PartitionUnavailableException(_key, "its previous activation on this silo is still closing; retry");
         }
@@ -113,11 +113,25 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
         }
 
         _partitions.Add(_key, _log);
-        _instruments.Activation();
-        if (!string.IsNullOrEmpty(_options.TailStreamProvider))
+        try
         {
-            _stream = this.GetStreamProvider(_options.TailStreamProvider).GetStream<TailAdvanced>(StreamId.Create(AppendLogStreams.TailNamespace, _key));
+            if (!string.IsNullOrEmpty(_options.TailStreamProvider))
+            {
+                _stream = this.GetStreamProvider(_options.TailStreamProvider).GetStream<TailAdvanced>(StreamId.Create(AppendLogStreams.TailNamespace, _key));
+            }
         }
+        catch
+        {
+            // A failed activation gets no OnDeactivateAsync: give the files and the slot back here.
+            var opened = _log;
+            _log = null;
+            await opened.CloseAsync(seal: false);
+            _partitions.Remove(_key, opened);
+            _partitions.Release(_key);
+            throw;
+        }
+
+        _instruments.Activation();
 
         LogActivated(_logger, _key, _siloName, _log.WriterEpoch, _log.LastId);
         if (archiver is not null)
