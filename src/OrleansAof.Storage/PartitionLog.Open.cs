@@ -484,7 +484,7 @@ public sealed partial class PartitionLog
             header.WriteTo(bytes);
             file.Write(0, bytes);
             fs.FlushDirectory(dir.Segments);
-            return new ActiveSegment(file, header, now);
+            return new ActiveSegment(file, header, SegmentFormat.FromUnixMicroseconds(header.CreatedAtMicros));
         }
         catch
         {

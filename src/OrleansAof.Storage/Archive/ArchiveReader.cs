@@ -60,14 +60,35 @@ public sealed class ArchiveReader : IDisposable
     public async Task<RecordBatch> ReadAsync(long fromId, int maxRecords = 1000, long maxBytes = PartitionLog.DefaultMaxReadBytes, CancellationToken cancellationToken = default)
     {
         PartitionLog.ValidateLimits(fromId, maxRecords, maxBytes);
-        var segment = await FindAsync(fromId, cancellationToken).ConfigureAwait(false);
-        if (segment is null)
+        SealedSegment? segment;
+        SealedSegment.Lease? acquired = null;
+        do
         {
-            return new RecordBatch([], [], fromId);
+            segment = await FindAsync(fromId, cancellationToken).ConfigureAwait(false);
+            if (segment is null)
+            {
+                return new RecordBatch([], [], fromId);
+            }
+
+            // Open it under the cache lock: a concurrent fetch may have evicted it (and deleted its file) since FindAsync
+            // returned it; then fetch it again.
+            await _sync.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (_segments.TryGetValue(segment.BaseId, out var current) && ReferenceEquals(current, segment))
+                {
+                    acquired = segment.Acquire(_fs);
+                }
+            }
+            finally
+            {
+                _sync.Release();
+            }
         }
+        while (acquired is null);
 
         using var builder = new RecordBatchBuilder(maxRecords, maxBytes);
-        using var lease = segment.Acquire(_fs);
+        using var lease = acquired.Value;
         var last = Math.Min(segment.LastId, fromId + maxRecords - 1);
         var next = PartitionLog.ReadFrames(lease, segment.BaseId, fromId, last, builder, maxBytes, segment.Path);
         return builder.Build(next);
