@@ -102,6 +102,50 @@ internal abstract class ClusterCommand(CliEnvironment environment) : AofCommand(
         Required = required,
     };
 
+    /// <summary>
+    /// A command that makes one call on an existing partition (<c>--log</c>, <c>--partition</c>, <c>--json</c> and the
+    /// connection options): it connects, refuses a partition no active silo holds (exit 8, nothing created), calls
+    /// <paramref name="call"/>, and prints its document as JSON or as the line <paramref name="text"/> makes of it.
+    /// </summary>
+    protected Command PartitionCallCommand<TDocument>(
+        string name,
+        string description,
+        Func<IPartitionGrain, string, string, Task<TDocument>> call,
+        System.Text.Json.Serialization.Metadata.JsonTypeInfo<TDocument> json,
+        Func<string, TDocument, string> text)
+    {
+        var log = LogOption();
+        var partition = PartitionOption();
+        var jsonOption = JsonOption();
+        var connection = new ConnectionOptions();
+        var command = new Command(name, description) { log, partition, jsonOption };
+        connection.AddTo(command);
+        command.SetAction((parse, cancellationToken) =>
+        {
+            var output = Output(parse.GetValue(jsonOption));
+            return output.RunAsync(async () =>
+            {
+                var logName = parse.GetRequiredValue(log);
+                var partitionName = parse.GetRequiredValue(partition);
+                var key = PartitionKey.Format(logName, partitionName);
+                await using var session = await ConnectAsync(parse, connection, cancellationToken);
+                await RequirePartitionAsync(session, logName, partitionName);
+                var document = await call(session.Client.GetGrain<IPartitionGrain>(key), logName, partitionName);
+                if (output.Json)
+                {
+                    output.WriteJson(document, json);
+                }
+                else
+                {
+                    await output.Out.WriteLineAsync(text(key, document));
+                }
+
+                return ExitCodes.Ok;
+            });
+        });
+        return command;
+    }
+
     /// <summary>Connects (exit 6 when the cluster does not answer in time).</summary>
     protected static Task<ClusterSession> ConnectAsync(ParseResult parse, ConnectionOptions connection, CancellationToken cancellationToken, int partitionCount = 1, TimeSpan? responseTimeout = null) =>
         ClusterSession.ConnectAsync(connection.Settings(parse), partitionCount, cancellationToken, responseTimeout);

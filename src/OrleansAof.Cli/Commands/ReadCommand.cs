@@ -78,23 +78,26 @@ internal sealed class ReadCommand(CliEnvironment environment) : ClusterCommand(e
                     next = isBackward ? records[^1].Id - 1 : records[^1].Id + 1;
                 }
 
-                var document = new RecordsDocument(logName, partitionName, chosen, isBackward, records, next);
-                if (output.Json)
-                {
-                    output.WriteJson(document, CliJsonContext.Output.RecordsDocument);
-                }
-                else
-                {
-                    foreach (var r in records)
-                    {
-                        await output.Out.WriteLineAsync(r.ToLine());
-                    }
-                }
-
+                await WriteRecordsAsync(output, new RecordsDocument(logName, partitionName, chosen, isBackward, records, next));
                 return ExitCodes.Ok;
             });
         });
         return command;
+    }
+
+    /// <summary>Prints the records read: one JSON document, or a line per record. Shared with <c>tail</c>.</summary>
+    internal static async Task WriteRecordsAsync(CommandOutput output, RecordsDocument document)
+    {
+        if (output.Json)
+        {
+            output.WriteJson(document, CliJsonContext.Output.RecordsDocument);
+            return;
+        }
+
+        foreach (var r in document.Records)
+        {
+            await output.Out.WriteLineAsync(r.ToLine());
+        }
     }
 
     /// <summary><c>--format</c>, shared with <c>tail</c>.</summary>

@@ -91,19 +91,7 @@ internal sealed class TailCommand(CliEnvironment environment) : ClusterCommand(e
                     next = start;
                 }
 
-                var document = new RecordsDocument(logName, partitionName, chosen, Backward: false, records, next);
-                if (output.Json)
-                {
-                    output.WriteJson(document, CliJsonContext.Output.RecordsDocument);
-                }
-                else
-                {
-                    foreach (var r in records)
-                    {
-                        await output.Out.WriteLineAsync(r.ToLine());
-                    }
-                }
-
+                await ReadCommand.WriteRecordsAsync(output, new RecordsDocument(logName, partitionName, chosen, Backward: false, records, next));
                 return ExitCodes.Ok;
             });
         });
