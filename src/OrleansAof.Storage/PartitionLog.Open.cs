@@ -314,7 +314,7 @@ public sealed partial class PartitionLog
             if (active is null)
             {
                 var header = new SegmentHeader(SegmentFormat.Version, 0, SegmentFormat.PartitionHash(dir.FullName), nextId, SegmentFormat.ToUnixMicroseconds(now), epoch);
-                active = CreateActive(fs, dir, header, now, options, preallocated: null);
+                active = CreateActive(fs, dir, header, options, preallocated: null);
             }
 
             cleanup.Add(active.File);
@@ -463,7 +463,7 @@ public sealed partial class PartitionLog
         }
     }
 
-    private static ActiveSegment CreateActive(IFileSystem fs, PartitionDirectory dir, SegmentHeader header, DateTimeOffset now, PartitionLogOptions options, string? preallocated)
+    private static ActiveSegment CreateActive(IFileSystem fs, PartitionDirectory dir, SegmentHeader header, PartitionLogOptions options, string? preallocated)
     {
         var path = dir.SegmentPath(header.BaseId);
         IStorageFile file;

@@ -580,7 +580,7 @@ public sealed partial class PartitionLog
             var header = new SegmentHeader(SegmentFormat.Version, 0, SegmentFormat.PartitionHash(_dir.FullName), segment.LastId + 1, NowMicros(), WriterEpoch);
             try
             {
-                _active = CreateActive(_fs, _dir, header, _time.GetUtcNow(), _options, TakePreallocated());
+                _active = CreateActive(_fs, _dir, header, _options, TakePreallocated());
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
