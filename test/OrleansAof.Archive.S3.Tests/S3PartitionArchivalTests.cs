@@ -19,6 +19,9 @@ public sealed class S3PartitionArchivalTests : PartitionArchivalSuite, IClassFix
 
     protected override ISegmentArchive Archive => _archive;
 
+    // Every fetch is a GET from s3rver (about 100 ms under load); the file-system variant covers the race with more rounds.
+    protected override int FetchHeavyReadRounds => Stress.Scale(20, 300);
+
     protected override void CorruptStoredObject(ArchiveObjectKey key)
     {
         var path = _fixture.StoredObjectPath("archive/" + key.RelativeKey);

@@ -29,6 +29,9 @@ public abstract class PartitionArchivalSuite : IDisposable
     /// <summary>Changes bytes of the stored object of <paramref name="key"/> behind the archive's back.</summary>
     protected abstract void CorruptStoredObject(ArchiveObjectKey key);
 
+    /// <summary>Reads per worker in tests where nearly every read fetches a segment from the archive.</summary>
+    protected virtual int FetchHeavyReadRounds => Stress.Scale(150, 1500);
+
     protected PartitionLogOptions Options(Action<PartitionLogOptions>? configure = null)
     {
         var o = new PartitionLogOptions
@@ -401,6 +404,45 @@ public abstract class PartitionArchivalSuite : IDisposable
 
         (await reader.ReadAsync(archivedLast + 1)).Count.Should().Be(0, "ids past the archive are not there");
         Directory.GetFiles(Temp.Combine("reader-cache")).Length.Should().BeLessThanOrEqualTo(2, "the cache keeps to its byte budget");
+    }
+
+    [Fact]
+    public async Task ArchiveReader_ConcurrentReadsThroughAOneSegmentCache_AllReadBackIdentical()
+    {
+        // Found by the 30-minute stress run: a read could look a segment up just before a concurrent fetch evicted it (and
+        // deleted its file), and then fail with FileNotFoundException when it opened it.
+        long archivedLast;
+        await using (var log = await OpenAsync(Options()))
+        {
+            await AppendAsync(log, 400);
+            await ArchiveAllAsync(log);
+            archivedLast = log.GetInfo().Segments.Last(s => s.Status == SegmentStatus.Archived).LastId;
+        }
+
+        archivedLast.Should().BeGreaterThan(100);
+        using var reader = new ArchiveReader(Archive, LogName, "0", Temp.Combine("reader-cache"), maxCacheBytes: 1);
+        var rounds = FetchHeavyReadRounds;
+        var read = 0L;
+        await Task.WhenAll(Enumerable.Range(0, 6).Select(worker => Task.Run(async () =>
+        {
+            var random = new Random(worker);
+            for (var i = 0; i < rounds; i++)
+            {
+                var from = random.NextInt64(0, archivedLast + 1);
+                var batch = await reader.ReadAsync(from, 5);
+                batch.Count.Should().BePositive($"id {from} is archived");
+                batch[0].Id.Should().Be(from);
+                foreach (var r in batch.Records)
+                {
+                    r.Payload.ToArray().Should().Equal(Payload(r.Id), $"record {r.Id} must come back byte-identical");
+                }
+
+                Interlocked.Add(ref read, batch.Count);
+            }
+        })));
+
+        read.Should().BeGreaterThanOrEqualTo(6 * rounds);
+        Directory.GetFiles(Temp.Combine("reader-cache")).Length.Should().Be(1, "a one-byte budget keeps only the newest fetch");
     }
 
     [Fact]
