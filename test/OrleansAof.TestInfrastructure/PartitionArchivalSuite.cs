@@ -73,6 +73,23 @@ public abstract class PartitionArchivalSuite : IDisposable
         return n;
     }
 
+    /// <summary>
+    /// Appends <paramref name="count"/> records to partition 0, archives every sealed segment (evicting the local copies
+    /// when <paramref name="evict"/>), closes the partition and returns the last archived id.
+    /// </summary>
+    private async Task<long> ArchiveAndCloseAsync(int count, bool evict)
+    {
+        await using var log = await OpenAsync(Options());
+        await AppendAsync(log, count);
+        await ArchiveAllAsync(log);
+        if (evict)
+        {
+            await log.EvictArchivedAsync();
+        }
+
+        return log.GetInfo().Segments.Last(s => s.Status == SegmentStatus.Archived).LastId;
+    }
+
     protected static async Task AssertAllRecordsAsync(PartitionLog log, long from, long count)
     {
         var next = from;
@@ -378,15 +395,7 @@ public abstract class PartitionArchivalSuite : IDisposable
     [Fact]
     public async Task ArchiveReader_ReadsArchivedRecordsWithoutTheWriter()
     {
-        long archivedLast;
-        await using (var log = await OpenAsync(Options()))
-        {
-            await AppendAsync(log, 120);
-            await ArchiveAllAsync(log);
-            await log.EvictArchivedAsync();
-            archivedLast = log.GetInfo().Segments.Last(s => s.Status == SegmentStatus.Archived).LastId;
-        }
-
+        var archivedLast = await ArchiveAndCloseAsync(120, evict: true);
         using var reader = new ArchiveReader(Archive, LogName, "0", Temp.Combine("reader-cache"), maxCacheBytes: 16 * 1024);
         (await reader.GetLastArchivedIdAsync()).Should().Be(archivedLast);
         var next = 0L;
@@ -411,14 +420,7 @@ public abstract class PartitionArchivalSuite : IDisposable
     {
         // Found by the 30-minute stress run: a read could look a segment up just before a concurrent fetch evicted it (and
         // deleted its file), and then fail with FileNotFoundException when it opened it.
-        long archivedLast;
-        await using (var log = await OpenAsync(Options()))
-        {
-            await AppendAsync(log, 400);
-            await ArchiveAllAsync(log);
-            archivedLast = log.GetInfo().Segments.Last(s => s.Status == SegmentStatus.Archived).LastId;
-        }
-
+        var archivedLast = await ArchiveAndCloseAsync(400, evict: false);
         archivedLast.Should().BeGreaterThan(100);
         using var reader = new ArchiveReader(Archive, LogName, "0", Temp.Combine("reader-cache"), maxCacheBytes: 1);
         var rounds = FetchHeavyReadRounds;
