@@ -125,9 +125,7 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
             // A failed activation gets no OnDeactivateAsync: give the files and the slot back here.
             var opened = _log;
             _log = null;
-            await opened.CloseAsync(seal: false);
-            _partitions.Remove(_key, opened);
-            _partitions.Release(_key);
+            await CloseAndReleaseAsync(opened, seal: false);
             throw;
         }
 
@@ -173,24 +171,30 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
         }
     }
 
+    /// <summary>Closes the partition's files and gives its slot on this silo back, even when closing fails.</summary>
+    private async Task CloseAndReleaseAsync(PartitionLog log, bool seal)
+    {
+        try
+        {
+            await log.CloseAsync(seal);
+        }
+        catch (Exception e) when (e is Engine.AppendLogException or IOException)
+        {
+            LogCloseFailed(_logger, _key, e);
+        }
+        finally
+        {
+            _partitions.Remove(_key, log);
+            _partitions.Release(_key);
+        }
+    }
+
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync();
         if (_log is { } log)
         {
-            try
-            {
-                await log.CloseAsync(_options.SealOnDeactivate);
-            }
-            catch (Exception e) when (e is Engine.AppendLogException or IOException)
-            {
-                LogCloseFailed(_logger, _key, e);
-            }
-            finally
-            {
-                _partitions.Remove(_key, log);
-                _partitions.Release(_key);
-            }
+            await CloseAndReleaseAsync(log, _options.SealOnDeactivate);
         }
 
         if (_tailLoop is { } loop)
