@@ -623,6 +623,13 @@ public sealed partial class PartitionLog
         {
             reader.TryRead(out _);
             var bits = Interlocked.Exchange(ref _requestedTriggers, 0);
+            if (bits == 0)
+            {
+                // A request sets its bit before it signals, so the previous round can take a bit whose signal is still to
+                // come: that round's flush already served it. Flushing again would be a spurious flush counted as periodic.
+                continue;
+            }
+
             FlushLoopAsyncBody(TriggerOf(bits));
         }
     }
