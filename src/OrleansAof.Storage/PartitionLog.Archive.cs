@@ -112,58 +112,95 @@ public sealed partial class PartitionLog
     /// Removes local files of archived segments that local retention no longer needs: never the newest
     /// <see cref="PartitionLogOptions.KeepLocalSegments"/> sealed segments, never below
     /// <see cref="PartitionLogOptions.KeepLocalBytes"/> of local sealed data, never younger than
-    /// <see cref="PartitionLogOptions.KeepLocalAge"/>, and only segments whose upload was verified. Returns what was evicted.
+    /// <see cref="PartitionLogOptions.KeepLocalAge"/>, and only segments whose upload was verified and that the archive still
+    /// holds with the recorded size and checksum. Returns what was evicted.
     /// </summary>
-    public Task<IReadOnlyList<SegmentInfo>> EvictArchivedAsync(CancellationToken cancellationToken = default) => Task.Run(
-        () =>
+    /// <remarks>
+    /// Crash-safe: the catalog records <see cref="SegmentStatus.LocalEvicted"/> (durably) before the file is deleted, so a
+    /// crash in between leaves a file the next open keeps as <see cref="SegmentStatus.Archived"/>, and a crash after it
+    /// leaves a row that reads serve from the archive. The catalog never points at nothing.
+    /// </remarks>
+    public async Task<IReadOnlyList<SegmentInfo>> EvictArchivedAsync(CancellationToken cancellationToken = default)
+    {
+        var candidates = new List<(SealedSegment Segment, SegmentInfo Row)>();
+        lock (_writeLock)
         {
-            var evicted = new List<SegmentInfo>();
-            lock (_writeLock)
+            var local = _sealed;
+            long localBytes = 0;
+            foreach (var s in local)
             {
-                var local = _sealed;
-                long localBytes = 0;
-                foreach (var s in local)
-                {
-                    localBytes += s.FileSize;
-                }
+                localBytes += s.FileSize;
+            }
 
-                var now = _time.GetUtcNow();
-                var keep = new List<SealedSegment>(local.Length);
-                for (var i = 0; i < local.Length; i++)
+            var now = _time.GetUtcNow();
+            for (var i = 0; i < local.Length - _options.KeepLocalSegments; i++)
+            {
+                var s = local[i];
+                if (_rows.TryGetValue(s.BaseId, out var row) && row.Status == SegmentStatus.Archived
+                    && localBytes - s.FileSize >= _options.KeepLocalBytes
+                    && now - SegmentFormat.FromUnixMicroseconds(s.Metadata.SealedAtMicros) >= _options.KeepLocalAge)
                 {
-                    var s = local[i];
-                    var evictable = i < local.Length - _options.KeepLocalSegments
-                        && _rows.TryGetValue(s.BaseId, out var row) && row.Status == SegmentStatus.Archived
-                        && localBytes - s.FileSize >= _options.KeepLocalBytes
-                        && now - SegmentFormat.FromUnixMicroseconds(s.Metadata.SealedAtMicros) >= _options.KeepLocalAge;
-                    if (!evictable)
-                    {
-                        keep.Add(s);
-                        continue;
-                    }
-
-                    s.Close();
-                    _fs.DeleteFile(s.Path);
+                    candidates.Add((s, row));
                     localBytes -= s.FileSize;
-                    evicted.Add(UpdateRow(_rows[s.BaseId] with { Status = SegmentStatus.LocalEvicted }));
                 }
+            }
+        }
 
-                if (evicted.Count > 0)
+        var evicted = new List<SegmentInfo>();
+        foreach (var (segment, row) in candidates)
+        {
+            if (_environment.Archive is { } archive)
+            {
+                // Delete the only local copy only while the archive demonstrably holds the bytes the catalog recorded.
+                var stored = await archive.GetInfoAsync(new ArchiveObjectKey(Log, Partition, row.FileName), cancellationToken).ConfigureAwait(false);
+                if (stored is null || stored.Original != new SegmentFileFacts(row.SizeBytes, row.FileChecksum))
                 {
-                    _sealed = [.. keep];
-                    _fs.FlushDirectory(_dir.Segments);
+                    LogEvictionRefused(_logger, _dir.FullName, row.BaseId, stored?.Original.ToString() ?? "no object");
+                    UpdateRow(row with { Status = SegmentStatus.Sealed, ArchiveKey = null });
+                    continue;
                 }
             }
 
-            return (IReadOnlyList<SegmentInfo>)evicted;
-        },
-        cancellationToken);
+            SegmentInfo marked;
+            lock (_writeLock)
+            {
+                if (Array.IndexOf(_sealed, segment) < 0 || !_rows.TryGetValue(row.BaseId, out var current) || current.Status != SegmentStatus.Archived)
+                {
+                    continue;
+                }
+
+                // Durable before the delete: the catalog must never name a local file that is gone.
+                marked = UpdateRow(current with { Status = SegmentStatus.LocalEvicted });
+                _sealed = Array.FindAll(_sealed, x => !ReferenceEquals(x, segment));
+            }
+
+            await Task.Run(
+                () =>
+                {
+                    segment.Close();
+                    _fs.DeleteFile(segment.Path);
+                },
+                cancellationToken).ConfigureAwait(false);
+            evicted.Add(marked);
+        }
+
+        if (evicted.Count > 0)
+        {
+            await Task.Run(() => _fs.FlushDirectory(_dir.Segments), cancellationToken).ConfigureAwait(false);
+        }
+
+        return evicted;
+    }
 
     /// <summary>
     /// Applies <see cref="PartitionLogOptions.RetentionAge"/>: archived segments (from the oldest, without gaps) whose
     /// newest record is older than it are deleted from the archive and from local disk, and <see cref="FirstId"/> moves
     /// past them; reads below it then fail with <see cref="RecordTrimmedException"/>. Returns what was deleted.
     /// </summary>
+    /// <remarks>
+    /// Crash-safe: the new first id is recorded durably first (the decision), then the local file, the archived object and
+    /// the row go; a crash in between leaves rows below the first id, which the next run deletes again.
+    /// </remarks>
     public async Task<IReadOnlyList<SegmentInfo>> ApplyRetentionAsync(CancellationToken cancellationToken = default)
     {
         if (_options.RetentionAge is not { } age || _environment.Archive is not { } archive)
@@ -184,31 +221,49 @@ public sealed partial class PartitionLog
 
             foreach (var row in candidates)
             {
-                var newest = row.LastTimestampMicros != 0 ? row.LastTimestampMicros : row.SealedAt is { } sealedAt ? SegmentFormat.ToUnixMicroseconds(sealedAt) : long.MaxValue;
-                if (row.Status is not (SegmentStatus.Archived or SegmentStatus.LocalEvicted) || newest >= cutoff)
+                if (row.LastId >= FirstId)
                 {
-                    break;
+                    var newest = row.LastTimestampMicros != 0 ? row.LastTimestampMicros : row.SealedAt is { } sealedAt ? SegmentFormat.ToUnixMicroseconds(sealedAt) : long.MaxValue;
+                    if (row.Status is not (SegmentStatus.Archived or SegmentStatus.LocalEvicted) || newest >= cutoff)
+                    {
+                        break;
+                    }
+
+                    lock (_writeLock)
+                    {
+                        Volatile.Write(ref _firstId, row.LastId + 1);
+                        TryCatalog(c => c.SetMeta("first_id", (row.LastId + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                    }
                 }
 
-                await archive.DeleteAsync(new ArchiveObjectKey(Log, Partition, row.FileName), cancellationToken).ConfigureAwait(false);
+                SealedSegment? local;
                 lock (_writeLock)
                 {
-                    var local = Array.Find(_sealed, s => s.BaseId == row.BaseId);
+                    local = Array.Find(_sealed, s => s.BaseId == row.BaseId);
                     if (local is not null)
                     {
-                        local.Close();
                         _sealed = Array.FindAll(_sealed, s => s.BaseId != row.BaseId);
-                        _fs.DeleteFile(local.Path);
                     }
 
                     DropFetchedLocked(row.BaseId);
+                }
+
+                if (local is not null)
+                {
+                    local.Close();
+                    _fs.DeleteFile(local.Path);
+                    _fs.FlushDirectory(_dir.Segments);
+                }
+
+                if (row.Status is not (SegmentStatus.Quarantined or SegmentStatus.Missing))
+                {
+                    await archive.DeleteAsync(new ArchiveObjectKey(Log, Partition, row.FileName), cancellationToken).ConfigureAwait(false);
+                }
+
+                lock (_writeLock)
+                {
                     _rows.Remove(row.BaseId);
-                    Volatile.Write(ref _firstId, row.LastId + 1);
-                    TryCatalog(c =>
-                    {
-                        c.Remove(row.BaseId);
-                        c.SetMeta("first_id", (row.LastId + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
-                    });
+                    TryCatalog(c => c.Remove(row.BaseId));
                     RecomputeBacklogLocked();
                 }
 
@@ -221,6 +276,100 @@ public sealed partial class PartitionLog
         {
             _archiveGate.Release();
         }
+    }
+
+    /// <summary>
+    /// Heals a local sealed segment whose file turned out missing, cut short or damaged: when the archive holds a verified
+    /// copy (the row is <see cref="SegmentStatus.Archived"/>, or the archive has an object of the recorded size), the local
+    /// file is moved to <c>quarantine/</c>, the row becomes <see cref="SegmentStatus.LocalEvicted"/> and reads are served
+    /// from the archive. Returns false when there is no copy: then a damaged file stays in place (its intact records are
+    /// still served), a missing one is recorded as <see cref="SegmentStatus.Missing"/>, and the read fails with the typed error.
+    /// </summary>
+    private async Task<bool> HealAsync(SealedSegment segment, Exception failure, CancellationToken cancellationToken)
+    {
+        SegmentInfo? row;
+        lock (_writeLock)
+        {
+            if (Array.IndexOf(_sealed, segment) < 0)
+            {
+                // Someone else healed or evicted it already: look it up again.
+                return true;
+            }
+
+            _rows.TryGetValue(segment.BaseId, out row);
+        }
+
+        if (row is null)
+        {
+            return false;
+        }
+
+        var key = new ArchiveObjectKey(Log, Partition, row.FileName);
+        ArchivedObjectInfo? copy = null;
+        if (_environment.Archive is { } archive && row.Status is not SegmentStatus.Archived)
+        {
+            try
+            {
+                copy = await archive.GetInfoAsync(key, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is AppendLogException or IOException)
+            {
+                LogHealFailed(_logger, _dir.FullName, segment.BaseId, e.Message);
+            }
+
+            if (copy is not null && copy.Original.Size != segment.FileSize)
+            {
+                copy = null;
+            }
+        }
+
+        var archived = row.Status == SegmentStatus.Archived || copy is not null;
+        var gone = failure is FileNotFoundException or DirectoryNotFoundException;
+        if (!archived && !gone)
+        {
+            // Damage and no copy to fall back on: the file stays where it is, so the records around the damage are
+            // still served; the read of the damaged ones fails with the typed error.
+            return false;
+        }
+
+        SegmentInfo updated;
+        lock (_writeLock)
+        {
+            if (Array.IndexOf(_sealed, segment) < 0)
+            {
+                return true;
+            }
+
+            _sealed = Array.FindAll(_sealed, x => !ReferenceEquals(x, segment));
+            updated = archived
+                ? (copy is null ? row with { Status = SegmentStatus.LocalEvicted } : row with
+                {
+                    Status = SegmentStatus.LocalEvicted,
+                    FileChecksum = copy.Original.Checksum,
+                    ArchiveKey = key.RelativeKey,
+                    ArchivedSizeBytes = copy.StoredSize,
+                    ArchivedChecksum = copy.StoredChecksum,
+                })
+                : row with { Status = SegmentStatus.Missing };
+            UpdateRow(updated);
+        }
+
+        segment.Close();
+        string? movedTo = null;
+        if (!gone)
+        {
+            try
+            {
+                movedTo = await Task.Run(() => _fs.FileExists(segment.Path) ? SegmentFiles.Quarantine(_fs, _dir, segment.Path) : null, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException e)
+            {
+                LogHealFailed(_logger, _dir.FullName, segment.BaseId, e.Message);
+            }
+        }
+
+        LogHealed(_logger, _dir.FullName, segment.BaseId, failure.Message, updated.Status.ToString(), movedTo ?? "-");
+        return archived;
     }
 
     /// <summary>Records a status change of a sealed segment in memory and in the catalog.</summary>
@@ -452,7 +601,7 @@ public sealed partial class PartitionLog
 
             // Always a fresh download: cache files are not flushed to stable storage, so a file left by an earlier
             // process (perhaps one that crashed) is not trusted. Within this process a fetched segment stays in _fetched.
-            await DownloadVerifiedAsync(archive, new ArchiveObjectKey(Log, Partition, row.FileName), path, _fs, durable: false, _shutdown.Token).ConfigureAwait(false);
+            await SegmentFiles.DownloadVerifiedAsync(archive, new ArchiveObjectKey(Log, Partition, row.FileName), path, _fs, durable: false, _shutdown.Token).ConfigureAwait(false);
 
             SealedSegment segment;
             using (var file = _fs.OpenFile(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
@@ -535,6 +684,15 @@ public sealed partial class PartitionLog
             _fs.DeleteFile(segment.Path);
         }
     }
+
+    [LoggerMessage(9, LogLevel.Warning, "Partition {Partition}: segment {BaseId} was not evicted: the archive holds {Stored} instead of the verified copy; it will be archived again")]
+    private static partial void LogEvictionRefused(ILogger logger, string partition, long baseId, string stored);
+
+    [LoggerMessage(10, LogLevel.Warning, "Partition {Partition}: segment {BaseId} failed a read ({Failure}); it is now {Status} (local file moved to {QuarantinedAt})")]
+    private static partial void LogHealed(ILogger logger, string partition, long baseId, string failure, string status, string quarantinedAt);
+
+    [LoggerMessage(11, LogLevel.Warning, "Partition {Partition}: healing segment {BaseId} from the archive failed: {Reason}")]
+    private static partial void LogHealFailed(ILogger logger, string partition, long baseId, string reason);
 
     [LoggerMessage(8, LogLevel.Information, "Partition {Partition}: archived segment {BaseId}..{LastId} ({StoredBytes} bytes stored)")]
     private static partial void LogArchived(ILogger logger, string partition, long baseId, long lastId, long storedBytes);

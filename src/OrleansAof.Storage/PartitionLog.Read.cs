@@ -354,10 +354,13 @@ public sealed partial class PartitionLog
         return lo;
     }
 
-    /// <summary>Reads from the segment holding <paramref name="fromId"/>, up to <paramref name="toId"/> or the segment's end; returns the next id.</summary>
+    /// <summary>
+    /// Reads from the segment holding <paramref name="fromId"/>, up to <paramref name="toId"/> or the segment's end; returns
+    /// the next id. A local sealed segment that turns out missing or damaged is healed from the archive (see
+    /// <see cref="HealAsync"/>) and the read served from there.
+    /// </summary>
     private ValueTask<long> ReadRangeAsync(long fromId, long toId, RecordBatchBuilder builder, long maxBytes, CancellationToken cancellationToken)
     {
-        _ = cancellationToken;
         for (var attempt = 0; ; attempt++)
         {
             var located = Locate(fromId);
@@ -380,9 +383,26 @@ public sealed partial class PartitionLog
                 // The segment was sealed or its reader closed under us; look it up again.
                 continue;
             }
+            catch (Exception e) when (located.Sealed is { } damaged && IsLocalSegmentFailure(e))
+            {
+                return HealAndReadAsync(damaged, e, fromId, toId, builder, maxBytes, cancellationToken);
+            }
 
             return RemoteRow(fromId) is { } row ? ReadFetchedAsync(row, fromId, toId, builder, maxBytes, cancellationToken) : throw MissingSegment(fromId);
         }
+    }
+
+    /// <summary>Whether a read of a local sealed segment failed because the file is gone, cut short or damaged.</summary>
+    private static bool IsLocalSegmentFailure(Exception e) => e is SegmentCorruptedException or IOException or UnauthorizedAccessException;
+
+    private async ValueTask<long> HealAndReadAsync(SealedSegment damaged, Exception failure, long fromId, long toId, RecordBatchBuilder builder, long maxBytes, CancellationToken cancellationToken)
+    {
+        if (!await HealAsync(damaged, failure, cancellationToken).ConfigureAwait(false))
+        {
+            throw failure as SegmentCorruptedException ?? new SegmentCorruptedException(damaged.Path, damaged.BaseId, failure.Message);
+        }
+
+        return await ReadRangeAsync(fromId, toId, builder, maxBytes, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Reads from a segment that lives only in the archive, fetching it into the read cache first.</summary>
@@ -536,6 +556,11 @@ public sealed partial class PartitionLog
             if (row.Status == SegmentStatus.Quarantined && id >= row.BaseId && (row.LastId < row.BaseId || id <= row.LastId))
             {
                 return new SegmentCorruptedException(Path.Combine(_dir.Quarantine, row.FileName), row.BaseId, $"id {id} lies in a quarantined segment");
+            }
+
+            if (row.Status == SegmentStatus.Missing && id >= row.BaseId && id <= row.LastId)
+            {
+                return new SegmentCorruptedException(_dir.SegmentPath(row.BaseId), row.BaseId, $"id {id} lies in ids {row.BaseId}..{row.LastId}, which no local file and no archived object holds (see 'aof verify')");
             }
         }
 

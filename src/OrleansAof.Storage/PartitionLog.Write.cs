@@ -182,7 +182,7 @@ public sealed partial class PartitionLog
                         return null;
                     }
 
-                    return (SegmentInfo?)SealedInfo(SealActiveLocked(openNext: true), SegmentStatus.Sealed);
+                    return (SegmentInfo?)PartitionRecovery.SealedRow(SealActiveLocked(openNext: true), SegmentStatus.Sealed);
                 }
             }
         },
@@ -549,7 +549,7 @@ public sealed partial class PartitionLog
         SealedSegment sealedSegment;
         try
         {
-            sealedSegment = SealSegment(segment, NowMicros(), path, _producers);
+            sealedSegment = SegmentFiles.Seal(segment, NowMicros(), path, _producers);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -569,7 +569,7 @@ public sealed partial class PartitionLog
         gate.TrySetResult();
         TrackOpenReader(sealedSegment);
         StorageInstruments.RecordSeal();
-        var sealedRow = UpdateRow(SealedInfo(sealedSegment, SegmentStatus.Sealed));
+        var sealedRow = UpdateRow(PartitionRecovery.SealedRow(sealedSegment, SegmentStatus.Sealed));
         if (_environment.SegmentSealed is { } onSealed)
         {
             ThreadPool.UnsafeQueueUserWorkItem(static s => NotifySealed(s.Callback, s.Row), (Callback: onSealed, Row: sealedRow), preferLocal: false);
@@ -580,7 +580,7 @@ public sealed partial class PartitionLog
             var header = new SegmentHeader(SegmentFormat.Version, 0, SegmentFormat.PartitionHash(_dir.FullName), segment.LastId + 1, NowMicros(), WriterEpoch);
             try
             {
-                _active = CreateActive(_fs, _dir, header, _options, TakePreallocated());
+                _active = SegmentFiles.CreateActive(_fs, _dir, header, _options, TakePreallocated());
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

@@ -272,11 +272,6 @@ public sealed partial class PartitionLog : IAsyncDisposable
         a.BaseId, a.LastId, a.Count, SegmentStatus.Active, a.WriteOffset, a.CreatedAt, null, a.FirstTimestampMicros, a.LastTimestampMicros,
         a.Rolling, 0, a.Header.WriterEpoch, SegmentFormat.SegmentFileName(a.BaseId), null, 0, 0);
 
-    private static SegmentInfo SealedInfo(SealedSegment s, SegmentStatus status) => new(
-        s.BaseId, s.LastId, s.Count, status, s.FileSize, SegmentFormat.FromUnixMicroseconds(s.Header.CreatedAtMicros),
-        SegmentFormat.FromUnixMicroseconds(s.Metadata.SealedAtMicros), s.Metadata.FirstTimestampMicros, s.Metadata.LastTimestampMicros,
-        s.Metadata.DataChecksum, 0, s.Header.WriterEpoch, SegmentFormat.SegmentFileName(s.BaseId), null, 0, 0);
-
     private long NowMicros() => SegmentFormat.ToUnixMicroseconds(_time.GetUtcNow());
 
     private void ConfigureTimers()

@@ -109,6 +109,13 @@ public enum SegmentStatus
 
     /// <summary>Damaged; moved aside for an operator. Its records are not served.</summary>
     Quarantined = 5,
+
+    /// <summary>
+    /// Ids the partition once held that no local file, quarantined file or archived object holds any more (a file deleted
+    /// from outside, a lost volume): they are never handed out again and reads of them fail with
+    /// <see cref="SegmentCorruptedException"/>. An operator finding, reported by <c>aof verify</c> and <c>aof inspect</c>.
+    /// </summary>
+    Missing = 6,
 }
 
 /// <summary>The state of a partition.</summary>

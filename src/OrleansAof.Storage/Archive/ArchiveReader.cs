@@ -185,7 +185,7 @@ public sealed class ArchiveReader : IDisposable
 
             // Always a fresh download: cache files are not flushed to stable storage, so a file this reader did not
             // fetch itself (left by an earlier process, perhaps one that crashed) is not trusted.
-            await PartitionLog.DownloadVerifiedAsync(_archive, new ArchiveObjectKey(_log, _partition, fileName), path, _fs, durable: false, cancellationToken).ConfigureAwait(false);
+            await Internal.SegmentFiles.DownloadVerifiedAsync(_archive, new ArchiveObjectKey(_log, _partition, fileName), path, _fs, durable: false, cancellationToken).ConfigureAwait(false);
 
             SealedSegment segment;
             using (var file = _fs.OpenFile(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))

@@ -7,18 +7,29 @@ namespace OrleansAof.Storage.Catalog;
 /// The per-partition segment catalog in SQLite (<c>catalog.db</c>). It is a cache of the truth held by the segment
 /// files and the archive: when it is missing, unreadable or disagrees with them, the partition rebuilds it.
 /// </summary>
+/// <remarks>
+/// Every row (and every <c>meta</c> value) carries its own CRC-32C over all of its fields, checked whenever it is read:
+/// SQLite's integrity check covers the database's pages, not the values in them, so a flipped bit inside a row (a
+/// segment's status, say) would otherwise pass unnoticed. A row that fails its checksum makes the catalog unreadable,
+/// and the partition rebuilds it from the files and the archive. Schema 1 catalogs (no checksums) are migrated on open.
+/// </remarks>
 public sealed class SegmentCatalog : IDisposable
 {
     /// <summary>Schema version stored in the <c>meta</c> table.</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
+
+    private const string Columns = "base_id, last_id, record_count, status, size_bytes, created_at, sealed_at, first_ts, last_ts, data_checksum, file_checksum, writer_epoch, file_name, archive_key, archived_size, archived_checksum, row_crc";
 
     private readonly Lock _sync = new();
     private readonly SqliteConnection _connection;
 
-    private SegmentCatalog(string path, SqliteConnection connection)
+    private readonly bool _checksums;
+
+    private SegmentCatalog(string path, SqliteConnection connection, bool checksums = true)
     {
         Path = path;
         _connection = connection;
+        _checksums = checksums;
     }
 
     /// <summary>The database file.</summary>
@@ -34,7 +45,7 @@ public sealed class SegmentCatalog : IDisposable
             Execute(connection, """
                 PRAGMA journal_mode = WAL;
                 PRAGMA synchronous = FULL;
-                CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL, crc INTEGER NOT NULL DEFAULT 0);
                 CREATE TABLE IF NOT EXISTS segments (
                     base_id INTEGER PRIMARY KEY,
                     last_id INTEGER NOT NULL,
@@ -51,12 +62,23 @@ public sealed class SegmentCatalog : IDisposable
                     file_name TEXT NOT NULL,
                     archive_key TEXT,
                     archived_size INTEGER NOT NULL,
-                    archived_checksum INTEGER NOT NULL);
+                    archived_checksum INTEGER NOT NULL,
+                    row_crc INTEGER NOT NULL DEFAULT 0);
                 """);
-            var version = ReadMeta(connection, "schema_version");
+            string? version;
+            using (var read = connection.CreateCommand())
+            {
+                read.CommandText = "SELECT value FROM meta WHERE key = 'schema_version'";
+                version = read.ExecuteScalar() as string;
+            }
+
             if (version is null)
             {
                 WriteMeta(connection, "schema_version", SchemaVersion.ToString(CultureInfo.InvariantCulture));
+            }
+            else if (version == "1")
+            {
+                MigrateFromVersion1(connection);
             }
             else if (version != SchemaVersion.ToString(CultureInfo.InvariantCulture))
             {
@@ -73,7 +95,16 @@ public sealed class SegmentCatalog : IDisposable
                 }
             }
 
-            return new SegmentCatalog(path, connection);
+            var catalog = new SegmentCatalog(path, connection);
+
+            // Every checksum is checked at open, so a damaged row is found before anything acts on it.
+            _ = catalog.ReadAll();
+            foreach (var key in ReadMetaKeys(connection))
+            {
+                _ = ReadMeta(connection, key);
+            }
+
+            return catalog;
         }
         catch
         {
@@ -92,7 +123,10 @@ public sealed class SegmentCatalog : IDisposable
         try
         {
             connection.Open();
-            return new SegmentCatalog(path, connection);
+            using var read = connection.CreateCommand();
+            read.CommandText = "SELECT value FROM meta WHERE key = 'schema_version'";
+            var version = read.ExecuteScalar() as string;
+            return new SegmentCatalog(path, connection, checksums: version != "1");
         }
         catch
         {
@@ -116,12 +150,12 @@ public sealed class SegmentCatalog : IDisposable
         lock (_sync)
         {
             using var cmd = _connection.CreateCommand();
-            cmd.CommandText = "SELECT base_id, last_id, record_count, status, size_bytes, created_at, sealed_at, first_ts, last_ts, data_checksum, file_checksum, writer_epoch, file_name, archive_key, archived_size, archived_checksum FROM segments ORDER BY base_id";
+            cmd.CommandText = _checksums ? $"SELECT {Columns} FROM segments ORDER BY base_id" : $"SELECT {Columns[..Columns.LastIndexOf(',')]}, 0 FROM segments ORDER BY base_id";
             using var reader = cmd.ExecuteReader();
             var rows = new List<SegmentInfo>();
             while (reader.Read())
             {
-                rows.Add(new SegmentInfo(
+                var row = new SegmentInfo(
                     reader.GetInt64(0),
                     reader.GetInt64(1),
                     reader.GetInt64(2),
@@ -137,7 +171,14 @@ public sealed class SegmentCatalog : IDisposable
                     reader.GetString(12),
                     reader.IsDBNull(13) ? null : reader.GetString(13),
                     reader.GetInt64(14),
-                    (uint)reader.GetInt64(15)));
+                    (uint)reader.GetInt64(15));
+                var stored = (uint)reader.GetInt64(16);
+                if (_checksums && stored != RowChecksum(row))
+                {
+                    throw new InvalidDataException($"catalog row {row.BaseId} fails its checksum");
+                }
+
+                rows.Add(row);
             }
 
             return rows;
@@ -194,6 +235,14 @@ public sealed class SegmentCatalog : IDisposable
     {
         lock (_sync)
         {
+            if (!_checksums)
+            {
+                using var cmd = _connection.CreateCommand();
+                cmd.CommandText = "SELECT value FROM meta WHERE key = $k";
+                cmd.Parameters.AddWithValue("$k", key);
+                return cmd.ExecuteScalar() as string;
+            }
+
             return ReadMeta(_connection, key);
         }
     }
@@ -222,8 +271,8 @@ public sealed class SegmentCatalog : IDisposable
         cmd.Transaction = tx;
         cmd.CommandText = """
             INSERT OR REPLACE INTO segments (base_id, last_id, record_count, status, size_bytes, created_at, sealed_at, first_ts, last_ts,
-                data_checksum, file_checksum, writer_epoch, file_name, archive_key, archived_size, archived_checksum)
-            VALUES ($base, $last, $count, $status, $size, $created, $sealed, $fts, $lts, $dck, $fck, $epoch, $name, $key, $asize, $ack)
+                data_checksum, file_checksum, writer_epoch, file_name, archive_key, archived_size, archived_checksum, row_crc)
+            VALUES ($base, $last, $count, $status, $size, $created, $sealed, $fts, $lts, $dck, $fck, $epoch, $name, $key, $asize, $ack, $crc)
             """;
         cmd.Parameters.AddWithValue("$base", s.BaseId);
         cmd.Parameters.AddWithValue("$last", s.LastId);
@@ -241,30 +290,168 @@ public sealed class SegmentCatalog : IDisposable
         cmd.Parameters.AddWithValue("$key", (object?)s.ArchiveKey ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$asize", s.ArchivedSizeBytes);
         cmd.Parameters.AddWithValue("$ack", (long)s.ArchivedChecksum);
+        cmd.Parameters.AddWithValue("$crc", (long)RowChecksum(s));
         cmd.ExecuteNonQuery();
     }
 
-    private static void Execute(SqliteConnection connection, string sql)
+    /// <summary>
+    /// The CRC-32C of every field of a row, in a fixed little-endian layout (the timestamps as stored, in microseconds;
+    /// strings as UTF-8 with their length; a missing value as a distinct marker).
+    /// </summary>
+    internal static uint RowChecksum(SegmentInfo s)
+    {
+        var name = System.Text.Encoding.UTF8.GetBytes(s.FileName);
+        var key = s.ArchiveKey is null ? null : System.Text.Encoding.UTF8.GetBytes(s.ArchiveKey);
+        var buffer = new byte[(12 * 8) + 4 + name.Length + 4 + (key?.Length ?? 0)];
+        var span = buffer.AsSpan();
+        var pos = 0;
+        void Long(Span<byte> b, long v)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(b[pos..], v);
+            pos += 8;
+        }
+
+        Long(span, s.BaseId);
+        Long(span, s.LastId);
+        Long(span, s.RecordCount);
+        Long(span, (long)s.Status);
+        Long(span, s.SizeBytes);
+        Long(span, Format.SegmentFormat.ToUnixMicroseconds(s.CreatedAt));
+        Long(span, s.SealedAt is { } sealedAt ? Format.SegmentFormat.ToUnixMicroseconds(sealedAt) : long.MinValue);
+        Long(span, s.FirstTimestampMicros);
+        Long(span, s.LastTimestampMicros);
+        Long(span, ((long)s.DataChecksum << 32) | s.FileChecksum);
+        Long(span, s.WriterEpoch);
+        Long(span, ((long)s.ArchivedChecksum << 32) ^ s.ArchivedSizeBytes);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(span[pos..], name.Length);
+        pos += 4;
+        name.CopyTo(span[pos..]);
+        pos += name.Length;
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(span[pos..], key?.Length ?? -1);
+        pos += 4;
+        key?.CopyTo(span[pos..]);
+        return Format.Crc32C.Compute(buffer);
+    }
+
+    private static uint MetaChecksum(string key, string value) => Format.Crc32C.Compute(System.Text.Encoding.UTF8.GetBytes(key + "\0" + value));
+
+    /// <summary>Adds the checksums of schema 2 to a schema 1 catalog, in one transaction.</summary>
+    private static void MigrateFromVersion1(SqliteConnection connection)
+    {
+        using var tx = connection.BeginTransaction();
+        var hasRowCrc = false;
+        var hasMetaCrc = false;
+        using (var info = connection.CreateCommand())
+        {
+            info.Transaction = tx;
+            info.CommandText = "SELECT name FROM pragma_table_info('segments') UNION ALL SELECT 'meta.' || name FROM pragma_table_info('meta')";
+            using var reader = info.ExecuteReader();
+            while (reader.Read())
+            {
+                hasRowCrc |= reader.GetString(0) == "row_crc";
+                hasMetaCrc |= reader.GetString(0) == "meta.crc";
+            }
+        }
+
+        if (!hasRowCrc)
+        {
+            Execute(connection, "ALTER TABLE segments ADD COLUMN row_crc INTEGER NOT NULL DEFAULT 0", tx);
+        }
+
+        if (!hasMetaCrc)
+        {
+            Execute(connection, "ALTER TABLE meta ADD COLUMN crc INTEGER NOT NULL DEFAULT 0", tx);
+        }
+
+        var catalog = new SegmentCatalog("", connection);
+        var rows = new List<SegmentInfo>();
+        using (var cmd = connection.CreateCommand())
+        {
+            cmd.Transaction = tx;
+            cmd.CommandText = $"SELECT {Columns} FROM segments";
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read())
+            {
+                rows.Add(new SegmentInfo(
+                    reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), (SegmentStatus)reader.GetInt32(3), reader.GetInt64(4),
+                    Format.SegmentFormat.FromUnixMicroseconds(reader.GetInt64(5)),
+                    reader.IsDBNull(6) ? null : Format.SegmentFormat.FromUnixMicroseconds(reader.GetInt64(6)),
+                    reader.GetInt64(7), reader.GetInt64(8), (uint)reader.GetInt64(9), (uint)reader.GetInt64(10), reader.GetInt64(11),
+                    reader.GetString(12), reader.IsDBNull(13) ? null : reader.GetString(13), reader.GetInt64(14), (uint)reader.GetInt64(15)));
+            }
+        }
+
+        foreach (var row in rows)
+        {
+            catalog.UpsertCore(row, tx);
+        }
+
+        foreach (var key in ReadMetaKeys(connection, tx))
+        {
+            var value = ReadMetaUnchecked(connection, key, tx)!.Value.Value;
+            WriteMeta(connection, key, key == "schema_version" ? SchemaVersion.ToString(CultureInfo.InvariantCulture) : value, tx);
+        }
+
+        tx.Commit();
+    }
+
+    private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? tx = null)
     {
         using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
         cmd.CommandText = sql;
         cmd.ExecuteNonQuery();
     }
 
-    private static string? ReadMeta(SqliteConnection connection, string key)
+    private static List<string> ReadMetaKeys(SqliteConnection connection, SqliteTransaction? tx = null)
     {
         using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT value FROM meta WHERE key = $k";
-        cmd.Parameters.AddWithValue("$k", key);
-        return cmd.ExecuteScalar() as string;
+        cmd.Transaction = tx;
+        cmd.CommandText = "SELECT key FROM meta";
+        using var reader = cmd.ExecuteReader();
+        var keys = new List<string>();
+        while (reader.Read())
+        {
+            keys.Add(reader.GetString(0));
+        }
+
+        return keys;
     }
 
-    private static void WriteMeta(SqliteConnection connection, string key, string value)
+    /// <summary>A meta value and its stored checksum, not checked.</summary>
+    private static (string Value, uint Crc)? ReadMetaUnchecked(SqliteConnection connection, string key, SqliteTransaction? tx = null)
     {
         using var cmd = connection.CreateCommand();
-        cmd.CommandText = "INSERT OR REPLACE INTO meta (key, value) VALUES ($k, $v)";
+        cmd.Transaction = tx;
+        cmd.CommandText = "SELECT value, crc FROM meta WHERE key = $k";
+        cmd.Parameters.AddWithValue("$k", key);
+        using var reader = cmd.ExecuteReader();
+        return reader.Read() ? (reader.GetString(0), (uint)reader.GetInt64(1)) : null;
+    }
+
+    private static string? ReadMeta(SqliteConnection connection, string key)
+    {
+        if (ReadMetaUnchecked(connection, key) is not { } stored)
+        {
+            return null;
+        }
+
+        if (stored.Crc != MetaChecksum(key, stored.Value))
+        {
+            throw new InvalidDataException($"catalog value '{key}' fails its checksum");
+        }
+
+        return stored.Value;
+    }
+
+    private static void WriteMeta(SqliteConnection connection, string key, string value, SqliteTransaction? tx = null)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "INSERT OR REPLACE INTO meta (key, value, crc) VALUES ($k, $v, $c)";
         cmd.Parameters.AddWithValue("$k", key);
         cmd.Parameters.AddWithValue("$v", value);
+        cmd.Parameters.AddWithValue("$c", (long)MetaChecksum(key, value));
         cmd.ExecuteNonQuery();
     }
 }
