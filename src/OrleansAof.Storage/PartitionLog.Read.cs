@@ -361,6 +361,7 @@ public sealed partial class PartitionLog
     /// </summary>
     private ValueTask<long> ReadRangeAsync(long fromId, long toId, RecordBatchBuilder builder, long maxBytes, CancellationToken cancellationToken)
     {
+        var mark = builder.Count;
         for (var attempt = 0; ; attempt++)
         {
             var located = Locate(fromId);
@@ -381,10 +382,13 @@ public sealed partial class PartitionLog
             catch (ObjectDisposedException) when (attempt == 0)
             {
                 // The segment was sealed or its reader closed under us; look it up again.
+                builder.TruncateTo(mark);
                 continue;
             }
             catch (Exception e) when (located.Sealed is { } damaged && IsLocalSegmentFailure(e))
             {
+                // Records before the damaged one may already be in the batch: the healed read adds them again.
+                builder.TruncateTo(mark);
                 return HealAndReadAsync(damaged, e, fromId, toId, builder, maxBytes, cancellationToken);
             }
 

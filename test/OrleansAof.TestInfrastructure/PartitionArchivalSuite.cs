@@ -95,7 +95,7 @@ public abstract class PartitionArchivalSuite : IDisposable
         var next = from;
         while (next < from + count)
         {
-            var batch = await log.ReadAsync(next, 37);
+            var batch = await log.ReadAsync(next, (int)Math.Min(37, from + count - next));
             batch.Count.Should().BePositive($"records from {next} must be readable");
             foreach (var r in batch.Records)
             {
@@ -471,6 +471,217 @@ public abstract class PartitionArchivalSuite : IDisposable
             log.NextId.Should().Be(50);
             unreachable.Calls.Should().Be(0);
         }
+    }
+
+    private string PartitionDir(PartitionLogOptions options) => Path.Combine(options.DataRoot, LogName, "0");
+
+    private string SegmentPath(PartitionLogOptions options, SegmentInfo segment) => Path.Combine(PartitionDir(options), "segments", segment.FileName);
+
+    private static void FlipPayloadByte(string path, long offset)
+    {
+        using var f = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+        f.Position = offset;
+        var b = f.ReadByte();
+        f.Position = offset;
+        f.WriteByte((byte)(b ^ 0x5A));
+    }
+
+    [Fact]
+    public async Task ArchivedSegmentsWhoseLocalFilesVanished_AreReadFromTheArchiveAfterReopen()
+    {
+        // The window of a crash between an eviction's delete and its catalog update (the order before eviction recorded
+        // its intent first): the catalog says Archived, the file is gone.
+        var options = Options(o => o.KeepLocalSegments = 1);
+        List<SegmentInfo> archived;
+        await using (var log = await OpenAsync(options))
+        {
+            await AppendAsync(log, 200);
+            await ArchiveAllAsync(log);
+            archived = [.. log.GetInfo().Segments.Where(s => s.Status == SegmentStatus.Archived)];
+            archived.Should().HaveCountGreaterThan(3);
+        }
+
+        foreach (var s in archived.Take(archived.Count - 1))
+        {
+            File.Delete(SegmentPath(options, s));
+        }
+
+        await using (var log = await OpenAsync(options))
+        {
+            var info = log.GetInfo();
+            info.Segments.Where(s => archived.Take(archived.Count - 1).Any(a => a.BaseId == s.BaseId)).Should().OnlyContain(s => s.Status == SegmentStatus.LocalEvicted);
+            await AssertAllRecordsAsync(log, 0, 200);
+            (await log.AppendAsync(Payload(200))).FirstId.Should().Be(200);
+        }
+    }
+
+    [Fact]
+    public async Task SealedRowWithoutItsFile_TheArchiveHoldsIt_ReopenListsTheArchiveAndServesIt()
+    {
+        var options = Options();
+        SegmentInfo victim;
+        await using (var log = await OpenAsync(options))
+        {
+            await AppendAsync(log, 200);
+            await ArchiveAllAsync(log);
+            victim = log.GetInfo().Segments.First(s => s.Status == SegmentStatus.Archived);
+        }
+
+        // The catalog lost the archival progress of the segment (for example it was recorded only in the archive).
+        var catalogPath = Path.Combine(PartitionDir(options), "catalog.db");
+        using (var catalog = OrleansAof.Storage.Catalog.SegmentCatalog.Open(catalogPath))
+        {
+            var row = catalog.ReadAll().Single(r => r.BaseId == victim.BaseId);
+            catalog.Upsert(row with { Status = SegmentStatus.Sealed, ArchiveKey = null });
+        }
+
+        File.Delete(SegmentPath(options, victim));
+        await using (var log = await OpenAsync(options))
+        {
+            log.GetInfo().Segments.Single(s => s.BaseId == victim.BaseId).Status.Should().Be(SegmentStatus.LocalEvicted);
+            await AssertAllRecordsAsync(log, 0, 200);
+        }
+    }
+
+    [Fact]
+    public async Task IdsThatNoFileAndNoObjectHold_AreReportedMissing_ReadsFailTyped_AppendsContinueWithoutReuse()
+    {
+        var options = Options();
+        SegmentInfo victim;
+        await using (var log = await OpenAsync(options))
+        {
+            await AppendAsync(log, 200);
+            victim = log.GetInfo().Segments.First(s => s.Status == SegmentStatus.Sealed && s.BaseId > 0);
+        }
+
+        // A sealed segment never archived and deleted from outside (an operator's mistake, a bad disk).
+        File.Delete(SegmentPath(options, victim));
+        await using (var log = await OpenAsync(options))
+        {
+            var row = log.GetInfo().Segments.Single(s => s.BaseId == victim.BaseId);
+            row.Status.Should().Be(SegmentStatus.Missing);
+            (row.BaseId, row.LastId).Should().Be((victim.BaseId, victim.LastId));
+            var read = await log.Invoking(l => l.ReadAsync(victim.BaseId).AsTask()).Should().ThrowAsync<SegmentCorruptedException>();
+            read.Which.Detail.Should().Contain($"{victim.BaseId}..{victim.LastId}");
+            await AssertAllRecordsAsync(log, 0, victim.BaseId);
+            await AssertAllRecordsAsync(log, victim.LastId + 1, 200 - victim.LastId - 1);
+            (await log.AppendAsync(Payload(200))).FirstId.Should().Be(200, "no id is handed out twice");
+        }
+
+        await using (var log = await OpenAsync(options))
+        {
+            log.GetInfo().Segments.Single(s => s.BaseId == victim.BaseId).Status.Should().Be(SegmentStatus.Missing, "the finding stays until an operator acts");
+        }
+    }
+
+    [Fact]
+    public async Task ActiveSegmentFileVanished_PartitionOpensFaulted_AndNeverHandsItsIdsOutAgain()
+    {
+        var options = Options();
+        SegmentInfo active;
+        await using (var log = await OpenAsync(options))
+        {
+            await AppendAsync(log, 100);
+            active = log.GetInfo().Segments.Single(s => s.Status == SegmentStatus.Active);
+            active.BaseId.Should().BePositive();
+        }
+
+        File.Delete(SegmentPath(options, active));
+        for (var round = 0; round < 2; round++)
+        {
+            await using var log = await OpenAsync(options);
+            log.State.Should().Be(PartitionState.Faulted, "round {0}: the ids of the lost active segment are unknown", round);
+            log.FaultReason.Should().Contain(active.FileName);
+            await log.Invoking(l => l.AppendAsync(Payload(0)).AsTask()).Should().ThrowAsync<PartitionFaultedException>();
+            await AssertAllRecordsAsync(log, 0, active.BaseId);
+        }
+    }
+
+    [Fact]
+    public async Task DamagedLocalCopyOfAnArchivedSegment_ReadHealsFromTheArchive_FileQuarantined()
+    {
+        var options = Options();
+        await using var log = await OpenAsync(options);
+        await AppendAsync(log, 200);
+        await ArchiveAllAsync(log);
+        var victim = log.GetInfo().Segments.First(s => s.Status == SegmentStatus.Archived && s.BaseId > 0);
+
+        // Flip a byte in the middle of a record's payload of the local file (under the running partition).
+        var path = SegmentPath(options, victim);
+        var marker = System.Text.Encoding.UTF8.GetBytes($"record {victim.BaseId + 1} ");
+        var at = File.ReadAllBytes(path).AsSpan().IndexOf(marker);
+        at.Should().BePositive();
+        FlipPayloadByte(path, at + 2);
+        await AssertAllRecordsAsync(log, 0, 200);
+        var healed = log.GetInfo().Segments.Single(s => s.BaseId == victim.BaseId);
+        healed.Status.Should().Be(SegmentStatus.LocalEvicted);
+        File.Exists(SegmentPath(options, victim)).Should().BeFalse();
+        Directory.GetFiles(Path.Combine(PartitionDir(options), "quarantine")).Select(Path.GetFileName).Should().Contain(victim.FileName);
+    }
+
+    [Fact]
+    public async Task DeletedLocalCopyOfAnArchivedSegment_ReadHealsFromTheArchive()
+    {
+        var options = Options(o => o.OpenSegmentReaders = 1);
+        await using var log = await OpenAsync(options);
+        await AppendAsync(log, 200);
+        await ArchiveAllAsync(log);
+        var victim = log.GetInfo().Segments.First(s => s.Status == SegmentStatus.Archived && s.BaseId > 0);
+
+        // With one open-reader slot, later seals closed the victim's file, so a read must open it again.
+        File.Delete(SegmentPath(options, victim));
+        await AssertAllRecordsAsync(log, 0, 200);
+        log.GetInfo().Segments.Single(s => s.BaseId == victim.BaseId).Status.Should().Be(SegmentStatus.LocalEvicted);
+    }
+
+    [Fact]
+    public async Task EvictionRecordsItsIntentBeforeItDeletes_AndReopenKeepsAStillPresentFile()
+    {
+        var options = Options(o => o.KeepLocalSegments = 1);
+        List<SegmentInfo> evicted;
+        await using (var log = await OpenAsync(options))
+        {
+            await AppendAsync(log, 200);
+            await ArchiveAllAsync(log);
+            evicted = [.. await log.EvictArchivedAsync()];
+            evicted.Should().NotBeEmpty();
+        }
+
+        // Put a copy of one evicted file back: the state after a crash between the catalog update and the delete.
+        var back = evicted[0];
+        await using (var probe = await OpenAsync(options))
+        {
+            (await probe.ReadAsync(back.BaseId, 1)).Count.Should().Be(1);
+        }
+
+        var cached = Directory.GetFiles(Path.Combine(PartitionDir(options), "cache"), back.FileName).Should().ContainSingle().Subject;
+        File.Copy(cached, SegmentPath(options, back));
+        await using (var log = await OpenAsync(options))
+        {
+            log.GetInfo().Segments.Single(s => s.BaseId == back.BaseId).Status.Should().Be(SegmentStatus.Archived, "the file is good and the archive holds it");
+            await AssertAllRecordsAsync(log, 0, 200);
+            (await log.EvictArchivedAsync()).Select(e => e.BaseId).Should().Contain(back.BaseId);
+            File.Exists(SegmentPath(options, back)).Should().BeFalse();
+        }
+    }
+
+    [Fact]
+    public async Task Eviction_ArchiveNoLongerHoldsTheObject_KeepsTheLocalFileAndArchivesAgain()
+    {
+        var options = Options(o => o.KeepLocalSegments = 1);
+        await using var log = await OpenAsync(options);
+        await AppendAsync(log, 200);
+        await ArchiveAllAsync(log);
+        var victim = log.GetInfo().Segments.First(s => s.Status == SegmentStatus.Archived);
+        await Archive.DeleteAsync(new ArchiveObjectKey(LogName, "0", victim.FileName), CancellationToken.None);
+
+        var evicted = await log.EvictArchivedAsync();
+        evicted.Select(e => e.BaseId).Should().NotContain(victim.BaseId);
+        File.Exists(SegmentPath(options, victim)).Should().BeTrue("the only copy stays");
+        log.GetInfo().Segments.Single(s => s.BaseId == victim.BaseId).Status.Should().Be(SegmentStatus.Sealed);
+        (await ArchiveAllAsync(log)).Should().Be(1);
+        (await log.EvictArchivedAsync()).Select(e => e.BaseId).Should().Contain(victim.BaseId);
+        await AssertAllRecordsAsync(log, 0, 200);
     }
 
     public void Dispose()

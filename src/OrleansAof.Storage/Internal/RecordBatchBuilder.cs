@@ -14,6 +14,20 @@ internal sealed class RecordBatchBuilder(int maxRecords, long maxBytes) : IDispo
 
     public int Count => _count;
 
+    /// <summary>Drops every record after the first <paramref name="count"/> (a read that failed part-way is retried elsewhere).</summary>
+    public void TruncateTo(int count)
+    {
+        var bytes = 0;
+        if (count > 0)
+        {
+            var last = _entries[count - 1];
+            bytes = last.Offset + last.Length;
+        }
+
+        _count = count;
+        _bytes = bytes;
+    }
+
     public bool IsFull => _count >= maxRecords;
 
     /// <summary>Whether a payload of <paramref name="length"/> bytes still fits (the first record always does).</summary>
