@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using OrleansAof.Storage.IO;
 
 namespace OrleansAof.Storage.Catalog;
 
@@ -14,19 +15,28 @@ public sealed class SegmentCatalog : IDisposable
 
     private readonly Lock _sync = new();
     private readonly SqliteConnection _connection;
+    private readonly IFileSystem _fileSystem;
 
-    private SegmentCatalog(string path, SqliteConnection connection)
+    private SegmentCatalog(string path, SqliteConnection connection, IFileSystem fileSystem)
     {
         Path = path;
         _connection = connection;
+        _fileSystem = fileSystem;
     }
 
     /// <summary>The database file.</summary>
     public string Path { get; }
 
     /// <summary>Opens (creating when missing) the catalog at <paramref name="path"/>. Throws <see cref="SqliteException"/> when the file is not a usable catalog.</summary>
-    public static SegmentCatalog Open(string path)
+    /// <param name="path">The database file.</param>
+    /// <param name="fileSystem">
+    /// The file system of the partition: SQLite writes the file itself, so every write of the catalog (this open and
+    /// each mutating call) is announced to it first through <see cref="IFileSystem.BeforeExternalWrite"/>.
+    /// </param>
+    public static SegmentCatalog Open(string path, IFileSystem fileSystem)
     {
+        ArgumentNullException.ThrowIfNull(fileSystem);
+        fileSystem.BeforeExternalWrite(path);
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false, Mode = SqliteOpenMode.ReadWriteCreate }.ToString());
         try
         {
@@ -73,7 +83,7 @@ public sealed class SegmentCatalog : IDisposable
                 }
             }
 
-            return new SegmentCatalog(path, connection);
+            return new SegmentCatalog(path, connection, fileSystem);
         }
         catch
         {
@@ -92,7 +102,7 @@ public sealed class SegmentCatalog : IDisposable
         try
         {
             connection.Open();
-            return new SegmentCatalog(path, connection);
+            return new SegmentCatalog(path, connection, PhysicalFileSystem.Instance);
         }
         catch
         {
@@ -102,8 +112,12 @@ public sealed class SegmentCatalog : IDisposable
     }
 
     /// <summary>Deletes the catalog files at <paramref name="path"/> (database, WAL and shared memory).</summary>
-    public static void Delete(string path)
+    /// <param name="path">The database file.</param>
+    /// <param name="fileSystem">The file system of the partition, told first through <see cref="IFileSystem.BeforeExternalWrite"/>.</param>
+    public static void Delete(string path, IFileSystem fileSystem)
     {
+        ArgumentNullException.ThrowIfNull(fileSystem);
+        fileSystem.BeforeExternalWrite(path);
         foreach (var suffix in new[] { "", "-wal", "-shm", "-journal" })
         {
             File.Delete(path + suffix);
@@ -148,6 +162,7 @@ public sealed class SegmentCatalog : IDisposable
     public void Upsert(SegmentInfo segment)
     {
         ArgumentNullException.ThrowIfNull(segment);
+        _fileSystem.BeforeExternalWrite(Path);
         lock (_sync)
         {
             UpsertCore(segment, null);
@@ -158,6 +173,7 @@ public sealed class SegmentCatalog : IDisposable
     public void ReplaceAll(IEnumerable<SegmentInfo> segments)
     {
         ArgumentNullException.ThrowIfNull(segments);
+        _fileSystem.BeforeExternalWrite(Path);
         lock (_sync)
         {
             using var tx = _connection.BeginTransaction();
@@ -180,6 +196,7 @@ public sealed class SegmentCatalog : IDisposable
     /// <summary>Removes the row of the segment at <paramref name="baseId"/>.</summary>
     public void Remove(long baseId)
     {
+        _fileSystem.BeforeExternalWrite(Path);
         lock (_sync)
         {
             using var cmd = _connection.CreateCommand();
@@ -201,6 +218,7 @@ public sealed class SegmentCatalog : IDisposable
     /// <summary>Writes a value of the <c>meta</c> table.</summary>
     public void SetMeta(string key, string value)
     {
+        _fileSystem.BeforeExternalWrite(Path);
         lock (_sync)
         {
             WriteMeta(_connection, key, value);
