@@ -22,7 +22,7 @@ public sealed partial class PartitionLog
                 try
                 {
                     fs.DeleteFile(dir.PreallocatedFile);
-                    return (taken, OpenCatalog(dir, logger, out var problem), problem);
+                    return (taken, OpenCatalog(dir, fs, logger, out var problem), problem);
                 }
                 catch
                 {
@@ -155,19 +155,19 @@ public sealed partial class PartitionLog
     [LoggerMessage(7, LogLevel.Warning, "Partition {Partition}: no local segment; restoring from the archive ({Count} archived segment(s), fetched the newest: {FileName})")]
     private static partial void LogRestored(ILogger logger, string partition, int count, string fileName);
 
-    private static SegmentCatalog OpenCatalog(PartitionDirectory dir, ILogger logger, out string? problem)
+    private static SegmentCatalog OpenCatalog(PartitionDirectory dir, IFileSystem fs, ILogger logger, out string? problem)
     {
         problem = File.Exists(dir.CatalogFile) ? null : "missing";
         try
         {
-            return SegmentCatalog.Open(dir.CatalogFile);
+            return SegmentCatalog.Open(dir.CatalogFile, fs);
         }
         catch (Exception e) when (e is SqliteException or InvalidDataException)
         {
             problem = "unreadable (" + e.Message + ")";
             SqliteConnection.ClearAllPools();
-            SegmentCatalog.Delete(dir.CatalogFile);
-            return SegmentCatalog.Open(dir.CatalogFile);
+            SegmentCatalog.Delete(dir.CatalogFile, fs);
+            return SegmentCatalog.Open(dir.CatalogFile, fs);
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using OrleansAof.Storage.IO;
 
 namespace OrleansAof.Storage.Catalog;
 
@@ -22,13 +23,15 @@ public sealed class SegmentCatalog : IDisposable
 
     private readonly Lock _sync = new();
     private readonly SqliteConnection _connection;
+    private readonly IFileSystem _fileSystem;
 
     private readonly bool _checksums;
 
-    private SegmentCatalog(string path, SqliteConnection connection, bool checksums = true)
+    private SegmentCatalog(string path, SqliteConnection connection, IFileSystem fileSystem, bool checksums = true)
     {
         Path = path;
         _connection = connection;
+        _fileSystem = fileSystem;
         _checksums = checksums;
     }
 
@@ -36,8 +39,16 @@ public sealed class SegmentCatalog : IDisposable
     public string Path { get; }
 
     /// <summary>Opens (creating when missing) the catalog at <paramref name="path"/>. Throws <see cref="SqliteException"/> when the file is not a usable catalog.</summary>
-    public static SegmentCatalog Open(string path)
+    /// <param name="path">The database file.</param>
+    /// <param name="fileSystem">
+    /// The file system of the partition: SQLite writes the file itself, so every write of the catalog (this open and
+    /// each mutating call) is announced to it first through <see cref="IFileSystem.BeforeExternalWrite"/>. The real one
+    /// when <see langword="null"/>.
+    /// </param>
+    public static SegmentCatalog Open(string path, IFileSystem? fileSystem = null)
     {
+        fileSystem ??= PhysicalFileSystem.Instance;
+        fileSystem.BeforeExternalWrite(path);
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false, Mode = SqliteOpenMode.ReadWriteCreate }.ToString());
         try
         {
@@ -95,7 +106,7 @@ public sealed class SegmentCatalog : IDisposable
                 }
             }
 
-            var catalog = new SegmentCatalog(path, connection);
+            var catalog = new SegmentCatalog(path, connection, fileSystem);
 
             // Every checksum is checked at open, so a damaged row is found before anything acts on it.
             _ = catalog.ReadAll();
@@ -126,7 +137,7 @@ public sealed class SegmentCatalog : IDisposable
             using var read = connection.CreateCommand();
             read.CommandText = "SELECT value FROM meta WHERE key = 'schema_version'";
             var version = read.ExecuteScalar() as string;
-            return new SegmentCatalog(path, connection, checksums: version != "1");
+            return new SegmentCatalog(path, connection, PhysicalFileSystem.Instance, checksums: version != "1");
         }
         catch
         {
@@ -136,8 +147,12 @@ public sealed class SegmentCatalog : IDisposable
     }
 
     /// <summary>Deletes the catalog files at <paramref name="path"/> (database, WAL and shared memory).</summary>
-    public static void Delete(string path)
+    /// <param name="path">The database file.</param>
+    /// <param name="fileSystem">The file system of the partition, told first through <see cref="IFileSystem.BeforeExternalWrite"/>.</param>
+    public static void Delete(string path, IFileSystem fileSystem)
     {
+        ArgumentNullException.ThrowIfNull(fileSystem);
+        fileSystem.BeforeExternalWrite(path);
         foreach (var suffix in new[] { "", "-wal", "-shm", "-journal" })
         {
             File.Delete(path + suffix);
@@ -189,6 +204,7 @@ public sealed class SegmentCatalog : IDisposable
     public void Upsert(SegmentInfo segment)
     {
         ArgumentNullException.ThrowIfNull(segment);
+        _fileSystem.BeforeExternalWrite(Path);
         lock (_sync)
         {
             UpsertCore(segment, null);
@@ -199,6 +215,7 @@ public sealed class SegmentCatalog : IDisposable
     public void ReplaceAll(IEnumerable<SegmentInfo> segments)
     {
         ArgumentNullException.ThrowIfNull(segments);
+        _fileSystem.BeforeExternalWrite(Path);
         lock (_sync)
         {
             using var tx = _connection.BeginTransaction();
@@ -221,6 +238,7 @@ public sealed class SegmentCatalog : IDisposable
     /// <summary>Removes the row of the segment at <paramref name="baseId"/>.</summary>
     public void Remove(long baseId)
     {
+        _fileSystem.BeforeExternalWrite(Path);
         lock (_sync)
         {
             using var cmd = _connection.CreateCommand();
@@ -250,6 +268,7 @@ public sealed class SegmentCatalog : IDisposable
     /// <summary>Writes a value of the <c>meta</c> table.</summary>
     public void SetMeta(string key, string value)
     {
+        _fileSystem.BeforeExternalWrite(Path);
         lock (_sync)
         {
             WriteMeta(_connection, key, value);
@@ -363,7 +382,7 @@ public sealed class SegmentCatalog : IDisposable
             Execute(connection, "ALTER TABLE meta ADD COLUMN crc INTEGER NOT NULL DEFAULT 0", tx);
         }
 
-        var catalog = new SegmentCatalog("", connection);
+        var catalog = new SegmentCatalog("", connection, PhysicalFileSystem.Instance);
         var rows = new List<SegmentInfo>();
         using (var cmd = connection.CreateCommand())
         {

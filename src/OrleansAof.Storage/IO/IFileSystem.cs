@@ -43,6 +43,17 @@ public interface IFileSystem
     /// directory on Unix; a no-op on Windows, where NTFS journals metadata changes).
     /// </summary>
     void FlushDirectory(string directory);
+
+    /// <summary>
+    /// Announces that a component which writes a file without going through this interface (the SQLite segment catalog)
+    /// is about to write <paramref name="path"/>. It calls this before each write so that a file system for tests can
+    /// count the write as one step and refuse it after a simulated crash (by throwing an <see cref="IOException"/>, which
+    /// the caller lets through without writing). Does nothing by default.
+    /// </summary>
+    /// <param name="path">The file about to be written.</param>
+    void BeforeExternalWrite(string path)
+    {
+    }
 }
 
 /// <summary>A file open for positional reads and writes.</summary>

@@ -256,7 +256,7 @@ public sealed class PartitionRepair
 
     private void RecordQuarantine(string dir, SegmentReport report, bool known, string target)
     {
-        using var catalog = SegmentCatalog.Open(Path.Combine(dir, PartitionDirectory.CatalogFileName));
+        using var catalog = SegmentCatalog.Open(Path.Combine(dir, PartitionDirectory.CatalogFileName), _fs);
         var existing = catalog.ReadAll().Find(r => r.BaseId == report.BaseId);
         var row = existing is not null
             ? existing with { Status = SegmentStatus.Quarantined, SizeBytes = _fs.GetFileLength(target) }

@@ -175,7 +175,7 @@ internal static class OpenBenchmark
             activeScan.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
 
             start = Stopwatch.GetTimestamp();
-            using (var c = SegmentCatalog.Open(dir.CatalogFile))
+            using (var c = SegmentCatalog.Open(dir.CatalogFile, fs))
             {
                 c.ReplaceAll(c.ReadAll());
             }

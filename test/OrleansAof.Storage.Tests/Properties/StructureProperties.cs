@@ -4,6 +4,7 @@ using FluentAssertions;
 using Microsoft.Data.Sqlite;
 using OrleansAof.Storage.Catalog;
 using OrleansAof.Storage.Format;
+using OrleansAof.Storage.IO;
 using OrleansAof.TestInfrastructure;
 using Xunit;
 
@@ -182,7 +183,7 @@ public sealed class StructureProperties
                 rows =>
                 {
                     var path = temp.Combine($"catalog-{Interlocked.Increment(ref n)}.db");
-                    using (var catalog = SegmentCatalog.Open(path))
+                    using (var catalog = SegmentCatalog.Open(path, PhysicalFileSystem.Instance))
                     {
                         foreach (var row in rows)
                         {
@@ -198,7 +199,7 @@ public sealed class StructureProperties
                     }
 
                     SqliteConnection.ClearAllPools();
-                    using var reopened = SegmentCatalog.Open(path);
+                    using var reopened = SegmentCatalog.Open(path, PhysicalFileSystem.Instance);
                     return reopened.ReadAll().SequenceEqual(rows);
                 },
                 iter: Stress.Scale(60, 1000),
@@ -229,7 +230,7 @@ public sealed class StructureProperties
 
                     var path = Path.Combine(temp.Path, "orders", "0", "catalog.db");
                     var written = ReadCatalog(path);
-                    SegmentCatalog.Delete(path);
+                    SegmentCatalog.Delete(path, PhysicalFileSystem.Instance);
                     await using (await PartitionLog.OpenAsync("orders", "0", options))
                     {
                     }

@@ -11,7 +11,7 @@ public class FileSystemAdapterTests : IDisposable
 {
     private readonly TempDirectory _temp = new("fs");
 
-    public static TheoryData<string> Adapters => ["physical", "fault-injecting"];
+    public static TheoryData<string> Adapters => ["physical", "fault-injecting", "fault-injecting-power-loss"];
 
     [Theory]
     [MemberData(nameof(Adapters))]
@@ -243,11 +243,216 @@ public class FileSystemAdapterTests : IDisposable
         read.Length.Should().Be(5);
     }
 
+    [Fact]
+    public void FaultInjection_CrashAfterOperations_CountsEveryMutationAndRefusesTheNextOneAndAllLater()
+    {
+        var fs = new FaultInjectingFileSystem();
+        var dir = Path.Combine(_temp.Path, "d");
+        var path = Path.Combine(dir, "f");
+        fs.CreateDirectory(dir);
+        fs.CreateDirectory(dir);
+        using (var file = fs.OpenFile(path, FileMode.CreateNew, FileAccess.ReadWrite))
+        {
+            file.Write(0, [1, 2, 3]);
+            file.SetLength(2);
+            file.Flush(dataOnly: true);
+        }
+
+        using (fs.OpenFile(path, FileMode.Open, FileAccess.ReadWrite))
+        {
+            // Opening an existing file without truncating it changes nothing: not counted.
+        }
+
+        fs.BeforeExternalWrite(Path.Combine(dir, "catalog.db"));
+        fs.FlushDirectory(dir);
+        fs.OperationCount.Should().Be(7);
+        fs.Operations.Select(static o => o.Kind).Should().Equal(
+            FileSystemOperationKind.CreateDirectory,
+            FileSystemOperationKind.CreateFile,
+            FileSystemOperationKind.Write,
+            FileSystemOperationKind.SetLength,
+            FileSystemOperationKind.Flush,
+            FileSystemOperationKind.ExternalWrite,
+            FileSystemOperationKind.FlushDirectory);
+        fs.Operations.Select(static o => o.Number).Should().Equal(1, 2, 3, 4, 5, 6, 7);
+
+        fs.CrashAfterOperations(2);
+        fs.MoveFile(path, path + ".moved", overwrite: false);
+        fs.CopyFile(path + ".moved", path, overwrite: false);
+        var refused = () => fs.DeleteFile(path);
+        refused.Should().Throw<IOException>().WithMessage("*#10*DeleteFile*");
+        fs.Crashed.Should().BeTrue();
+        File.Exists(path).Should().BeTrue("the refused delete did not happen");
+        fs.OperationCount.Should().Be(9);
+        fs.Operations[^1].Should().Be(new FileSystemOperation(10, FileSystemOperationKind.DeleteFile, path, null, Refused: true));
+        ((Action)(() => fs.BeforeExternalWrite(Path.Combine(dir, "catalog.db")))).Should().Throw<IOException>("a dead process writes no catalog");
+        ((Action)(() => fs.OpenFile(path, FileMode.Open, FileAccess.Write))).Should().Throw<IOException>();
+        ((Action)(() => fs.CreateDirectory(Path.Combine(dir, "new")))).Should().Throw<IOException>();
+        using var reader = fs.OpenFile(path, FileMode.Open, FileAccess.Read);
+        reader.Length.Should().Be(2, "reads still work");
+        fs.SimulateRestart().Should().BeEmpty("a killed process leaves the page cache as it was");
+        File.ReadAllBytes(path).Should().Equal(1, 2);
+    }
+
+    [Fact]
+    public void FaultInjection_CrashAfterFirst_PerformsTheMatchingOperationAndRefusesTheNext()
+    {
+        var fs = new FaultInjectingFileSystem();
+        var a = Path.Combine(_temp.Path, "a");
+        var b = Path.Combine(_temp.Path, "b");
+        File.WriteAllBytes(a, [1]);
+        File.WriteAllBytes(b, [2]);
+        fs.CrashAfterFirst(static o => o.Kind == FileSystemOperationKind.DeleteFile);
+        fs.FlushDirectory(_temp.Path);
+        fs.DeleteFile(a);
+        ((Action)(() => fs.DeleteFile(b))).Should().Throw<IOException>();
+        File.Exists(a).Should().BeFalse();
+        File.Exists(b).Should().BeTrue();
+    }
+
+    [Fact]
+    public void FaultInjection_PowerLoss_KeepsExactlyWhatWasFlushed()
+    {
+        var dir = Path.Combine(_temp.Path, "p");
+        Directory.CreateDirectory(dir);
+        string P(string name) => Path.Combine(dir, name);
+        foreach (var name in new[] { "unflushed-write", "flushed-write", "truncated", "deleted", "deleted-flushed", "replaced", "kept-under-rename" })
+        {
+            File.WriteAllBytes(P(name), [1, 2, 3, 4]);
+        }
+
+        var fs = new FaultInjectingFileSystem { CrashModel = CrashModel.PowerLoss };
+        using (var f = fs.OpenFile(P("unflushed-write"), FileMode.Open, FileAccess.Write))
+        {
+            f.Write(1, [9, 9, 9, 9]);
+        }
+
+        using (var f = fs.OpenFile(P("flushed-write"), FileMode.Open, FileAccess.ReadWrite))
+        {
+            f.Write(1, [9, 9, 9, 9]);
+            f.Flush(dataOnly: true);
+            f.Write(0, [7]);
+        }
+
+        using (var f = fs.OpenFile(P("truncated"), FileMode.Open, FileAccess.ReadWrite))
+        {
+            f.SetLength(1);
+        }
+
+        using (var f = fs.OpenFile(P("new-listed-empty"), FileMode.CreateNew, FileAccess.Write))
+        {
+            f.Write(0, [5]);
+        }
+
+        using (var f = fs.OpenFile(P("new-durable"), FileMode.CreateNew, FileAccess.Write))
+        {
+            f.Write(0, [6, 6]);
+            f.Flush(dataOnly: false);
+        }
+
+        fs.DeleteFile(P("deleted-flushed"));
+        fs.FlushDirectory(dir);
+        using (var f = fs.OpenFile(P("new-unlisted"), FileMode.CreateNew, FileAccess.Write))
+        {
+            f.Write(0, [5]);
+            f.Flush(dataOnly: false);
+        }
+
+        fs.ListFiles(dir, "*").Select(Path.GetFileName).Should().NotContain("deleted-flushed").And.OnlyContain(static n => !n!.StartsWith('.'), "buried files are not listed");
+        fs.DeleteFile(P("deleted"));
+        fs.FileExists(P("deleted")).Should().BeFalse();
+        fs.ListFiles(dir, "*").Select(Path.GetFileName).Should().NotContain("deleted").And.OnlyContain(static n => !n!.StartsWith('.'), "buried files are not listed");
+        using (var f = fs.OpenFile(P("replaced.tmp"), FileMode.CreateNew, FileAccess.Write))
+        {
+            f.Write(0, [8]);
+            f.Flush(dataOnly: false);
+        }
+
+        fs.MoveFile(P("replaced.tmp"), P("replaced"), overwrite: true);
+        fs.MoveFile(P("kept-under-rename"), P("renamed"), overwrite: false);
+        var sub = Path.Combine(dir, "sub", "deeper");
+        fs.CreateDirectory(sub);
+        using (var f = fs.OpenFile(Path.Combine(sub, "file"), FileMode.CreateNew, FileAccess.Write))
+        {
+            f.Write(0, [1]);
+            f.Flush(dataOnly: false);
+        }
+
+        fs.FlushDirectory(sub);
+        File.ReadAllBytes(P("replaced")).Should().Equal(8);
+        var refuse = () => fs.SimulateRestart();
+        refuse.Should().Throw<InvalidOperationException>("only a crashed process restarts");
+
+        fs.Crash();
+        var undone = fs.SimulateRestart();
+        File.ReadAllBytes(P("unflushed-write")).Should().Equal(1, 2, 3, 4);
+        File.ReadAllBytes(P("flushed-write")).Should().Equal([1, 9, 9, 9, 9], "the flushed write stays, the later one is gone");
+        File.ReadAllBytes(P("truncated")).Should().Equal(1, 2, 3, 4);
+        File.Exists(P("new-unlisted")).Should().BeFalse("its data was flushed but its directory entry was not");
+        File.ReadAllBytes(P("new-listed-empty")).Should().BeEmpty("its directory entry was flushed but its data was not");
+        File.ReadAllBytes(P("new-durable")).Should().Equal(6, 6);
+        File.Exists(P("new-durable")).Should().BeTrue();
+        File.Exists(P("deleted-flushed")).Should().BeFalse();
+        File.ReadAllBytes(P("deleted")).Should().Equal(1, 2, 3, 4);
+        File.ReadAllBytes(P("replaced")).Should().Equal([1, 2, 3, 4], "the rename over it was not flushed");
+        File.Exists(P("replaced.tmp")).Should().BeFalse("the temporary file's own creation was not flushed either");
+        File.ReadAllBytes(P("kept-under-rename")).Should().Equal(1, 2, 3, 4);
+        File.Exists(P("renamed")).Should().BeFalse();
+        Directory.Exists(Path.Combine(dir, "sub")).Should().BeFalse("a directory whose parent was not flushed is gone with its files");
+        Directory.GetFiles(dir).Select(Path.GetFileName).Should().BeEquivalentTo(
+            ["unflushed-write", "flushed-write", "truncated", "new-listed-empty", "new-durable", "deleted", "replaced", "kept-under-rename"],
+            "nothing else is left behind (no buried files)");
+        undone.Should().NotBeEmpty();
+        var again = () => fs.SimulateRestart();
+        again.Should().Throw<InvalidOperationException>();
+    }
+
+    [Fact]
+    public void FaultInjection_PowerLoss_RenamesAndDirectoryMovesNeedTheirDirectoriesFlushed()
+    {
+        var a = Path.Combine(_temp.Path, "a");
+        var b = Path.Combine(_temp.Path, "b");
+        Directory.CreateDirectory(a);
+        Directory.CreateDirectory(b);
+        File.WriteAllBytes(Path.Combine(a, "half"), [1]);
+        File.WriteAllBytes(Path.Combine(a, "whole"), [2]);
+        Directory.CreateDirectory(Path.Combine(_temp.Path, "folder"));
+        File.WriteAllBytes(Path.Combine(_temp.Path, "folder", "inside"), [3]);
+
+        var fs = new FaultInjectingFileSystem { CrashModel = CrashModel.PowerLoss };
+        using (var f = fs.OpenFile(Path.Combine(_temp.Path, "folder", "inside"), FileMode.Open, FileAccess.Write))
+        {
+            f.Write(0, [4]);
+        }
+
+        fs.MoveDirectory(Path.Combine(_temp.Path, "folder"), Path.Combine(b, "folder"));
+        File.ReadAllBytes(Path.Combine(b, "folder", "inside")).Should().Equal(4);
+        fs.MoveFile(Path.Combine(a, "whole"), Path.Combine(b, "whole"), overwrite: false);
+        fs.FlushDirectory(a);
+        fs.FlushDirectory(b);
+        fs.MoveFile(Path.Combine(a, "half"), Path.Combine(b, "half"), overwrite: false);
+        fs.FlushDirectory(a);
+
+        fs.Crash();
+        fs.SimulateRestart();
+        File.ReadAllBytes(Path.Combine(b, "whole")).Should().Equal([2], "both directories of this rename were flushed after it");
+        File.Exists(Path.Combine(a, "whole")).Should().BeFalse();
+        File.ReadAllBytes(Path.Combine(a, "half")).Should().Equal([1], "only the source directory was flushed after this rename");
+        File.Exists(Path.Combine(b, "half")).Should().BeFalse();
+        Directory.Exists(Path.Combine(b, "folder")).Should().BeFalse("the directory's old parent was never flushed");
+        File.ReadAllBytes(Path.Combine(_temp.Path, "folder", "inside")).Should().Equal([3], "the unflushed write inside the moved folder is gone too");
+    }
+
     public void Dispose()
     {
         _temp.Dispose();
         GC.SuppressFinalize(this);
     }
 
-    private static IFileSystem Create(string adapter) => adapter == "physical" ? PhysicalFileSystem.Instance : new FaultInjectingFileSystem();
+    private static IFileSystem Create(string adapter) => adapter switch
+    {
+        "physical" => PhysicalFileSystem.Instance,
+        "fault-injecting-power-loss" => new FaultInjectingFileSystem { CrashModel = CrashModel.PowerLoss },
+        _ => new FaultInjectingFileSystem(),
+    };
 }
