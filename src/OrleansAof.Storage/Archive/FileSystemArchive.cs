@@ -162,7 +162,7 @@ public sealed partial class FileSystemArchive : ISegmentArchive
             LogReplacingObject(_logger, key.RelativeKey, existing.Original.Size, existing.Original.Checksum, original.Size, original.Checksum);
         }
 
-        _fileSystem.CreateDirectory(directory);
+        _fileSystem.CreateDirectoryDurably(directory);
         var token = Guid.NewGuid().ToString("N");
         var tempData = Path.Combine(directory, $".{key.FileName}.{token}{TempSuffix}");
         var tempMetadata = Path.Combine(directory, $".{key.FileName}{MetadataSuffix}.{token}{TempSuffix}");

@@ -83,11 +83,11 @@ internal sealed class PartitionDirectory
         }
     }
 
+    /// <summary>Creates the folders that are missing, durably (a partition's first durable record must not vanish with its folder).</summary>
     public void Create(IFileSystem fs)
     {
-        fs.CreateDirectory(DirectoryPath);
-        fs.CreateDirectory(Segments);
-        fs.CreateDirectory(Quarantine);
+        fs.CreateDirectoryDurably(Segments);
+        fs.CreateDirectoryDurably(Quarantine);
     }
 
     /// <summary>Takes the exclusive writer lock, held until the returned file is disposed.</summary>

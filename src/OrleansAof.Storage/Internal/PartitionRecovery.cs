@@ -322,8 +322,21 @@ internal static partial class PartitionRecovery
 
         foreach (var q in local.Quarantined)
         {
-            merged[q.BaseId] = q;
+            // Damaged here, but a verified copy in the archive still serves its records.
             localBases.Add(q.BaseId);
+            if (byBase.TryGetValue(q.BaseId, out var row) && row.Status is SegmentStatus.Archived or SegmentStatus.LocalEvicted && row.LastId == q.LastId)
+            {
+                merged[q.BaseId] = row with { Status = SegmentStatus.LocalEvicted };
+            }
+            else if (archived.TryGetValue(q.BaseId, out var o))
+            {
+                merged[q.BaseId] = WithFacts(q, o, SegmentStatus.LocalEvicted);
+            }
+            else
+            {
+                result.NeedsListing |= listing is null && archiveConfigured;
+                merged[q.BaseId] = q;
+            }
         }
 
         // 2. Rows whose file is not in segments/.
@@ -363,14 +376,14 @@ internal static partial class PartitionRecovery
                         merged[row.BaseId] = WithFacts(row, o, SegmentStatus.LocalEvicted);
                         result.Findings.Add($"segment {row.BaseId} is not on local disk; the archive holds it and its records are read from there");
                     }
-                    else if (local.QuarantineFolder.Contains(row.FileName))
-                    {
-                        merged[row.BaseId] = row with { Status = SegmentStatus.Quarantined };
-                    }
                     else if (listing is null && archiveConfigured)
                     {
                         result.NeedsListing = true;
                         merged[row.BaseId] = row;
+                    }
+                    else if (local.QuarantineFolder.Contains(row.FileName))
+                    {
+                        merged[row.BaseId] = row with { Status = SegmentStatus.Quarantined };
                     }
                     else
                     {

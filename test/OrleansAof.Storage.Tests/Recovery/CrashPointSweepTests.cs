@@ -43,7 +43,7 @@ public sealed class CrashPointSweepTests(ITestOutputHelper output) : IDisposable
     /// <summary>Sealed segments in the prepared state (more behind the stress switch).</summary>
     private static int SealedSegments => Stress.Scale(3, 6);
 
-    public static TheoryData<string> Operations => ["seal", "rollover", "archive", "eviction", "retention", "restore", "catalog-deleted", "catalog-corrupt", "quarantine", "quarantine-unarchived", "handover"];
+    public static TheoryData<string> Operations => ["create", "seal", "rollover", "archive", "eviction", "retention", "restore", "catalog-deleted", "catalog-corrupt", "quarantine", "quarantine-unarchived", "handover"];
 
     [Theory]
     [MemberData(nameof(Operations))]
@@ -156,6 +156,22 @@ public sealed class CrashPointSweepTests(ITestOutputHelper output) : IDisposable
 
     private static readonly Dictionary<string, Scenario> Scenarios = new Scenario[]
     {
+        new("create")
+        {
+            // A brand-new partition: its folders are created, its first record appended under Sync and acknowledged.
+            Build = static (_, e) =>
+            {
+                e.InFlight = Record(0);
+                return Task.CompletedTask;
+            },
+            Operate = static async r =>
+            {
+                r.Arm();
+                var log = await r.OpenLiveAsync();
+                (await log.AppendAsync(r.Expectation.InFlight)).Should().Be(new AppendResult(0, 0, true));
+                r.InFlightAcknowledged = true;
+            },
+        },
         new("seal")
         {
             Build = static async (w, e) =>
@@ -327,7 +343,9 @@ public sealed class CrashPointSweepTests(ITestOutputHelper output) : IDisposable
             {
                 r.Arm();
                 var log = await r.OpenLiveAsync();
-                log.GetInfo().Segments.Should().Contain(static s => s.BaseId == PerSegment && s.Status == SegmentStatus.Quarantined);
+
+                // The damaged file goes to quarantine/, and its verified archived copy serves the records.
+                log.GetInfo().Segments.Should().Contain(static s => s.BaseId == PerSegment && s.Status == SegmentStatus.LocalEvicted);
             },
         },
         new("quarantine-unarchived")
