@@ -33,15 +33,27 @@ public sealed partial class PartitionLog
             cancellationToken).ConfigureAwait(false);
 
         LocalScan? local = null;
+        PartitionLog? opened = null;
         try
         {
+            var bound = env.IdBounds is { } bounds ? await bounds.ReadAsync(dir.Log, dir.Partition, cancellationToken).ConfigureAwait(false) : null;
+            var restoredBefore = catalogProblem is null && catalog.GetMeta(UnverifiedRestoreKey) is not null;
+            var policy = options.LostIds == LostIdsPolicy.SkipPastBound || (catalogProblem is null && catalog.GetMeta(LostIdsKey) == nameof(LostIdsPolicy.SkipPastBound))
+                ? LostIdsPolicy.SkipPastBound
+                : LostIdsPolicy.Refuse;
+
             // Restore: an empty folder gets the newest archived segment back first; it carries the last id and the producer table.
             List<ArchivedObjectInfo>? listing = null;
-            if (env.Archive is { } archive && SegmentFiles.List(fs, dir).Count == 0)
+            var empty = SegmentFiles.List(fs, dir).Count == 0;
+            if (env.Archive is { } archive && empty)
             {
-                listing = await ListArchiveAsync(archive, dir, cancellationToken).ConfigureAwait(false);
+                listing = await ListForRestoreAsync(archive, dir, env.IdBounds is not null && bound is null, logger, cancellationToken).ConfigureAwait(false);
                 if (listing.Count > 0)
                 {
+                    // Marked first: files put back from the archive never count as the whole truth, even when this open
+                    // stops before it has checked them against the id bound.
+                    catalog.SetMeta(UnverifiedRestoreKey, "1");
+                    restoredBefore = true;
                     var newest = listing[^1];
                     await SegmentFiles.DownloadVerifiedAsync(archive, newest.Key, Path.Combine(dir.Segments, newest.Key.FileName), fs, durable: true, cancellationToken).ConfigureAwait(false);
                     LogRestored(logger, dir.FullName, listing.Count, newest.Key.FileName);
@@ -60,17 +72,158 @@ public sealed partial class PartitionLog
                 reconciled = PartitionRecovery.Reconcile(local, rows, firstId, listing, archiveConfigured: true);
             }
 
+            // Local files are the whole truth about what was acknowledged unless they were lost (an empty folder, a lost
+            // active segment) or put back from the archive: then the recorded id bound says which ids may be gone.
+            var authoritative = !empty && !restoredBefore && reconciled.LostActiveBaseId is null;
+            if (bound is { } b && !authoritative)
+            {
+                await Task.Run(() => ApplyBound(fs, dir, local, reconciled, b, policy), cancellationToken).ConfigureAwait(false);
+            }
+
             var scanned = local;
-            return await Task.Run(() => Open(dir, options, env, lockFile, catalog, catalogProblem, scanned, reconciled, rows.Count), cancellationToken).ConfigureAwait(false);
+            opened = await Task.Run(() => Open(dir, options, env, lockFile, catalog, catalogProblem, scanned, reconciled, rows.Count), cancellationToken).ConfigureAwait(false);
+            if (env.IdBounds is { } store)
+            {
+                await opened.ReserveIdsAtOpenAsync(store, bound, logger, cancellationToken).ConfigureAwait(false);
+            }
+            else if (restoredBefore && policy == LostIdsPolicy.SkipPastBound)
+            {
+                // Put back from the archive without a bound to check it against (the offline restore): the next open
+                // with a bound store checks it, and applies the operator's decision about lost ids.
+                catalog.SetMeta(LostIdsKey, nameof(LostIdsPolicy.SkipPastBound));
+            }
+
+            return opened;
         }
         catch
         {
-            local?.Active?.File.Dispose();
-            catalog.Dispose();
-            lockFile.Dispose();
+            if (opened is not null)
+            {
+                await opened.CloseAsync(seal: false).ConfigureAwait(false);
+            }
+            else
+            {
+                local?.Active?.File.Dispose();
+                catalog.Dispose();
+                lockFile.Dispose();
+            }
+
             throw;
         }
     }
+
+    private const string UnverifiedRestoreKey = "unverified_restore";
+    private const string LostIdsKey = "lost_ids";
+
+    /// <summary>
+    /// The archive listing for a restore into an empty folder. When no id bound was ever recorded (a brand-new partition
+    /// under an <see cref="IIdBoundStore"/>), the archive is asked but not depended on: a new partition opens during an
+    /// archive outage.
+    /// </summary>
+    private static async Task<List<ArchivedObjectInfo>> ListForRestoreAsync(ISegmentArchive archive, PartitionDirectory dir, bool brandNew, ILogger logger, CancellationToken cancellationToken)
+    {
+        if (!brandNew)
+        {
+            return await ListArchiveAsync(archive, dir, cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            return await ListArchiveAsync(archive, dir, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogNewWithoutArchive(logger, dir.FullName, e.Message);
+            return [];
+        }
+    }
+
+    /// <summary>
+    /// Checks what the files hold against the recorded id bound <paramref name="bound"/>: ids up to it that nothing holds
+    /// were perhaps acknowledged. Refuses (<see cref="PartitionDataLostException"/>) or, by the operator's decision, records
+    /// them as <see cref="SegmentStatus.Missing"/> and continues after the bound.
+    /// </summary>
+    private static void ApplyBound(IFileSystem fs, PartitionDirectory dir, LocalScan local, Reconciliation reconciled, long bound, LostIdsPolicy policy)
+    {
+        var heldNext = reconciled.LostActiveBaseId ?? (local.Active is { } a ? a.BaseId + a.Count : reconciled.NextId);
+        if (bound < heldNext)
+        {
+            return;
+        }
+
+        if (policy != LostIdsPolicy.SkipPastBound)
+        {
+            throw new PartitionDataLostException(dir.FullName, heldNext - 1, bound);
+        }
+
+        if (local.Active is { } active)
+        {
+            // An empty active segment left by a restore: the next one starts after the bound.
+            if (active.Count > 0 && reconciled.LostActiveBaseId is null)
+            {
+                throw new PartitionDataLostException(dir.FullName, heldNext - 1, bound);
+            }
+
+            active.File.Dispose();
+            local.Active = null;
+            if (reconciled.LostActiveBaseId is null)
+            {
+                fs.DeleteFile(dir.SegmentPath(active.BaseId));
+                fs.FlushDirectory(dir.Segments);
+            }
+        }
+
+        reconciled.Rows.Add(PartitionRecovery.MissingRow(heldNext, bound));
+        reconciled.Rows.Sort(static (x, y) => x.BaseId.CompareTo(y.BaseId));
+        reconciled.Findings.Add($"ids {heldNext}..{bound} were skipped by an operator's decision: they may have been acknowledged and are lost");
+        if (reconciled.LostActiveBaseId is not null)
+        {
+            reconciled.LostActiveBaseId = null;
+            reconciled.Fault = local.Fault;
+        }
+
+        reconciled.NextId = bound + 1;
+    }
+
+    /// <summary>Records the first id bound of this open (one reservation past the last id); a failure leaves appends waiting for a later raise.</summary>
+    private async Task ReserveIdsAtOpenAsync(IIdBoundStore store, long? recorded, ILogger logger, CancellationToken cancellationToken)
+    {
+        var ids = new IdReservation(store, Log, Partition, _options.IdReservation, _time, logger);
+        try
+        {
+            await ids.SetAsync(Math.Max(recorded ?? -1, LastId) + _options.IdReservation, cancellationToken).ConfigureAwait(false);
+            TryCatalog(static c =>
+            {
+                c.RemoveMeta(UnverifiedRestoreKey);
+                c.RemoveMeta(LostIdsKey);
+            });
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogReserveFailed(logger, _dir.FullName, e.Message);
+        }
+
+        _ids = ids;
+    }
+
+    /// <summary>
+    /// Gives the ids reserved past the last id back: records the last id as the partition's id bound. For a handover, after
+    /// appends stopped and every record is archived, so the next owner continues right after it. An append after this
+    /// raises the bound again. Does nothing without an <see cref="IIdBoundStore"/>.
+    /// </summary>
+    public async Task ReleaseIdReservationAsync(CancellationToken cancellationToken = default)
+    {
+        if (_ids is { } ids)
+        {
+            await ids.SetAsync(LastId, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    [LoggerMessage(13, LogLevel.Information, "Partition {Partition}: no id bound is recorded, so it is new; the archive could not be asked ({Reason}) and is not needed")]
+    private static partial void LogNewWithoutArchive(ILogger logger, string partition, string reason);
+
+    [LoggerMessage(14, LogLevel.Warning, "Partition {Partition}: recording the id bound at open failed ({Reason}); appends wait until it is recorded")]
+    private static partial void LogReserveFailed(ILogger logger, string partition, string reason);
 
     private static async Task<List<ArchivedObjectInfo>> ListArchiveAsync(ISegmentArchive archive, PartitionDirectory dir, CancellationToken cancellationToken)
     {

@@ -95,7 +95,7 @@ public sealed partial class PartitionLog
     public AppendResult Append(ReadOnlySpan<byte> payload, long? expectedLastId = null)
     {
         var source = new SinglePayload(payload);
-        TryWrite(ref source, expectedLastId ?? NoExpectation, null, allowWait: false, out var result, out _);
+        TryWrite(ref source, expectedLastId ?? NoExpectation, null, allowWait: false, out var result, out _, awaitable: false);
         return result;
     }
 
@@ -232,7 +232,7 @@ public sealed partial class PartitionLog
         }
     }
 
-    private WriteOutcome TryWrite<T>(ref T payloads, long expected, ProducerStamp? stamp, bool allowWait, out AppendResult result, out Task? wait)
+    private WriteOutcome TryWrite<T>(ref T payloads, long expected, ProducerStamp? stamp, bool allowWait, out AppendResult result, out Task? wait, bool awaitable = true)
         where T : IPayloads, allows ref struct
     {
         var n = payloads.Count;
@@ -302,6 +302,20 @@ public sealed partial class PartitionLog
                 if (expected != NoExpectation && expected != _lastId)
                 {
                     throw new ExpectedLastIdMismatchException(expected, _lastId);
+                }
+
+                if (_ids is { } ids && !ids.Covers(_lastId + n, out var reserving))
+                {
+                    // No id past the recorded bound is handed out: wait for the store to record a higher one (only the
+                    // synchronous Append cannot wait; this is not memory pressure, so FailFast does not apply).
+                    if (!awaitable)
+                    {
+                        throw new LogBackpressureException(BackpressureReason.IdReservation, Invariant($"ids past {ids.ReservedThrough} are being reserved."), TimeSpan.FromMilliseconds(5));
+                    }
+
+                    wait = reserving;
+                    result = default;
+                    return WriteOutcome.Backpressure;
                 }
 
                 if (_unflushedBytes > 0 && _unflushedBytes + frames > _options.MaxUnflushedBytes)

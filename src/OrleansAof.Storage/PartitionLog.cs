@@ -39,6 +39,7 @@ public sealed partial class PartitionLog : IAsyncDisposable
     private readonly Lock _readersLock = new();
     private readonly Task _flushLoop;
     private readonly Dictionary<long, ProducerEntry> _producers;
+    private IdReservation? _ids;
 
     private volatile SealedSegment[] _sealed;
     private volatile ActiveSegment _active;

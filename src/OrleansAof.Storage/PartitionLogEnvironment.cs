@@ -24,6 +24,14 @@ public sealed class PartitionLogEnvironment
     public ISegmentArchive? Archive { get; init; }
 
     /// <summary>
+    /// Where the partition keeps the durable upper bound of the ids it handed out (see <see cref="IIdBoundStore"/>). With
+    /// one, a partition whose files are lost refuses to open instead of handing their ids out again, and a brand-new
+    /// partition opens without asking the archive. Default: none (an empty folder is restored from the archive and
+    /// continues after the archived last id).
+    /// </summary>
+    public IIdBoundStore? IdBounds { get; init; }
+
+    /// <summary>
     /// Called on the thread pool after a segment was sealed (for example to wake an archiver). It must not block; an
     /// exception it throws is ignored. Default: none.
     /// </summary>

@@ -66,6 +66,16 @@ public sealed class PartitionLogOptions
     /// <summary>Fraction of <see cref="MaxSegmentBytes"/> after which the next segment is prepared. Default 0.5.</summary>
     public double PreallocateAt { get; set; } = 0.5;
 
+    /// <summary>
+    /// Ids reserved ahead in the <see cref="PartitionLogEnvironment.IdBounds"/> store: the partition records a bound this
+    /// far past its last id and raises it again halfway, so appends almost never wait for the store. After a lost volume
+    /// at most this many ids are skipped. Default 1,000,000.
+    /// </summary>
+    public long IdReservation { get; set; } = 1_000_000;
+
+    /// <summary>What an open does when ids up to the recorded id bound are held nowhere. Default <see cref="LostIdsPolicy.Refuse"/>.</summary>
+    public LostIdsPolicy LostIds { get; set; } = LostIdsPolicy.Refuse;
+
     /// <summary>How many sealed segment files stay open for reads. Default 32.</summary>
     public int OpenSegmentReaders { get; set; } = 32;
 
@@ -159,6 +169,16 @@ public sealed class PartitionLogOptions
         if (OpenSegmentReaders < 1)
         {
             throw new InvalidLogOptionsException(prefix + nameof(OpenSegmentReaders), $"must be at least 1; it is {OpenSegmentReaders}.");
+        }
+
+        if (IdReservation < 1 || IdReservation > 1L << 40)
+        {
+            throw new InvalidLogOptionsException(prefix + nameof(IdReservation), $"must be between 1 and 2^40; it is {IdReservation}.");
+        }
+
+        if (!Enum.IsDefined(LostIds))
+        {
+            throw new InvalidLogOptionsException(prefix + nameof(LostIds), $"has an unknown value {LostIds}.");
         }
 
         if (MaxProducers < 1 || MaxProducers > 1_000_000)

@@ -275,6 +275,19 @@ public sealed class SegmentCatalog : IDisposable
         }
     }
 
+    /// <summary>Removes a value of the <c>meta</c> table (nothing when it is not there).</summary>
+    public void RemoveMeta(string key)
+    {
+        lock (_sync)
+        {
+            _fileSystem.BeforeExternalWrite(Path);
+            using var cmd = _connection.CreateCommand();
+            cmd.CommandText = "DELETE FROM meta WHERE key = $k";
+            cmd.Parameters.AddWithValue("$k", key);
+            cmd.ExecuteNonQuery();
+        }
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {
