@@ -93,6 +93,17 @@ public sealed class StatusRenderingTests
     }
 
     [Fact]
+    public void ArchiveUnavailable_IsReportedAsUnavailable_ExitSeven()
+    {
+        var failure = CommandOutput.Classify(new ArchiveUnavailableException(ArchiveUnavailableReason.AccessDenied, "s3://b", "AmazonS3Exception 403 InvalidAccessKeyId", "Partition 'orders/0': the archive is unavailable (AccessDenied)"));
+
+        failure.Should().NotBeNull();
+        failure!.ExitCode.Should().Be(ExitCodes.Unavailable);
+        failure.Kind.Should().Be("unavailable");
+        failure.Message.Should().Contain("ArchiveUnavailableException; retryable");
+    }
+
+    [Fact]
     public void ExitCode_IsOneWhileArchivingFailsOrTheBacklogRefusesAppends()
     {
         var healthy = new ArchiveDocument(true, 1, 100, 3, 1_000_000, false, null, null, 0);

@@ -60,3 +60,19 @@ public sealed class ArchiverRetryDelayTests
     public void RetryDelay_DoublesFromTheFirstUpToTheMaximum(int failedRuns, int expectedMs) =>
         PartitionArchiverGrain.RetryDelay(failedRuns, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30)).Should().Be(TimeSpan.FromMilliseconds(expectedMs));
 }
+
+/// <summary>The text of the health report the silo host's readiness endpoint shows.</summary>
+[Trait(TestCategories.Name, TestCategories.Fast)]
+public sealed class AppendLogHealthReportTests
+{
+    [Fact]
+    public void Describe_HealthyShowsTheOpenPartitions_DegradedListsEachProblemAndHowManyMore()
+    {
+        new AppendLogHealthReport(true, 3, 0, []).Describe().Should().Be("3 partition(s) open");
+        var problems = Enumerable.Range(0, 8).Select(i => $"partition orders/{i}: archiving fails").ToList();
+
+        var text = new AppendLogHealthReport(true, 12, 10, problems).Describe();
+
+        text.Split('\n').Should().Equal([.. problems, "... and 2 more"]);
+    }
+}
