@@ -291,6 +291,7 @@ public sealed record SegmentSummary(
 /// <param name="FlushPolicy">The current flush policy.</param>
 /// <param name="Silo">Name of the silo that serves the partition.</param>
 /// <param name="Segments">Every segment, by base id.</param>
+/// <param name="Archive">Archival: the backlog, its bounds and the last run's error (null from a silo that does not report it).</param>
 [GenerateSerializer]
 [Immutable]
 [Alias("aof.PartitionStatus")]
@@ -305,7 +306,8 @@ public sealed record PartitionStatus(
     [property: Id(7)] long WriterEpoch,
     [property: Id(8)] LogFlushPolicy FlushPolicy,
     [property: Id(9)] string Silo,
-    [property: Id(10)] IReadOnlyList<SegmentSummary> Segments)
+    [property: Id(10)] IReadOnlyList<SegmentSummary> Segments,
+    [property: Id(11)] PartitionArchiveStatus? Archive = null)
 {
     /// <summary>The next id an append will get.</summary>
     public long NextId => LastId + 1;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using OrleansAof.Storage;
 using OrleansAof.Storage.Archive;
 
 namespace OrleansAof.Archive.S3;
@@ -26,6 +27,9 @@ public sealed partial class S3SegmentArchive
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Archive object {Key} does not exist.")]
     private static partial void LogNotFound(ILogger logger, ArchiveObjectKey key);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "The store is unavailable ({Reason}): {Cause}")]
+    private static partial void LogUnavailable(ILogger logger, ArchiveUnavailableReason reason, string cause);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Created bucket {Bucket}.")]
     private static partial void LogBucketCreated(ILogger logger, string bucket);

@@ -28,8 +28,11 @@ namespace OrleansAof.Archive.S3;
 /// metadata). A put of a key that already holds an object with the same original facts changes nothing. A download
 /// checks the stored and the original size and CRC-32C; a mismatch deletes the partial file and throws
 /// <see cref="ArchiveIntegrityException"/>. Byte ranges are read with ranged GETs (<c>bytes=a-b</c>).</para>
-/// <para>Errors are thrown as they are; <see cref="S3ArchiveErrors.IsTransient"/> tells which ones a retry may cure
-/// (wrap the archive in a <see cref="ResilientSegmentArchive"/>).</para>
+/// <para>Failures of the store are thrown as <see cref="ArchiveUnavailableException"/> (see
+/// <see cref="S3ArchiveErrors.ToUnavailable"/>: access denied, missing bucket, throttling, unreachable, other), with the
+/// SDK's error as the cause; integrity failures and missing objects keep their own types.
+/// <see cref="S3ArchiveErrors.IsTransient"/> tells which ones a retry may cure (wrap the archive in a
+/// <see cref="ResilientSegmentArchive"/>).</para>
 /// </remarks>
 public sealed partial class S3SegmentArchive : ISegmentArchive, IDisposable
 {
@@ -96,7 +99,10 @@ public sealed partial class S3SegmentArchive : ISegmentArchive, IDisposable
     public string ObjectKeyOf(ArchiveObjectKey key) => _prefix.Length == 0 ? key.RelativeKey : $"{_prefix}/{key.RelativeKey}";
 
     /// <inheritdoc />
-    public async Task<ArchivedObjectInfo> PutAsync(ArchiveObjectKey key, string localPath, SegmentFileFacts original, CancellationToken cancellationToken)
+    public Task<ArchivedObjectInfo> PutAsync(ArchiveObjectKey key, string localPath, SegmentFileFacts original, CancellationToken cancellationToken) =>
+        TypedAsync(() => PutCoreAsync(key, localPath, original, cancellationToken), cancellationToken);
+
+    private async Task<ArchivedObjectInfo> PutCoreAsync(ArchiveObjectKey key, string localPath, SegmentFileFacts original, CancellationToken cancellationToken)
     {
         ArchiveNames.Validate(key);
         ArgumentException.ThrowIfNullOrEmpty(localPath);
@@ -151,7 +157,10 @@ public sealed partial class S3SegmentArchive : ISegmentArchive, IDisposable
     }
 
     /// <inheritdoc />
-    public async Task<ArchivedObjectInfo?> GetInfoAsync(ArchiveObjectKey key, CancellationToken cancellationToken)
+    public Task<ArchivedObjectInfo?> GetInfoAsync(ArchiveObjectKey key, CancellationToken cancellationToken) =>
+        TypedAsync(() => GetInfoCoreAsync(key, cancellationToken), cancellationToken);
+
+    private async Task<ArchivedObjectInfo?> GetInfoCoreAsync(ArchiveObjectKey key, CancellationToken cancellationToken)
     {
         ArchiveNames.Validate(key);
         var head = await HeadAsync(key, ObjectKeyOf(key), cancellationToken);
@@ -169,7 +178,10 @@ public sealed partial class S3SegmentArchive : ISegmentArchive, IDisposable
     }
 
     /// <inheritdoc />
-    public async Task DownloadAsync(ArchiveObjectKey key, string destinationPath, CancellationToken cancellationToken)
+    public Task DownloadAsync(ArchiveObjectKey key, string destinationPath, CancellationToken cancellationToken) =>
+        TypedAsync(() => DownloadCoreAsync(key, destinationPath, cancellationToken), cancellationToken);
+
+    private async Task<bool> DownloadCoreAsync(ArchiveObjectKey key, string destinationPath, CancellationToken cancellationToken)
     {
         ArchiveNames.Validate(key);
         ArgumentException.ThrowIfNullOrEmpty(destinationPath);
@@ -241,6 +253,7 @@ public sealed partial class S3SegmentArchive : ISegmentArchive, IDisposable
             }
 
             complete = true;
+            return true;
         }
         finally
         {
@@ -252,7 +265,10 @@ public sealed partial class S3SegmentArchive : ISegmentArchive, IDisposable
     }
 
     /// <inheritdoc />
-    public async Task<int> ReadRangeAsync(ArchiveObjectKey key, long offset, Memory<byte> buffer, CancellationToken cancellationToken)
+    public Task<int> ReadRangeAsync(ArchiveObjectKey key, long offset, Memory<byte> buffer, CancellationToken cancellationToken) =>
+        TypedAsync(() => ReadRangeCoreAsync(key, offset, buffer, cancellationToken), cancellationToken);
+
+    private async Task<int> ReadRangeCoreAsync(ArchiveObjectKey key, long offset, Memory<byte> buffer, CancellationToken cancellationToken)
     {
         ArchiveNames.Validate(key);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
@@ -318,16 +334,15 @@ public sealed partial class S3SegmentArchive : ISegmentArchive, IDisposable
         string? continuationToken = null;
         do
         {
-            var page = await _client.ListObjectsV2Async(
-                new ListObjectsV2Request
-                {
-                    BucketName = _options.Bucket,
-                    Prefix = listPrefix,
-                    Delimiter = "/",
-                    MaxKeys = _options.ListPageSize,
-                    ContinuationToken = continuationToken,
-                },
-                cancellationToken);
+            var request = new ListObjectsV2Request
+            {
+                BucketName = _options.Bucket,
+                Prefix = listPrefix,
+                Delimiter = "/",
+                MaxKeys = _options.ListPageSize,
+                ContinuationToken = continuationToken,
+            };
+            var page = await TypedAsync(() => _client.ListObjectsV2Async(request, cancellationToken), cancellationToken);
             var keys = new List<ArchiveObjectKey>();
             foreach (var entry in page.S3Objects ?? [])
             {
@@ -339,10 +354,16 @@ public sealed partial class S3SegmentArchive : ISegmentArchive, IDisposable
             }
 
             var infos = new ArchivedObjectInfo?[keys.Count];
-            await Parallel.ForEachAsync(
-                Enumerable.Range(0, keys.Count),
-                new ParallelOptions { MaxDegreeOfParallelism = ListHeadConcurrency, CancellationToken = cancellationToken },
-                async (i, ct) => infos[i] = await HeadForListAsync(keys[i], ct));
+            await TypedAsync(
+                async () =>
+                {
+                    await Parallel.ForEachAsync(
+                        Enumerable.Range(0, keys.Count),
+                        new ParallelOptions { MaxDegreeOfParallelism = ListHeadConcurrency, CancellationToken = cancellationToken },
+                        async (i, ct) => infos[i] = await HeadForListAsync(keys[i], ct));
+                    return true;
+                },
+                cancellationToken);
             foreach (var info in infos)
             {
                 if (info is not null)
@@ -357,7 +378,10 @@ public sealed partial class S3SegmentArchive : ISegmentArchive, IDisposable
     }
 
     /// <inheritdoc />
-    public async Task DeleteAsync(ArchiveObjectKey key, CancellationToken cancellationToken)
+    public Task DeleteAsync(ArchiveObjectKey key, CancellationToken cancellationToken) =>
+        TypedAsync(() => DeleteCoreAsync(key, cancellationToken), cancellationToken);
+
+    private async Task<bool> DeleteCoreAsync(ArchiveObjectKey key, CancellationToken cancellationToken)
     {
         ArchiveNames.Validate(key);
         try
@@ -368,6 +392,8 @@ public sealed partial class S3SegmentArchive : ISegmentArchive, IDisposable
         {
             // Already gone.
         }
+
+        return true;
     }
 
     /// <inheritdoc />
@@ -380,6 +406,20 @@ public sealed partial class S3SegmentArchive : ISegmentArchive, IDisposable
         if (_ownsClient)
         {
             _client.Dispose();
+        }
+    }
+
+    /// <summary>Runs one call to the store and types its errors (<see cref="S3ArchiveErrors.ToUnavailable"/>).</summary>
+    private async Task<T> TypedAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (Exception e) when (S3ArchiveErrors.ToUnavailable(e, Description, cancellationToken) is { } typed)
+        {
+            LogUnavailable(_logger, typed.Reason, typed.Cause);
+            throw typed;
         }
     }
 

@@ -104,6 +104,23 @@ internal static class ClusterRenderer
         }
 
         console.Write(table);
+        if (p.Archive is { Configured: true } a)
+        {
+            var refused = a.RefusesAppends ? "  [red]appends refused until archiving catches up[/]" : "";
+            console.MarkupLineInterpolated(CultureInfo.InvariantCulture,
+                $"  archive backlog: {a.BacklogSegments} segment(s), {Bytes(a.BacklogBytes)} (bound {a.MaxBacklogSegments} segment(s), {Bytes(a.MaxBacklogBytes)})");
+            if (refused.Length > 0)
+            {
+                console.MarkupLine(refused);
+            }
+
+            if (a.Error is { } archiveError)
+            {
+                console.MarkupLineInterpolated(CultureInfo.InvariantCulture,
+                    $"  [red]archiving fails[/] since {Time(a.ErrorSince)} UTC ({a.FailedRuns} failed run(s)): {archiveError}");
+            }
+        }
+
         if (p.Flush is { } f)
         {
             console.MarkupLineInterpolated(CultureInfo.InvariantCulture,

@@ -6,7 +6,10 @@ internal static class ExitCodes
     /// <summary>Success: the command did what was asked and found nothing wrong.</summary>
     public const int Ok = 0;
 
-    /// <summary><c>inspect</c> found damage, <c>verify</c> found anything not clean (damage or a torn tail), or <c>status</c> found a faulted partition or a quarantined segment.</summary>
+    /// <summary>
+    /// <c>inspect</c> found damage, <c>verify</c> found anything not clean (damage or a torn tail), or <c>status</c> found a
+    /// faulted partition, a quarantined segment, failing archival or appends refused for the archive backlog.
+    /// </summary>
     public const int Findings = 1;
 
     /// <summary>
@@ -42,7 +45,7 @@ internal static class ExitCodes
         Exit codes:
           0  ok: done, nothing wrong found
           1  findings: inspect found damage; verify found damage or a torn tail; status found a faulted
-             partition or a quarantined segment
+             partition, a quarantined segment, failing archival or appends refused for the archive backlog
           2  usage: bad command line, the path does not exist / holds no partition, or input the cluster
              refused (invalid name, reversed or out-of-range ids, record too large); the refused call
              changed nothing

@@ -95,7 +95,8 @@ public sealed class AppendLogHandle
     /// Reads from <paramref name="partition"/> upward from <paramref name="fromId"/>. While the partition's owner is down
     /// (<see cref="PartitionUnavailableException"/>), archived records are still served from the archive by any silo
     /// (<see cref="AppendLogClientOptions.ReadArchiveWhenUnavailable"/>); records that exist only on the owner's disk raise
-    /// the original exception.
+    /// the original exception. Records that live only in the archive (evicted from the owner's disk) raise the retryable
+    /// <see cref="ArchiveUnavailableException"/> while the archive cannot be reached.
     /// </summary>
     public async Task<LogRecordBatch> ReadAsync(string partition, long fromId, int maxRecords = 1000, long maxBytes = 4 * 1024 * 1024, bool includeUndurable = false)
     {
@@ -117,14 +118,14 @@ public sealed class AppendLogHandle
         }
     }
 
-    /// <summary>Archived records served by any silo, or null when none can (no archive, nothing archived there).</summary>
+    /// <summary>Archived records served by any silo, or null when none can (no archive, nothing archived there, the archive is unavailable too).</summary>
     private async Task<LogRecordBatch?> ReadArchiveAsync(string key, long fromId, int maxRecords, long maxBytes)
     {
         try
         {
             return await ClientErrors.Guard(_grains.GetGrain<IArchiveReaderGrain>(key).ReadAsync(fromId, maxRecords, maxBytes), key);
         }
-        catch (PartitionUnavailableException)
+        catch (Exception e) when (e is PartitionUnavailableException or ArchiveUnavailableException)
         {
             return null;
         }

@@ -2,7 +2,12 @@ using Orleans.Runtime.Messaging;
 
 namespace OrleansAof.Client;
 
-/// <summary>Turns Orleans transport failures of partition calls into <see cref="PartitionUnavailableException"/>.</summary>
+/// <summary>
+/// Turns Orleans transport failures of partition calls into <see cref="PartitionUnavailableException"/>. The typed errors
+/// of the log (every <see cref="AppendLogException"/>, <see cref="ArchiveUnavailableException"/> among them) pass as they
+/// are, also when Orleans delivers them inside a rejection (a partition whose activation failed, for example because its
+/// first open needed an unavailable archive).
+/// </summary>
 internal static class ClientErrors
 {
     public static async Task<T> Guard<T>(Task<T> call, string partitionKey)

@@ -97,8 +97,22 @@ public sealed class AppendLogOptions
     /// <summary>The longest a tail long poll (<see cref="IPartitionGrain.WaitForTailAsync"/>) waits; keep it below the client's response timeout. Default 10 s.</summary>
     public TimeSpan MaxTailWait { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Archival: how often each partition's archiver wakes up as a safety net (it is also poked at every seal). Default 1 minute.</summary>
+    /// <summary>
+    /// Archival: how often each partition's archiver wakes up as a safety net (it is also poked at every seal and retries
+    /// a failed run by itself, see <see cref="ArchiveRunRetryDelay"/>). Default 1 minute; at least the reminder service's
+    /// minimum period (<c>ReminderOptions.MinimumReminderPeriod</c>, 1 minute unless the silo lowers it).
+    /// </summary>
     public TimeSpan ArchiveReminderPeriod { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Archival: after a run that failed (an archive outage, a refused key), the archiver runs again after this delay,
+    /// doubling it after each further failure up to <see cref="ArchiveRunRetryMaxDelay"/>, until a run succeeds. So
+    /// archiving resumes soon after the archive returns, without waiting for the reminder. Default 1 s; at least 10 ms.
+    /// </summary>
+    public TimeSpan ArchiveRunRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Archival: the longest delay between retries of failed runs (<see cref="ArchiveRunRetryDelay"/>). Default 30 s; at least <see cref="ArchiveRunRetryDelay"/>, at most 1 hour.</summary>
+    public TimeSpan ArchiveRunRetryMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Archival: whether a partition pokes its archiver as soon as it seals a segment. Default true.</summary>
     public bool ArchiveOnSeal { get; set; } = true;

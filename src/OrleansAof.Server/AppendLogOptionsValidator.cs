@@ -4,15 +4,22 @@ using OrleansAof.Storage;
 namespace OrleansAof.Server;
 
 /// <summary>Rejects invalid <see cref="AppendLogOptions"/> at silo start; the message names the option.</summary>
-public sealed class AppendLogOptionsValidator(IOptions<AppendLogOptions> options) : IConfigurationValidator
+public sealed class AppendLogOptionsValidator(IOptions<AppendLogOptions> options, IOptions<ReminderOptions> reminders) : IConfigurationValidator
 {
     private const string Prefix = nameof(AppendLogOptions) + ".";
 
     /// <inheritdoc />
-    public void ValidateConfiguration() => Validate(options.Value);
+    public void ValidateConfiguration() => Validate(options.Value, reminders.Value.MinimumReminderPeriod);
 
-    /// <summary>Throws <see cref="OrleansConfigurationException"/> naming the first invalid option.</summary>
-    public static void Validate(AppendLogOptions o)
+    /// <summary>Throws <see cref="OrleansConfigurationException"/> naming the first invalid option; the reminder service's minimum period is Orleans' default (1 minute).</summary>
+    public static void Validate(AppendLogOptions o) => Validate(o, new ReminderOptions().MinimumReminderPeriod);
+
+    /// <summary>
+    /// Throws <see cref="OrleansConfigurationException"/> naming the first invalid option.
+    /// <see cref="AppendLogOptions.ArchiveReminderPeriod"/> is checked against <paramref name="minimumReminderPeriod"/>
+    /// (<c>ReminderOptions.MinimumReminderPeriod</c>): a shorter period would make every reminder registration fail.
+    /// </summary>
+    public static void Validate(AppendLogOptions o, TimeSpan minimumReminderPeriod)
     {
         ArgumentNullException.ThrowIfNull(o);
         if (string.IsNullOrWhiteSpace(o.DataRoot))
@@ -106,6 +113,21 @@ public sealed class AppendLogOptionsValidator(IOptions<AppendLogOptions> options
         if (o.ArchiveReminderPeriod < TimeSpan.FromSeconds(1))
         {
             Fail(nameof(o.ArchiveReminderPeriod), $"must be at least 1 second; it is {o.ArchiveReminderPeriod}.");
+        }
+
+        if (o.ArchiveReminderPeriod < minimumReminderPeriod)
+        {
+            Fail(nameof(o.ArchiveReminderPeriod), $"must be at least the reminder service's minimum period (ReminderOptions.MinimumReminderPeriod, {minimumReminderPeriod}); it is {o.ArchiveReminderPeriod}.");
+        }
+
+        if (o.ArchiveRunRetryDelay < TimeSpan.FromMilliseconds(10))
+        {
+            Fail(nameof(o.ArchiveRunRetryDelay), $"must be at least 10 ms; it is {o.ArchiveRunRetryDelay}.");
+        }
+
+        if (o.ArchiveRunRetryMaxDelay < o.ArchiveRunRetryDelay || o.ArchiveRunRetryMaxDelay > TimeSpan.FromHours(1))
+        {
+            Fail(nameof(o.ArchiveRunRetryMaxDelay), $"must be between ArchiveRunRetryDelay ({o.ArchiveRunRetryDelay}) and 1 hour; it is {o.ArchiveRunRetryMaxDelay}.");
         }
 
         if (o.MaxArchiveSegmentsPerRun < 1)

@@ -29,9 +29,20 @@ public static class EngineErrors
             Engine.StaleSequenceException e => new StaleSequenceException(e.ProducerId, e.Sequence, e.LastSequence, e.Message),
             Engine.SegmentCorruptedException e => new SegmentCorruptedException(e.BaseId, e.Detail, $"Partition '{partitionKey}': segment {e.BaseId} is damaged: {e.Detail}"),
             Engine.ArchiveIntegrityException e => new ArchiveIntegrityException(e.ObjectKey, e.Message),
+            Engine.ArchiveUnavailableException e => new ArchiveUnavailableException(ToContract(e.Reason), e.Archive, e.Cause, $"Partition '{partitionKey}': {e.Message}"),
             _ => new PartitionFaultedException(error.GetType().Name, $"Partition '{partitionKey}': {error.Message}"),
         };
     }
+
+    /// <summary>The wire form of an archive's unavailability reason.</summary>
+    public static ArchiveUnavailableReason ToContract(Engine.ArchiveUnavailableReason reason) => reason switch
+    {
+        Engine.ArchiveUnavailableReason.Unreachable => ArchiveUnavailableReason.Unreachable,
+        Engine.ArchiveUnavailableReason.AccessDenied => ArchiveUnavailableReason.AccessDenied,
+        Engine.ArchiveUnavailableReason.BucketMissing => ArchiveUnavailableReason.BucketMissing,
+        Engine.ArchiveUnavailableReason.Throttled => ArchiveUnavailableReason.Throttled,
+        _ => ArchiveUnavailableReason.Other,
+    };
 
     /// <summary>The engine form of a wire flush policy.</summary>
     /// <exception cref="InvalidLogOptionsException">The policy's values are out of range.</exception>

@@ -24,6 +24,9 @@ public sealed partial class OpenPartitions(ILogger<OpenPartitions> logger) : IAs
     /// <summary>The keys (<c>{log}/{partition}</c>) of the partitions open right now.</summary>
     internal ICollection<string> OpenKeys => _open.Keys;
 
+    /// <summary>The partitions open right now, by key.</summary>
+    internal IEnumerable<KeyValuePair<string, PartitionLog>> OpenLogs => _open;
+
     internal void Add(string key, PartitionLog log) => _open[key] = log;
 
     internal void Remove(string key, PartitionLog log) => _open.TryRemove(KeyValuePair.Create(key, log));

@@ -29,6 +29,7 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
     private readonly ILoggerFactory _loggerFactory;
     private readonly PartitionOwnership _ownership;
     private readonly Ownership.OwnershipRefresher _ownershipRefresher;
+    private readonly AppendLogHealth _health;
     private bool _handingOver;
     private readonly Storage.Archive.ConfiguredSegmentArchive? _archive;
     private readonly TimeProvider _time;
@@ -58,9 +59,11 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
         TimeProvider time,
         IServiceProvider services,
         PartitionOwnership ownership,
-        Ownership.OwnershipRefresher ownershipRefresher)
+        Ownership.OwnershipRefresher ownershipRefresher,
+        AppendLogHealth health)
     {
         _ownership = ownership;
+        _health = health;
         _ownershipRefresher = ownershipRefresher;
         _options = options.Value;
         _partitions = partitions;
@@ -186,6 +189,7 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
         {
             _partitions.Remove(_key, log);
             _partitions.Release(_key);
+            _health.Forget(_key);
         }
     }
 
@@ -323,6 +327,7 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
         {
             _partitions.Remove(_key, log);
             _partitions.Release(_key);
+            _health.Forget(_key);
         }
 
         LogHandedOver(_logger, _key, _siloName);
@@ -361,9 +366,18 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // An outage or a damaged segment: report it; the next run (reminder or poke) tries again.
+            // An outage or a damaged segment: report it; the archiver retries (with backoff), a poke or the reminder too.
             error = e.Message;
             LogArchivalFailed(_logger, _key, e);
+        }
+
+        if (error is null)
+        {
+            _health.ArchivalSucceeded(_key);
+        }
+        else
+        {
+            _health.ArchivalFailed(_key, error);
         }
 
         var (backlogSegments, backlogBytes) = log.ArchiveBacklog;
@@ -380,16 +394,21 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
 
     public Task<PartitionStatus> GetInfoAsync()
     {
-        var info = Log.GetInfo();
+        var log = Log;
+        var info = log.GetInfo();
         var segments = new SegmentSummary[info.Segments.Count];
         for (var i = 0; i < segments.Length; i++)
         {
             segments[i] = ToContract(info.Segments[i]);
         }
 
+        var (backlogSegments, backlogBytes) = log.ArchiveBacklog;
+        var failure = _health.FailureOf(_key);
+        var archive = new PartitionArchiveStatus(
+            _archive is not null, backlogSegments, backlogBytes, _options.MaxArchiveBacklogSegments, _options.MaxArchiveBacklogBytes, failure?.Error, failure?.Since, failure?.Runs ?? 0);
         return Task.FromResult(new PartitionStatus(
             info.Log, info.Partition, info.State.ToString(), info.FaultReason, info.FirstId, info.LastId, info.DurableId, info.WriterEpoch,
-            EngineErrors.ToContract(info.FlushPolicy), _siloName, segments));
+            EngineErrors.ToContract(info.FlushPolicy), _siloName, segments, archive));
     }
 
     public Task<FlushStatistics> GetFlushStatisticsAsync()

@@ -125,4 +125,55 @@ public sealed class S3ArchiveOptionsTests
         S3ArchiveErrors.IsTransient(new FileNotFoundException("local")).Should().BeFalse();
         S3ArchiveErrors.IsTransient(new UnauthorizedAccessException()).Should().BeFalse();
     }
+
+    public static TheoryData<Exception, ArchiveUnavailableReason, bool> Unavailable => new()
+    {
+        { new AmazonS3Exception("denied") { StatusCode = HttpStatusCode.Forbidden, ErrorCode = "AccessDenied" }, ArchiveUnavailableReason.AccessDenied, false },
+        { new AmazonS3Exception("key") { StatusCode = HttpStatusCode.Forbidden, ErrorCode = "InvalidAccessKeyId" }, ArchiveUnavailableReason.AccessDenied, false },
+        { new AmazonS3Exception("signature") { StatusCode = HttpStatusCode.Forbidden, ErrorCode = "SignatureDoesNotMatch" }, ArchiveUnavailableReason.AccessDenied, false },
+        { new AmazonS3Exception("head") { StatusCode = HttpStatusCode.Forbidden }, ArchiveUnavailableReason.AccessDenied, false },
+        { new AmazonS3Exception("gone") { StatusCode = HttpStatusCode.NotFound, ErrorCode = "NoSuchBucket" }, ArchiveUnavailableReason.BucketMissing, false },
+        { new AmazonS3Exception("busy") { StatusCode = HttpStatusCode.ServiceUnavailable, ErrorCode = "SlowDown" }, ArchiveUnavailableReason.Throttled, true },
+        { new AmazonS3Exception("slow") { StatusCode = HttpStatusCode.TooManyRequests }, ArchiveUnavailableReason.Throttled, true },
+        { new AmazonS3Exception("boom") { StatusCode = HttpStatusCode.InternalServerError, ErrorCode = "InternalError" }, ArchiveUnavailableReason.Unreachable, true },
+        { new AmazonS3Exception("gateway") { StatusCode = HttpStatusCode.BadGateway }, ArchiveUnavailableReason.Unreachable, true },
+        { new AmazonS3Exception("bad") { StatusCode = HttpStatusCode.BadRequest, ErrorCode = "InvalidArgument" }, ArchiveUnavailableReason.Other, false },
+        { new HttpRequestException("refused", new SocketException((int)SocketError.ConnectionRefused)), ArchiveUnavailableReason.Unreachable, true },
+        { new Amazon.Runtime.AmazonServiceException("wrapped", new HttpRequestException("refused", new SocketException((int)SocketError.ConnectionRefused))), ArchiveUnavailableReason.Unreachable, true },
+        { new SocketException((int)SocketError.HostNotFound), ArchiveUnavailableReason.Unreachable, true },
+        { new TaskCanceledException("timed out", new TimeoutException()), ArchiveUnavailableReason.Unreachable, true },
+        { new IOException("reset", new SocketException((int)SocketError.ConnectionReset)), ArchiveUnavailableReason.Unreachable, true },
+    };
+
+    [Theory]
+    [MemberData(nameof(Unavailable))]
+    public void ToUnavailable_TypesStoreErrors(Exception error, ArchiveUnavailableReason reason, bool transient)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+
+        var typed = S3ArchiveErrors.ToUnavailable(error, "s3://bucket");
+
+        typed.Should().NotBeNull();
+        typed!.Reason.Should().Be(reason);
+        typed.IsTransient.Should().Be(transient);
+        typed.IsRetryable.Should().BeTrue("the same call may succeed later, once the archive answers or the operator fixed it");
+        typed.InnerException.Should().BeSameAs(error);
+        typed.Cause.Should().StartWith(error.GetType().Name);
+        typed.Archive.Should().Be("s3://bucket");
+        typed.Message.Should().NotContain("\n");
+    }
+
+    [Fact]
+    public void ToUnavailable_KeepsTypedErrorsCallerCancellationsAndLocalFileErrors()
+    {
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+
+        S3ArchiveErrors.ToUnavailable(new ArchiveIntegrityException("k", "mismatch"), "a").Should().BeNull();
+        S3ArchiveErrors.ToUnavailable(new ArchiveObjectNotFoundException("k"), "a").Should().BeNull();
+        S3ArchiveErrors.ToUnavailable(new OperationCanceledException(), "a").Should().BeNull();
+        S3ArchiveErrors.ToUnavailable(new TaskCanceledException("timed out", new TimeoutException()), "a", cancelled.Token).Should().BeNull("the caller cancelled");
+        S3ArchiveErrors.ToUnavailable(new FileNotFoundException("local"), "a").Should().BeNull();
+        S3ArchiveErrors.ToUnavailable(new ArgumentException("bug"), "a").Should().BeNull();
+    }
 }

@@ -142,6 +142,14 @@ public sealed class SiloHostProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The status code and body of a health endpoint (<c>/health/ready</c> or <c>/health/live</c>).</summary>
+    public async Task<(HttpStatusCode Status, string Body)> HealthAsync(string path = "/health/ready")
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{HttpPort}{path}"));
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
     /// <summary>Waits until /health/ready answers 200; fails at once when the process exits.</summary>
     public async Task WaitReadyAsync()
     {

@@ -32,7 +32,38 @@ public sealed class OptionsValidationTests
         { "AppendLogOptions.MaxUnflushedBytes", o => o.MaxUnflushedBytes = 10 },
         { "AppendLogOptions.MaxSegmentAge", o => o.MaxSegmentAge = TimeSpan.FromSeconds(-1) },
         { "AppendLogOptions.BackpressureMode", o => o.BackpressureMode = (Storage.BackpressureMode)7 },
+        { "AppendLogOptions.ArchiveReminderPeriod", o => o.ArchiveReminderPeriod = TimeSpan.FromSeconds(5) },
+        { "AppendLogOptions.ArchiveRunRetryDelay", o => o.ArchiveRunRetryDelay = TimeSpan.Zero },
+        { "AppendLogOptions.ArchiveRunRetryMaxDelay", o => o.ArchiveRunRetryMaxDelay = TimeSpan.FromMilliseconds(500) },
+        { "AppendLogOptions.ArchiveRunRetryMaxDelay", o => o.ArchiveRunRetryMaxDelay = TimeSpan.FromHours(2) },
     };
+
+    [Fact]
+    public void Validator_ArchiveReminderPeriodBelowTheReminderServiceMinimum_FailsOnOneLineNamingBoth()
+    {
+        var options = Valid();
+        options.ArchiveReminderPeriod = TimeSpan.FromSeconds(5);
+
+        var error = FluentActions.Invoking(() => AppendLogOptionsValidator.Validate(options, TimeSpan.FromMinutes(1)))
+            .Should().Throw<OrleansConfigurationException>().Which;
+
+        error.Message.Should().Be(
+            "AppendLogOptions.ArchiveReminderPeriod must be at least the reminder service's minimum period (ReminderOptions.MinimumReminderPeriod, 00:01:00); it is 00:00:05.");
+        AppendLogOptionsValidator.Validate(options, TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public void Validator_AtSiloStart_UsesTheConfiguredReminderMinimum()
+    {
+        var options = Valid();
+        options.ArchiveReminderPeriod = TimeSpan.FromSeconds(2);
+        var lowered = new Orleans.Hosting.ReminderOptions { MinimumReminderPeriod = TimeSpan.FromSeconds(1) };
+
+        new AppendLogOptionsValidator(Microsoft.Extensions.Options.Options.Create(options), Microsoft.Extensions.Options.Options.Create(lowered)).ValidateConfiguration();
+        var atDefault = () => new AppendLogOptionsValidator(Microsoft.Extensions.Options.Options.Create(options), Microsoft.Extensions.Options.Options.Create(new Orleans.Hosting.ReminderOptions())).ValidateConfiguration();
+
+        atDefault.Should().Throw<OrleansConfigurationException>().Which.Message.Should().StartWith("AppendLogOptions.ArchiveReminderPeriod ");
+    }
 
     [Theory]
     [MemberData(nameof(Invalid))]

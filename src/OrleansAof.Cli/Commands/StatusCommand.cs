@@ -27,8 +27,9 @@ internal sealed class StatusCommand(CliEnvironment environment) : ClusterCommand
         var connection = new ConnectionOptions();
         var command = new Command("status", "The cluster's silos (name, address, membership status, partitions held) and, with --log, its partitions: "
             + "serving silo, state, first/last/durable id, epoch, flush policy, segments with their status (Active, Sealed, Archiving, Archived, "
-            + "LocalEvicted, Quarantined) and sizes, flush statistics. Opens only partitions that exist; creates none. "
-            + "Exit 1 when a partition is faulted or has a quarantined segment, 7 when one cannot be served, 8 when --partition names one no active silo holds.")
+            + "LocalEvicted, Quarantined) and sizes, flush statistics, archive backlog and archival errors. Opens only partitions that exist; creates none. "
+            + "Exit 1 when a partition is faulted, has a quarantined segment, fails to archive or refuses appends for its archive backlog; "
+            + "7 when one cannot be served, 8 when --partition names one no active silo holds.")
         {
             log, partition, partitions, json,
         };
@@ -112,13 +113,15 @@ internal sealed class StatusCommand(CliEnvironment environment) : ClusterCommand
 
     /// <summary>
     /// The exit code of a status: a partition's own error code (7 when it cannot be served), else 7 when an active silo
-    /// did not answer, else 1 when a partition is faulted or has a quarantined segment, else 0.
+    /// did not answer, else 1 when a partition is faulted, has a quarantined segment, fails to archive or refuses appends
+    /// for its archive backlog, else 0.
     /// </summary>
     internal static int ExitCodeFor(StatusDocument status) =>
         status.Partitions.FirstOrDefault(static r => r.Error is not null)?.Error?.ExitCode
         ?? (status.Silos.Any(static s => s.Error is not null) ? ExitCodes.Unavailable : (int?)null)
         ?? (status.Partitions.Any(static r => r.State == nameof(Engine.PartitionState.Faulted)
-                || (r.Segments?.Any(static s => s.Status == nameof(Engine.SegmentStatus.Quarantined)) ?? false))
+                || (r.Segments?.Any(static s => s.Status == nameof(Engine.SegmentStatus.Quarantined)) ?? false)
+                || r.Archive is { Error: not null } or { RefusesAppends: true })
             ? ExitCodes.Findings
             : ExitCodes.Ok);
 
@@ -194,6 +197,7 @@ internal sealed record RowError(int ExitCode, string Kind, string Message);
 /// <param name="Segments">Every segment with its status and size.</param>
 /// <param name="Flush">Flush statistics since the partition was opened.</param>
 /// <param name="Error">Why its state could not be read.</param>
+/// <param name="Archive">Its archive backlog and archival error (null when the silo does not report them).</param>
 internal sealed record PartitionStatusDocument(
     string Log,
     string Partition,
@@ -210,7 +214,8 @@ internal sealed record PartitionStatusDocument(
     string? FlushPolicy,
     IReadOnlyList<SegmentSummary>? Segments,
     FlushDocument? Flush,
-    RowError? Error)
+    RowError? Error,
+    ArchiveDocument? Archive = null)
 {
     public static PartitionStatusDocument Missing(string log, string partition) =>
         new(log, partition, false, [], null, null, null, null, null, null, null, null, null, null, null, null);
@@ -231,7 +236,8 @@ internal sealed record PartitionStatusDocument(
         FormatPolicy(info.FlushPolicy),
         info.Segments,
         FlushDocument.From(flush),
-        null);
+        null,
+        ArchiveDocument.From(info.Archive));
 
     /// <summary>The engine's text form of a flush policy.</summary>
     private static string FormatPolicy(LogFlushPolicy policy) => (policy.Kind switch
@@ -242,6 +248,31 @@ internal sealed record PartitionStatusDocument(
         LogFlushPolicyKind.Async => Engine.FlushPolicy.Async,
         _ => Engine.FlushPolicy.Sync,
     }).ToString();
+}
+
+/// <summary>The archive side of a partition in <c>aof status</c>.</summary>
+/// <param name="Configured">Whether its silo has an archive.</param>
+/// <param name="BacklogSegments">Sealed segments waiting for archival.</param>
+/// <param name="BacklogBytes">Their bytes.</param>
+/// <param name="MaxBacklogSegments">The bound beyond which appends are refused.</param>
+/// <param name="MaxBacklogBytes">The bound in bytes.</param>
+/// <param name="RefusesAppends">Whether the backlog is over a bound, so appends are refused (LogBackpressureException, ArchiveBacklog).</param>
+/// <param name="Error">Why the last archival run failed (null once a run succeeded).</param>
+/// <param name="ErrorSince">When the runs started failing.</param>
+/// <param name="FailedRuns">Runs that failed in a row.</param>
+internal sealed record ArchiveDocument(
+    bool Configured,
+    int BacklogSegments,
+    long BacklogBytes,
+    int MaxBacklogSegments,
+    long MaxBacklogBytes,
+    bool RefusesAppends,
+    string? Error,
+    DateTimeOffset? ErrorSince,
+    int FailedRuns)
+{
+    public static ArchiveDocument? From(PartitionArchiveStatus? a) => a is null ? null
+        : new(a.Configured, a.BacklogSegments, a.BacklogBytes, a.MaxBacklogSegments, a.MaxBacklogBytes, a.RefusesAppends, a.Error, a.ErrorSince, a.FailedRuns);
 }
 
 /// <summary>Flush statistics of a partition since it was opened.</summary>

@@ -85,6 +85,7 @@ public static class AppendLogSiloExtensions
         services.AddSingleton<PartitionOwnership>();
         services.AddSingleton<OrleansAof.Server.Ownership.OwnershipRefresher>();
         services.AddSingleton<OpenPartitions>();
+        services.AddSingleton<AppendLogHealth>();
         services.AddSingleton<OrleansAof.Server.Archival.ArchiveReaders>();
         services.AddSingleton<ServerInstruments>();
         services.TryAddSingleton<ITailNotificationInterceptor, PassThroughTailInterceptor>();

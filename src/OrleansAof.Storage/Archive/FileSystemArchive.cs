@@ -19,8 +19,11 @@ namespace OrleansAof.Storage.Archive;
 /// an interrupted put: it is not listed and the next put of the key replaces it. A put of a key that already holds a
 /// verified object with the same original facts changes nothing.</para>
 /// <para>Every file operation goes through <see cref="IFileSystem"/>, and runs on the thread pool, never on the caller's
-/// scheduler. Errors are reported as thrown: <see cref="UnauthorizedAccessException"/> (a read-only or forbidden
-/// target) is permanent, other <see cref="IOException"/>s are transient (see <see cref="IsTransient"/>).</para>
+/// scheduler. Failures of the folder are reported as <see cref="ArchiveUnavailableException"/>: a denied or read-only
+/// target is <see cref="ArchiveUnavailableReason.AccessDenied"/> (permanent), a missing root folder
+/// <see cref="ArchiveUnavailableReason.BucketMissing"/> (permanent; see <see cref="FileSystemArchiveOptions.CreateRootIfMissing"/>),
+/// other I/O errors (a full disk, an I/O error) <see cref="ArchiveUnavailableReason.Other"/> and transient (see
+/// <see cref="IsTransient"/>). Integrity failures, missing objects and invalid names keep their own types.</para>
 /// </remarks>
 public sealed partial class FileSystemArchive : ISegmentArchive
 {
@@ -33,6 +36,8 @@ public sealed partial class FileSystemArchive : ISegmentArchive
     private readonly IFileSystem _fileSystem;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly bool _createRoot;
+    private volatile bool _rootSeen;
 
     /// <summary>Creates an archive over the real file system.</summary>
     /// <exception cref="InvalidLogOptionsException">An option is invalid.</exception>
@@ -54,6 +59,7 @@ public sealed partial class FileSystemArchive : ISegmentArchive
         ArgumentNullException.ThrowIfNull(timeProvider);
         options.Validate();
         RootPath = Path.GetFullPath(options.RootPath);
+        _createRoot = options.CreateRootIfMissing;
         _fileSystem = fileSystem;
         _timeProvider = timeProvider;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
@@ -67,12 +73,14 @@ public sealed partial class FileSystemArchive : ISegmentArchive
 
     /// <summary>
     /// Whether an error of this archive may go away by itself, so that <see cref="ResilientSegmentArchive"/> may retry:
-    /// an <see cref="IOException"/> (a full disk, an I/O error, a busy file) is; a missing file or folder, a denied or
-    /// read-only target (<see cref="UnauthorizedAccessException"/>) and every <see cref="AppendLogException"/> that is
-    /// not <see cref="AppendLogException.IsRetryable"/> (an integrity failure, a bad name, a missing object) are not.
+    /// an <see cref="ArchiveUnavailableException"/> that <see cref="ArchiveUnavailableException.IsTransient"/> says is (a
+    /// full disk, an I/O error, a busy file) and an untyped <see cref="IOException"/> are; a missing root, a missing file
+    /// or folder, a denied or read-only target and every other <see cref="AppendLogException"/> that is not
+    /// <see cref="AppendLogException.IsRetryable"/> (an integrity failure, a bad name, a missing object) are not.
     /// </summary>
     public static bool IsTransient(Exception exception) => exception switch
     {
+        ArchiveUnavailableException e => e.IsTransient,
         AppendLogException e => e.IsRetryable,
         FileNotFoundException or DirectoryNotFoundException or PathTooLongException => false,
         IOException => true,
@@ -84,14 +92,14 @@ public sealed partial class FileSystemArchive : ISegmentArchive
     {
         ValidateKey(key);
         ArgumentException.ThrowIfNullOrEmpty(localPath);
-        return Task.Run(() => Put(key, localPath, original, cancellationToken), cancellationToken);
+        return Task.Run(() => Guard(() => Put(key, localPath, original, cancellationToken)), cancellationToken);
     }
 
     /// <inheritdoc />
     public Task<ArchivedObjectInfo?> GetInfoAsync(ArchiveObjectKey key, CancellationToken cancellationToken)
     {
         ValidateKey(key);
-        return Task.Run(() => ReadInfo(key), cancellationToken);
+        return Task.Run(() => Guard(() => ReadInfo(key)), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -99,7 +107,7 @@ public sealed partial class FileSystemArchive : ISegmentArchive
     {
         ValidateKey(key);
         ArgumentException.ThrowIfNullOrEmpty(destinationPath);
-        return Task.Run(() => Download(key, destinationPath, cancellationToken), cancellationToken);
+        return Task.Run(() => Guard(() => Download(key, destinationPath, cancellationToken)), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -107,14 +115,14 @@ public sealed partial class FileSystemArchive : ISegmentArchive
     {
         ValidateKey(key);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
-        return Task.Run(() => ReadRange(key, offset, buffer), cancellationToken);
+        return Task.Run(() => Guard(() => ReadRange(key, offset, buffer)), cancellationToken);
     }
 
     /// <inheritdoc />
     public async IAsyncEnumerable<ArchivedObjectInfo> ListAsync(string log, string partition, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArchiveNames.ValidatePartition(log, partition);
-        var objects = await Task.Run(() => List(log, partition, cancellationToken), cancellationToken);
+        var objects = await Task.Run(() => Guard(() => List(log, partition, cancellationToken)), cancellationToken);
         foreach (var info in objects)
         {
             yield return info;
@@ -125,11 +133,78 @@ public sealed partial class FileSystemArchive : ISegmentArchive
     public Task DeleteAsync(ArchiveObjectKey key, CancellationToken cancellationToken)
     {
         ValidateKey(key);
-        return Task.Run(() => Delete(key), cancellationToken);
+        return Task.Run(() => Guard(() => Delete(key)), cancellationToken);
     }
 
     /// <inheritdoc />
     public override string ToString() => Description;
+
+    /// <summary>
+    /// The typed form of an error of this archive's folder: <see cref="ArchiveUnavailableException"/> for a denied target,
+    /// a missing root and other I/O errors; <see langword="null"/> for errors that keep their type (typed errors of the
+    /// archive, a missing file under an existing root, cancellations, bugs).
+    /// </summary>
+    private ArchiveUnavailableException? ToUnavailable(Exception error) => error switch
+    {
+        AppendLogException or OperationCanceledException or ArgumentException => null,
+        UnauthorizedAccessException => new ArchiveUnavailableException(ArchiveUnavailableReason.AccessDenied, Description, Cause(error), isTransient: false, error),
+        FileNotFoundException or DirectoryNotFoundException when !_fileSystem.DirectoryExists(RootPath) => RootMissing(error),
+        FileNotFoundException or DirectoryNotFoundException or PathTooLongException => null, // a missing local file or object file: not the archive's availability
+        IOException => new ArchiveUnavailableException(ArchiveUnavailableReason.Other, Description, Cause(error), isTransient: true, error),
+        _ => null,
+    };
+
+    private ArchiveUnavailableException RootMissing(Exception? inner = null) => new(
+        ArchiveUnavailableReason.BucketMissing,
+        Description,
+        $"the archive's root folder '{RootPath}' does not exist" + (_rootSeen ? " any more (was the volume unmounted?)" : ""),
+        isTransient: false,
+        inner);
+
+    private static string Cause(Exception error) => $"{error.GetType().Name}: {error.Message}";
+
+    /// <summary>
+    /// Runs one operation after making sure the root folder exists (creating it on first use when allowed, never again
+    /// after it disappeared) and types its errors.
+    /// </summary>
+    private T Guard<T>(Func<T> operation)
+    {
+        try
+        {
+            EnsureRoot();
+            return operation();
+        }
+        catch (Exception e) when (ToUnavailable(e) is { } typed)
+        {
+            throw typed;
+        }
+    }
+
+    private void Guard(Action operation) => Guard<object?>(
+        () =>
+        {
+            operation();
+            return null;
+        });
+
+    private void EnsureRoot()
+    {
+        if (_fileSystem.DirectoryExists(RootPath))
+        {
+            _rootSeen = true;
+            return;
+        }
+
+        if (_createRoot && !_rootSeen)
+        {
+            _fileSystem.CreateDirectory(RootPath);
+            _rootSeen = true;
+            LogRootCreated(_logger, RootPath);
+            return;
+        }
+
+        throw RootMissing();
+    }
 
     private static void ValidateKey(ArchiveObjectKey key)
     {
@@ -498,6 +573,9 @@ public sealed partial class FileSystemArchive : ISegmentArchive
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Skipped {Key} while listing: it has no metadata file (an interrupted put).")]
     private static partial void LogIncompleteObjectSkipped(ILogger logger, ArchiveObjectKey key);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Created the archive's root folder {Path}.")]
+    private static partial void LogRootCreated(ILogger logger, string path);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not remove {Path} after a failed archive operation: {Reason}")]
     private static partial void LogCleanupFailed(ILogger logger, string path, string reason);

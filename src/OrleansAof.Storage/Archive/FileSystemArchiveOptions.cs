@@ -6,6 +6,14 @@ public sealed class FileSystemArchiveOptions
     /// <summary>The archive's root folder: objects are stored at <c>{RootPath}/{log}/{partition}/{fileName}</c>. Required; an absolute path.</summary>
     public string RootPath { get; set; } = "";
 
+    /// <summary>
+    /// Whether the archive creates <see cref="RootPath"/> on first use when it does not exist. Default <see langword="true"/>.
+    /// Set it to <see langword="false"/> for a mounted volume: then a root that is missing (an unmounted volume) fails every
+    /// call with <see cref="ArchiveUnavailableException"/> (<see cref="ArchiveUnavailableReason.BucketMissing"/>) instead of
+    /// archiving to the local disk underneath. Either way a root that disappears after first use is never created again.
+    /// </summary>
+    public bool CreateRootIfMissing { get; set; } = true;
+
     /// <summary>A copy of these options.</summary>
     public FileSystemArchiveOptions Clone() => (FileSystemArchiveOptions)MemberwiseClone();
 

@@ -9,15 +9,22 @@ namespace OrleansAof.Storage.Archive;
 /// <summary>
 /// Retries the transient faults of another archive with exponential backoff and jitter (Polly), so the archiver does
 /// not have to. Which faults are transient is the inner archive's call (<c>isTransient</c>, for example
-/// <see cref="FileSystemArchive.IsTransient"/>); on top of that this decorator never retries an
+/// <see cref="FileSystemArchive.IsTransient"/>); on top of that this decorator retries an
+/// <see cref="ArchiveUnavailableException"/> only when it is <see cref="ArchiveUnavailableException.IsTransient"/> (an
+/// outage or throttling, never a refused key or a missing bucket), never retries another
 /// <see cref="AppendLogException"/> that is not <see cref="AppendLogException.IsRetryable"/> (so never an
-/// <see cref="ArchiveIntegrityException"/>) and stops as soon as the caller cancels. After the last attempt the last
-/// error is thrown as it is.
+/// <see cref="ArchiveIntegrityException"/>) and stops as soon as the caller cancels.
 /// </summary>
 /// <remarks>
-/// Every call of <see cref="ISegmentArchive"/> is idempotent, so a retried call is safe. <see cref="ListAsync"/> is
+/// <para>After the last attempt the last error is thrown: an <see cref="AppendLogException"/> as it is; any other error
+/// of the inner archive (an archive that does not type its errors) as an <see cref="ArchiveUnavailableException"/> with
+/// the error as its cause (reason <see cref="ArchiveUnavailableReason.AccessDenied"/> for an
+/// <see cref="UnauthorizedAccessException"/>, <see cref="ArchiveUnavailableReason.Unreachable"/> for a timeout,
+/// <see cref="ArchiveUnavailableReason.Other"/> otherwise), so that no untyped error of an archive
+/// reaches the partition's callers. A cancellation by the caller and an <see cref="ArgumentException"/> (a bug) pass unchanged.</para>
+/// <para>Every call of <see cref="ISegmentArchive"/> is idempotent, so a retried call is safe. <see cref="ListAsync"/> is
 /// retried as a whole: it reads the complete listing (with retries) before it yields the first object, so a retry can
-/// never repeat or skip an object.
+/// never repeat or skip an object.</para>
 /// </remarks>
 public sealed partial class ResilientSegmentArchive : ISegmentArchive
 {
@@ -58,6 +65,7 @@ public sealed partial class ResilientSegmentArchive : ISegmentArchive
         return exception switch
         {
             OperationCanceledException when exception.InnerException is not TimeoutException => false,
+            ArchiveUnavailableException e => e.IsTransient,
             AppendLogException e when !e.IsRetryable => false,
             _ => _isTransient(exception),
         };
@@ -65,47 +73,49 @@ public sealed partial class ResilientSegmentArchive : ISegmentArchive
 
     /// <inheritdoc />
     public Task<ArchivedObjectInfo> PutAsync(ArchiveObjectKey key, string localPath, SegmentFileFacts original, CancellationToken cancellationToken) =>
-        _pipeline.ExecuteAsync(
+        Typed(_pipeline.ExecuteAsync(
             static async (state, ct) => await state.Inner.PutAsync(state.Key, state.LocalPath, state.Original, ct),
             (Inner: _inner, Key: key, LocalPath: localPath, Original: original),
-            cancellationToken).AsTask();
+            cancellationToken), cancellationToken);
 
     /// <inheritdoc />
     public Task<ArchivedObjectInfo?> GetInfoAsync(ArchiveObjectKey key, CancellationToken cancellationToken) =>
-        _pipeline.ExecuteAsync(
+        Typed(_pipeline.ExecuteAsync(
             static async (state, ct) => await state.Inner.GetInfoAsync(state.Key, ct),
             (Inner: _inner, Key: key),
-            cancellationToken).AsTask();
+            cancellationToken), cancellationToken);
 
     /// <inheritdoc />
     public Task DownloadAsync(ArchiveObjectKey key, string destinationPath, CancellationToken cancellationToken) =>
-        _pipeline.ExecuteAsync(
+        Typed(_pipeline.ExecuteAsync(
             static async (state, ct) => await state.Inner.DownloadAsync(state.Key, state.DestinationPath, ct),
             (Inner: _inner, Key: key, DestinationPath: destinationPath),
-            cancellationToken).AsTask();
+            cancellationToken), cancellationToken);
 
     /// <inheritdoc />
     public Task<int> ReadRangeAsync(ArchiveObjectKey key, long offset, Memory<byte> buffer, CancellationToken cancellationToken) =>
-        _pipeline.ExecuteAsync(
+        Typed(_pipeline.ExecuteAsync(
             static async (state, ct) => await state.Inner.ReadRangeAsync(state.Key, state.Offset, state.Buffer, ct),
             (Inner: _inner, Key: key, Offset: offset, Buffer: buffer),
-            cancellationToken).AsTask();
+            cancellationToken), cancellationToken);
 
     /// <inheritdoc />
     public async IAsyncEnumerable<ArchivedObjectInfo> ListAsync(string log, string partition, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var all = await _pipeline.ExecuteAsync(
-            static async (state, ct) =>
-            {
-                var list = new List<ArchivedObjectInfo>();
-                await foreach (var info in state.Inner.ListAsync(state.Log, state.Partition, ct))
+        var all = await Typed(
+            _pipeline.ExecuteAsync(
+                static async (state, ct) =>
                 {
-                    list.Add(info);
-                }
+                    var list = new List<ArchivedObjectInfo>();
+                    await foreach (var info in state.Inner.ListAsync(state.Log, state.Partition, ct))
+                    {
+                        list.Add(info);
+                    }
 
-                return list;
-            },
-            (Inner: _inner, Log: log, Partition: partition),
+                    return list;
+                },
+                (Inner: _inner, Log: log, Partition: partition),
+                cancellationToken),
             cancellationToken);
         foreach (var info in all)
         {
@@ -115,13 +125,63 @@ public sealed partial class ResilientSegmentArchive : ISegmentArchive
 
     /// <inheritdoc />
     public Task DeleteAsync(ArchiveObjectKey key, CancellationToken cancellationToken) =>
-        _pipeline.ExecuteAsync(
+        Typed(_pipeline.ExecuteAsync(
             static async (state, ct) => await state.Inner.DeleteAsync(state.Key, ct),
             (Inner: _inner, Key: key),
-            cancellationToken).AsTask();
+            cancellationToken), cancellationToken);
 
     /// <inheritdoc />
     public override string ToString() => Description;
+
+    /// <summary>
+    /// The error a caller sees for <paramref name="error"/>, the last error of a call: itself when it is typed (an
+    /// <see cref="AppendLogException"/>), a cancellation the caller asked for, or a bug (<see cref="ArgumentException"/>);
+    /// otherwise an <see cref="ArchiveUnavailableException"/> that carries it as its cause.
+    /// </summary>
+    public Exception ToTyped(Exception error, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return error switch
+        {
+            AppendLogException or ArgumentException => error,
+            OperationCanceledException when cancellationToken.IsCancellationRequested || error.InnerException is not TimeoutException => error,
+            _ => new ArchiveUnavailableException(
+                error switch
+                {
+                    OperationCanceledException or TimeoutException => ArchiveUnavailableReason.Unreachable,
+                    UnauthorizedAccessException => ArchiveUnavailableReason.AccessDenied,
+                    _ => ArchiveUnavailableReason.Other,
+                },
+                _inner.Description,
+                $"{error.GetType().Name}: {error.Message}",
+                _isTransient(error),
+                error),
+        };
+    }
+
+    private async Task Typed(ValueTask call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await call;
+        }
+        catch (Exception e) when (ToTyped(e, cancellationToken) is var typed && !ReferenceEquals(typed, e))
+        {
+            throw typed;
+        }
+    }
+
+    private async Task<T> Typed<T>(ValueTask<T> call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await call;
+        }
+        catch (Exception e) when (ToTyped(e, cancellationToken) is var typed && !ReferenceEquals(typed, e))
+        {
+            throw typed;
+        }
+    }
 
     private ResiliencePipeline BuildPipeline(TimeProvider timeProvider)
     {

@@ -39,6 +39,7 @@ public abstract class AofClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        await BeforeStartAsync();
         SiloNames = [.. Enumerable.Range(0, SiloCount).Select(i => $"Silo_{i}")];
         var builder = new InProcessTestClusterBuilder((short)SiloCount);
         builder.ConfigureSilo((options, silo) =>
@@ -103,6 +104,14 @@ public abstract class AofClusterFixture : IAsyncLifetime
     {
     }
 
+    /// <summary>Runs before the cluster starts (servers the silos need).</summary>
+    protected virtual Task BeforeStartAsync() => Task.CompletedTask;
+
+    /// <summary>Runs after the cluster stopped.</summary>
+    protected virtual void AfterStop()
+    {
+    }
+
     public async Task DisposeAsync()
     {
         foreach (var silo in _restarted)
@@ -111,6 +120,7 @@ public abstract class AofClusterFixture : IAsyncLifetime
         }
 
         await Cluster.DisposeAsync();
+        AfterStop();
         Data.Dispose();
     }
 }
@@ -157,6 +167,30 @@ public sealed class ReminderOnlyArchivingCluster : ArchivingCluster
         base.ConfigureLog(options);
         options.ArchiveOnSeal = false;
     }
+}
+
+/// <summary>
+/// One silo that archives to a file-system archive but has no reminder service at all, so every reminder registration of
+/// the archiver fails; seal pokes (and the archiver's own retries) must archive anyway.
+/// </summary>
+public sealed class NoReminderArchivingCluster() : AofClusterFixture(1)
+{
+    public string ArchiveRoot => Path.Combine(Data.Path, "archive");
+
+    protected override void ConfigureLog(AppendLogOptions options)
+    {
+        options.MaxSegmentBytes = 8192;
+        options.MaxRecordBytes = 2048;
+        options.KeepLocalSegments = 1;
+    }
+
+    protected override void ConfigureSilo(ISiloBuilder silo) => silo.AddAppendLogFileSystemArchive(o => o.RootPath = ArchiveRoot);
+}
+
+[CollectionDefinition(Name)]
+public sealed class NoReminderArchivingClusterGroup : ICollectionFixture<NoReminderArchivingCluster>
+{
+    public const string Name = "archiving cluster without reminders";
 }
 
 /// <summary>An archiving cluster used only by the drain tests (a drain moves every partition of a silo).</summary>

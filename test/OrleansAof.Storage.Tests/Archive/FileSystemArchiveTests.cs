@@ -180,7 +180,9 @@ public sealed class FileSystemArchiveTests : ArchiveTestBase
             "the put to a read-only target completed");
         var put = () => putTask;
 
-        var error = (await put.Should().ThrowAsync<UnauthorizedAccessException>()).Which;
+        var error = (await put.Should().ThrowAsync<ArchiveUnavailableException>()).Which;
+        error.Reason.Should().Be(ArchiveUnavailableReason.AccessDenied);
+        error.InnerException.Should().BeOfType<UnauthorizedAccessException>();
         FileSystemArchive.IsTransient(error).Should().BeFalse();
         counting.Calls.Should().Be(1, "a read-only target is a permanent fault and must not be retried");
         ListDirectory("p0").Should().Equal(filesBefore);
@@ -197,7 +199,7 @@ public sealed class FileSystemArchiveTests : ArchiveTestBase
     [Trait(TestCategories.Name, TestCategories.FaultInjection)]
     [InlineData(1_000)] // while the data is copied
     [InlineData(30_010)] // after the data, while the sidecar is written
-    public async Task Put_DiskFull_FailsWithIOExceptionAndLeavesNothingAPutCannotReplace(int bytesBeforeFull)
+    public async Task Put_DiskFull_FailsTransientlyAndLeavesNothingAPutCannotReplace(int bytesBeforeFull)
     {
         var (path, bytes, facts) = CreateSegmentFile("full", 30_000, seed: 7);
         var key = Key("p0", 200);
@@ -205,8 +207,10 @@ public sealed class FileSystemArchiveTests : ArchiveTestBase
 
         var put = () => Archive.PutAsync(key, path, facts, None);
 
-        var error = (await put.Should().ThrowAsync<IOException>()).Which;
-        error.Message.Should().Contain("no space left");
+        var error = (await put.Should().ThrowAsync<ArchiveUnavailableException>()).Which;
+        error.Reason.Should().Be(ArchiveUnavailableReason.Other);
+        error.Cause.Should().Contain("no space left");
+        error.InnerException.Should().BeAssignableTo<IOException>();
         FileSystemArchive.IsTransient(error).Should().BeTrue();
         (await ListAllAsync("p0")).Should().BeEmpty();
         (await Archive.GetInfoAsync(key, None)).Should().BeNull();
@@ -243,9 +247,9 @@ public sealed class FileSystemArchiveTests : ArchiveTestBase
             "the retried put gave up");
 
         var act = () => put;
-        await act.Should().ThrowAsync<IOException>();
+        (await act.Should().ThrowAsync<ArchiveUnavailableException>()).Which.InnerException.Should().BeAssignableTo<IOException>();
         counting.Calls.Should().Be(3);
-        counting.Errors.Should().AllBeOfType<IOException>();
+        counting.Errors.Should().AllBeOfType<ArchiveUnavailableException>().And.OnlyContain(e => ((ArchiveUnavailableException)e).IsTransient);
         ListDirectory("p0").Should().BeEmpty();
     }
 
@@ -259,7 +263,7 @@ public sealed class FileSystemArchiveTests : ArchiveTestBase
 
         var put = () => Archive.PutAsync(key, path, facts, None);
 
-        await put.Should().ThrowAsync<IOException>();
+        (await put.Should().ThrowAsync<ArchiveUnavailableException>()).Which.InnerException.Should().BeAssignableTo<IOException>();
         (await ListAllAsync("p0")).Should().BeEmpty();
         ListDirectory("p0").Should().BeEmpty();
 
@@ -281,6 +285,98 @@ public sealed class FileSystemArchiveTests : ArchiveTestBase
         FileSystemArchive.IsTransient(new ArchiveIntegrityException("k", "bad")).Should().BeFalse();
         FileSystemArchive.IsTransient(new ArchiveObjectNotFoundException("k")).Should().BeFalse();
         FileSystemArchive.IsTransient(new InvalidOperationException()).Should().BeFalse();
+        FileSystemArchive.IsTransient(new ArchiveUnavailableException(ArchiveUnavailableReason.Other, "a", "disk", isTransient: true)).Should().BeTrue();
+        FileSystemArchive.IsTransient(new ArchiveUnavailableException(ArchiveUnavailableReason.AccessDenied, "a", "denied", isTransient: false)).Should().BeFalse();
+    }
+
+    [Fact]
+    [Trait(TestCategories.Name, TestCategories.FaultInjection)]
+    public async Task EveryCall_RootMissingAndNotToBeCreated_FailsWithBucketMissingAndCreatesNothing()
+    {
+        var root = Scratch.Combine("unmounted");
+        var archive = new FileSystemArchive(new FileSystemArchiveOptions { RootPath = root, CreateRootIfMissing = false });
+        var (path, _, facts) = CreateSegmentFile("root", 100, seed: 10);
+        var key = Key("p0", 0);
+
+        var calls = new Func<Task>[]
+        {
+            () => archive.PutAsync(key, path, facts, None),
+            () => archive.GetInfoAsync(key, None),
+            () => archive.DownloadAsync(key, Scratch.Combine("root.download"), None),
+            () => archive.ReadRangeAsync(key, 0, new byte[10], None),
+            () => ListWithAsync(archive, "p0"),
+            () => archive.DeleteAsync(key, None),
+        };
+
+        foreach (var call in calls)
+        {
+            var error = (await call.Should().ThrowAsync<ArchiveUnavailableException>()).Which;
+            error.Reason.Should().Be(ArchiveUnavailableReason.BucketMissing);
+            error.IsTransient.Should().BeFalse();
+            error.Message.Should().Contain(root);
+        }
+
+        Directory.Exists(root).Should().BeFalse("an archive that must not create its root never writes underneath a missing mount");
+    }
+
+    [Fact]
+    [Trait(TestCategories.Name, TestCategories.FaultInjection)]
+    public async Task Calls_RootRemovedAfterFirstUse_FailWithBucketMissingAndTheRootIsNotRecreated()
+    {
+        var root = Scratch.Combine("vanishing");
+        var archive = new FileSystemArchive(new FileSystemArchiveOptions { RootPath = root });
+        var (path, _, facts) = CreateSegmentFile("vanish", 100, seed: 11);
+        await archive.PutAsync(Key("p0", 0), path, facts, None);
+        Directory.Delete(root, recursive: true);
+
+        var put = () => archive.PutAsync(Key("p0", 1), path, facts, None);
+        var list = () => ListWithAsync(archive, "p0");
+        var download = () => archive.DownloadAsync(Key("p0", 0), Scratch.Combine("vanish.download"), None);
+
+        (await put.Should().ThrowAsync<ArchiveUnavailableException>()).Which.Reason.Should().Be(ArchiveUnavailableReason.BucketMissing);
+        (await list.Should().ThrowAsync<ArchiveUnavailableException>("an empty listing would pass for a partition that was never archived"))
+            .Which.Reason.Should().Be(ArchiveUnavailableReason.BucketMissing);
+        (await download.Should().ThrowAsync<ArchiveUnavailableException>()).Which.Reason.Should().Be(ArchiveUnavailableReason.BucketMissing);
+        Directory.Exists(root).Should().BeFalse();
+    }
+
+    [Fact]
+    [Trait(TestCategories.Name, TestCategories.Fast)]
+    public async Task FirstUse_RootMissing_IsCreatedByDefault()
+    {
+        var root = Scratch.Combine("fresh", "archive");
+        var archive = new FileSystemArchive(new FileSystemArchiveOptions { RootPath = root });
+
+        (await ListWithAsync(archive, "p0")).Should().BeEmpty();
+
+        Directory.Exists(root).Should().BeTrue();
+    }
+
+    [Fact]
+    [Trait(TestCategories.Name, TestCategories.FaultInjection)]
+    public async Task Put_TargetUnwritable_FailsWithAccessDeniedNamingTheArchive()
+    {
+        var (path, _, facts) = CreateSegmentFile("denied", 100, seed: 12);
+        _fileSystem.ReadOnly = true;
+
+        var put = () => Archive.PutAsync(Key("p9", 0), path, facts, None);
+
+        var error = (await put.Should().ThrowAsync<ArchiveUnavailableException>()).Which;
+        error.Reason.Should().Be(ArchiveUnavailableReason.AccessDenied);
+        error.Archive.Should().Be(FileSystemArchive.Description);
+        error.Message.Should().Contain("AccessDenied").And.Contain("credentials and permissions");
+        _fileSystem.ReadOnly = false;
+    }
+
+    private async Task<List<ArchivedObjectInfo>> ListWithAsync(FileSystemArchive archive, string partition)
+    {
+        var all = new List<ArchivedObjectInfo>();
+        await foreach (var o in archive.ListAsync(Log, partition, None))
+        {
+            all.Add(o);
+        }
+
+        return all;
     }
 
     protected override void Dispose(bool disposing)

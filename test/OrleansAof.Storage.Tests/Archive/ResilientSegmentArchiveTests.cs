@@ -52,8 +52,29 @@ public sealed class ResilientSegmentArchiveTests
 
         var put = () => archive.PutAsync(Key, "local", Stored.Original, CancellationToken.None);
 
-        await put.Should().ThrowAsync<UnauthorizedAccessException>();
+        var error = (await put.Should().ThrowAsync<ArchiveUnavailableException>()).Which;
+        error.Reason.Should().Be(ArchiveUnavailableReason.AccessDenied);
+        error.IsTransient.Should().BeFalse();
+        error.InnerException.Should().BeOfType<UnauthorizedAccessException>();
         inner.AttemptTimes.Should().HaveCount(1);
+    }
+
+    [Theory]
+    [InlineData(ArchiveUnavailableReason.AccessDenied, false, 1)]
+    [InlineData(ArchiveUnavailableReason.BucketMissing, false, 1)]
+    [InlineData(ArchiveUnavailableReason.Unreachable, true, 5)]
+    [InlineData(ArchiveUnavailableReason.Throttled, true, 5)]
+    public async Task Put_ArchiveUnavailable_IsRetriedOnlyWhenTransient(ArchiveUnavailableReason reason, bool transient, int attempts)
+    {
+        var inner = new ScriptedArchive(_time, failures: 100, () => new ArchiveUnavailableException(reason, "scripted", "cause", transient));
+        var archive = new ResilientSegmentArchive(inner, _ => true, new ArchiveRetryOptions { MaxAttempts = 5, BaseDelay = TimeSpan.FromMilliseconds(10), MaxDelay = TimeSpan.FromMilliseconds(20) }, _time);
+
+        var put = archive.PutAsync(Key, "local", Stored.Original, CancellationToken.None);
+        await DriveClockUntilAsync(put, "the put gave up");
+
+        var act = () => put;
+        (await act.Should().ThrowAsync<ArchiveUnavailableException>()).Which.Reason.Should().Be(reason);
+        inner.AttemptTimes.Should().HaveCount(attempts, transient ? "an outage or throttling is retried" : "a refused key or a missing bucket is not");
     }
 
     [Fact]
@@ -67,7 +88,11 @@ public sealed class ResilientSegmentArchiveTests
         await DriveClockUntilAsync(put, "the put gave up");
 
         var act = () => put;
-        (await act.Should().ThrowAsync<IOException>()).Which.Message.Should().Be("failure 4");
+        var error = (await act.Should().ThrowAsync<ArchiveUnavailableException>("an untyped error of the inner archive is typed")).Which;
+        error.InnerException.Should().BeOfType<IOException>().Which.Message.Should().Be("failure 4");
+        error.Reason.Should().Be(ArchiveUnavailableReason.Other);
+        error.Cause.Should().Be("IOException: failure 4");
+        error.IsTransient.Should().BeTrue();
         inner.AttemptTimes.Should().HaveCount(4);
     }
 
@@ -121,7 +146,7 @@ public sealed class ResilientSegmentArchiveTests
 
         var put = () => archive.PutAsync(Key, "local", Stored.Original, CancellationToken.None);
 
-        await put.Should().ThrowAsync<IOException>();
+        (await put.Should().ThrowAsync<ArchiveUnavailableException>()).Which.InnerException.Should().BeOfType<IOException>();
         inner.AttemptTimes.Should().HaveCount(1);
     }
 
