@@ -12,7 +12,7 @@ public static class AppendLogTestClusterExtensions
     /// <summary>
     /// Adds the append log to every silo of the cluster and its client to the cluster client: each silo keeps its
     /// partitions in its own temporary folder (deleted when the cluster is disposed), the initial silos own the partitions
-    /// (<c>Silo_0</c>, <c>Silo_1</c>, ...), and a killed silo is declared dead within about a second.
+    /// (<c>Silo_0</c>, <c>Silo_1</c>, ...), and membership is tuned for tests (<see cref="AppendLogTestOptions.FastMembership"/>).
     /// </summary>
     /// <returns>The folders and owners, for assertions (<see cref="AppendLogTestSetup.OwnerOf"/>, <see cref="AppendLogTestSetup.DataRootOf"/>).</returns>
     /// <exception cref="InvalidOperationException">The builder already has the append log.</exception>

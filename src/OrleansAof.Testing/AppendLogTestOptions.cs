@@ -23,8 +23,9 @@ public sealed class AppendLogTestOptions
     public bool FileSystemArchive { get; set; }
 
     /// <summary>
-    /// Declares a killed silo dead within about a second (probe timeout 500 ms, one missed probe, one vote), so the
-    /// partitions it owned fail fast with <c>PartitionUnavailableException</c> instead of timing out. Default true.
+    /// Membership settings for tests: a probe timeout of 500 ms, and one missed probe and one vote declare a silo dead
+    /// (<c>ClusterMembershipOptions</c>: <c>ProbeTimeout</c>, <c>NumMissedProbesLimit</c>, <c>NumVotesForDeathDeclaration</c>,
+    /// <c>TableRefreshTimeout</c> 500 ms). Default true; false leaves Orleans' defaults.
     /// </summary>
     public bool FastMembership { get; set; } = true;
 

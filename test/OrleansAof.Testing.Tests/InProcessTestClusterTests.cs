@@ -1,5 +1,7 @@
 using FluentAssertions;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using Orleans.TestingHost;
 using OrleansAof.Client;
 using OrleansAof.TestInfrastructure;
@@ -28,6 +30,7 @@ public sealed class InProcessTestClusterTests
             await cluster.DeployAsync();
             aof.OwnerSilos.Should().Equal(ThreeSilos);
             cluster.Silos.Select(s => s.Name).Should().BeEquivalentTo(ThreeSilos, "the owners are the silos the cluster started");
+            Membership(cluster.Silos[0]).Should().Be((TimeSpan.FromMilliseconds(500), 1, 1), "FastMembership is on by default");
 
             var orders = cluster.Client.ServiceProvider.GetRequiredService<IAppendLogClient>().GetLog("orders");
             var partitions = ThreeSilos.ToDictionary(s => s, s => aof.PartitionOwnedBy("orders", s));
@@ -145,12 +148,15 @@ public sealed class InProcessTestClusterTests
         var aof = builder.AddAppendLog(o =>
         {
             o.FileSystemArchive = true;
+            o.FastMembership = false;
             o.ConfigureLog = log => log.FlushPolicy = "Async";
         });
         var cluster = builder.Build();
         try
         {
             await cluster.DeployAsync();
+            var defaults = new ClusterMembershipOptions();
+            Membership(cluster.Silos[0]).Should().Be((defaults.ProbeTimeout, defaults.NumMissedProbesLimit, defaults.NumVotesForDeathDeclaration), "FastMembership = false keeps Orleans' defaults");
             var metrics = cluster.Client.ServiceProvider.GetRequiredService<IAppendLogClient>().GetLog("metrics");
             foreach (var silo in new[] { "Silo_0", "Silo_1" })
             {
@@ -182,5 +188,11 @@ public sealed class InProcessTestClusterTests
         var builder = new InProcessTestClusterBuilder(1);
         builder.AddAppendLog();
         FluentActions.Invoking(() => builder.AddAppendLog()).Should().Throw<InvalidOperationException>().WithMessage("*already*");
+    }
+
+    private static (TimeSpan ProbeTimeout, int MissedProbes, int Votes) Membership(InProcessSiloHandle silo)
+    {
+        var o = silo.ServiceProvider.GetRequiredService<IOptions<ClusterMembershipOptions>>().Value;
+        return (o.ProbeTimeout, o.NumMissedProbesLimit, o.NumVotesForDeathDeclaration);
     }
 }
