@@ -80,7 +80,7 @@ public sealed class ExtractReadmeSnippets : Task
         {
             foreach (var s in duplicate)
             {
-                Error(s.Document, s.FirstLine - 1, $"snippet name '{s.Name}' is used more than once; names must be unique across the README files.");
+                Error(s.Document, s.FirstLine - 2, $"snippet name '{s.Name}' is used more than once; names must be unique across the README files.");
             }
         }
 
@@ -185,6 +185,7 @@ public sealed class ExtractReadmeSnippets : Task
                 {
                     Error(document, i, $"unknown scaffold '{pendingScaffold}'; the scaffolds are: {string.Join(", ", scaffolds.Keys.OrderBy(k => k, StringComparer.Ordinal))} (test/consumer/*/scaffolds).");
                     pendingName = null;
+                    optedOut = true;
                 }
             }
             else if (NoSnippet.IsMatch(line))
