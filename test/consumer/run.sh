@@ -29,6 +29,7 @@ work="$root/artifacts/consumer"
 ids=(OrleansAof.Storage OrleansAof.Abstractions OrleansAof.Server OrleansAof.Client OrleansAof.Archive.S3 OrleansAof.Testing OrleansAof.Tool)
 rm -rf "$feed" "$work"
 mkdir -p "$feed" "$work" "$results"
+rm -f "$results/packages.trx" "$results/Consumer.Tests.trx"
 # The consumer restores into its own package folder, deleted above, so a package of the same version cached by an
 # earlier run is never used; everything else it needs comes from the user's package folder, read-only.
 global_packages="$(dotnet nuget locals global-packages --list | sed -n 's/^global-packages: *//p')"
