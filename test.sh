@@ -84,6 +84,11 @@ for proj in test/*/*Tests.csproj; do
   dotnet "${args[@]}" || status=1
 done
 
+# 3b. The packages: pack into artifacts/packages, install the aof tool from there, build the package-only consumer made of
+#     the README's snippets and run its TestingHost test (packages.trx and Consumer.Tests.trx count below).
+log "packages and the package-only consumer (test/consumer/run.sh)"
+bash test/consumer/run.sh --no-build "$results" || status=1
+
 # 4. The long stress harness, only behind the switch.
 if [ "$stress" = "1" ] && [ -d test/OrleansAof.StressHarness ]; then
   log "stress harness (30 minutes)"

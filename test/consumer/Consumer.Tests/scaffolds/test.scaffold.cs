@@ -1,0 +1,3 @@
+// Scaffold "test": the snippet is a complete C# file (usings, namespace, test class), compiled as it is.
+//#usings
+//#snippet
