@@ -97,6 +97,7 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
             LoggerFactory = _loggerFactory,
             TimeProvider = _time,
             Archive = _archive?.Archive,
+            IdBounds = new Ownership.GrainIdBoundStore(GrainFactory),
             SegmentSealed = archiver is not null && _options.ArchiveOnSeal ? _ => archiver.PokeAsync().Ignore() : null,
         };
         try
@@ -294,6 +295,9 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
             {
                 throw new PartitionUnavailableException(_key, $"{backlog} sealed segment(s) could not be archived; the handover is abandoned");
             }
+
+            // Everything acknowledged is archived: the new owner continues right after the last id, with no gap.
+            await log.ReleaseIdReservationAsync(_stopping.Token);
 
             LogHandoverPrepared(_logger, _key, log.LastId, archived);
             return new HandoverReport(log.LastId, archived, log.WriterEpoch);

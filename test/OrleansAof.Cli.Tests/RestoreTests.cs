@@ -50,6 +50,51 @@ public sealed class RestoreTests : CliTestBase
         (await restored.AppendAsync(Payload(34))).FirstId.Should().Be(34);
     }
 
+    /// <summary>An id bound store holding one bound (the server keeps it in the cluster's grain storage).</summary>
+    private sealed class OneBound(long bound) : IIdBoundStore
+    {
+        public long Bound { get; private set; } = bound;
+
+        public Task<long?> ReadAsync(string log, string partition, CancellationToken cancellationToken) => Task.FromResult<long?>(Bound);
+
+        public Task WriteAsync(string log, string partition, long bound, CancellationToken cancellationToken)
+        {
+            Bound = bound;
+            return Task.CompletedTask;
+        }
+    }
+
+    [Fact]
+    [Trait(TestCategories.Name, TestCategories.Fast)]
+    public async Task LostPartitionFolder_RestoreWithSkipLostIds_TheNextOpenWithTheBoundContinuesAfterItLeavingAGap()
+    {
+        Directory.CreateDirectory(ArchiveRoot);
+        await WriteAsync(40);
+        await using (var log = await OpenWithArchiveAsync())
+        {
+            while (await log.ArchiveNextAsync() is not null)
+            {
+            }
+        }
+
+        Directory.Delete(PartitionDir, recursive: true);
+        var store = new OneBound(500);
+        var environment = new PartitionLogEnvironment { Archive = Archive(), IdBounds = store };
+
+        var plain = await RunAsync("restore", "--data-root", Temp.Path, "--log", "orders", "--partition", "0", "--archive-path", ArchiveRoot);
+        plain.ExitCode.Should().Be(ExitCodes.Ok, plain.ToString());
+        var refused = await FluentActions.Invoking(() => PartitionLog.OpenAsync("orders", "0", Options(), environment)).Should().ThrowAsync<OrleansAof.Storage.PartitionDataLostException>();
+        (refused.Which.HeldThrough, refused.Which.Bound).Should().Be((33L, 500L), "a plain restore does not decide about the lost ids");
+
+        var skip = await RunAsync("restore", "--data-root", Temp.Path, "--log", "orders", "--partition", "0", "--archive-path", ArchiveRoot, "--skip-lost-ids");
+        skip.ExitCode.Should().Be(ExitCodes.Ok, skip.ToString());
+        await using var reopened = await PartitionLog.OpenAsync("orders", "0", Options(), environment);
+        reopened.NextId.Should().Be(501);
+        reopened.GetInfo().Segments.Should().ContainSingle(static s => s.Status == SegmentStatus.Missing && s.BaseId == 34 && s.LastId == 500);
+        (await reopened.AppendAsync(Payload(501))).FirstId.Should().Be(501);
+        store.Bound.Should().BeGreaterThan(501);
+    }
+
     [Fact]
     [Trait(TestCategories.Name, TestCategories.Fast)]
     public async Task EmptyArchive_RestoreFails_AndCreatesNoEmptyPartition()

@@ -26,12 +26,19 @@ internal sealed class RestoreCommand(CliEnvironment environment) : AofCommand(en
         var s3Compat = new Option<bool>("--s3-compatibility-mode") { Description = "For stores that do not accept aws-chunked uploads or trailing checksums." };
         var s3AccessKey = new Option<string>("--s3-access-key") { Description = "Access key; default: the standard AWS credential chain (AWS_ACCESS_KEY_ID, profile, role)." };
         var s3SecretKey = new Option<string>("--s3-secret-key") { Description = "Secret key (with --s3-access-key); prefer the AWS_SECRET_ACCESS_KEY environment variable." };
+        var skipLostIds = new Option<bool>("--skip-lost-ids")
+        {
+            Description = "Accept that ids after the last archived one are lost: the next open by a silo (which knows the partition's id bound) "
+                + "records them as a Missing gap and continues after the bound. Without it, a silo refuses to open a partition whose acknowledged ids "
+                + "may be lost (PartitionDataLostException).",
+        };
         var json = JsonOption();
         var command = new Command("restore", "Rebuild a partition from its archive (a folder with --archive-path, or S3 with --s3-bucket): the catalog from the archive listing and the newest "
-            + "archived segment fetched back, so appends continue after the archived last id. Takes the partition's lock (exit 5 while a writer holds it). "
+            + "archived segment fetched back. A silo opening the restored folder checks it against the partition's id bound: when ids after the archived "
+            + "last id may have been acknowledged, it refuses unless --skip-lost-ids was given. Takes the partition's lock (exit 5 while a writer holds it). "
             + "Exit 3 when the archive holds nothing to restore.")
         {
-            dataRoot, log, partition, archivePath, s3Bucket, s3Prefix, s3Region, s3ServiceUrl, s3PathStyle, s3Compat, s3AccessKey, s3SecretKey, json,
+            dataRoot, log, partition, archivePath, s3Bucket, s3Prefix, s3Region, s3ServiceUrl, s3PathStyle, s3Compat, s3AccessKey, s3SecretKey, skipLostIds, json,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -98,7 +105,7 @@ internal sealed class RestoreCommand(CliEnvironment environment) : AofCommand(en
                 var info = await output.WithProgressAsync("restoring", progress =>
                 {
                     archive.Downloaded += bytes => progress?.Report(new InspectionProgress(bytes, Math.Max(bytes, newestSize), null));
-                    return OpenAndDescribeAsync(root, logName, partitionName, archive, cancellationToken);
+                    return OpenAndDescribeAsync(root, logName, partitionName, archive, parse.GetValue(skipLostIds), cancellationToken);
                 }, cancellationToken);
 
                 var document = new RestoreDocument(
@@ -130,9 +137,14 @@ internal sealed class RestoreCommand(CliEnvironment environment) : AofCommand(en
         return command;
     }
 
-    private async Task<PartitionInfo> OpenAndDescribeAsync(string root, string log, string partition, ISegmentArchive archive, CancellationToken cancellationToken)
+    private async Task<PartitionInfo> OpenAndDescribeAsync(string root, string log, string partition, ISegmentArchive archive, bool skipLostIds, CancellationToken cancellationToken)
     {
-        var options = new PartitionLogOptions { DataRoot = root, Preallocation = PreallocationMode.None };
+        var options = new PartitionLogOptions
+        {
+            DataRoot = root,
+            Preallocation = PreallocationMode.None,
+            LostIds = skipLostIds ? LostIdsPolicy.SkipPastBound : LostIdsPolicy.Refuse,
+        };
         var opened = await PartitionLog.OpenAsync(log, partition, options, new PartitionLogEnvironment { Archive = archive, FileSystem = Environment.FileSystem }, cancellationToken);
         try
         {
