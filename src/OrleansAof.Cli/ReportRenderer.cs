@@ -61,6 +61,11 @@ internal static class ReportRenderer
             console.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"  evicted to the archive: ids {e.BaseId}..{e.LastId} ({e.ArchiveKey})");
         }
 
+        foreach (var w in partition.WithoutFile)
+        {
+            console.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"  [red]no file[/]: ids {w.BaseId}..{w.LastId} ({w.FileName}, catalog status {w.Status}): {w.Consequence}");
+        }
+
         foreach (var q in partition.Quarantined)
         {
             console.MarkupLineInterpolated(CultureInfo.InvariantCulture,

@@ -45,6 +45,36 @@ public sealed class InspectVerifyTests : CliTestBase
 
     [Fact]
     [Trait(TestCategories.Name, TestCategories.Fast)]
+    public async Task CatalogRowsWhoseFilesAreGone_AreFindings_NeverClean_WithWhatTheNextOpenDoes()
+    {
+        await WriteAsync(40);
+        var archiveRoot = Temp.Combine("archive");
+        await using (var log = await Storage.PartitionLog.OpenAsync("orders", "0", Options(), new Storage.PartitionLogEnvironment { Archive = new Storage.Archive.FileSystemArchive(new Storage.Archive.FileSystemArchiveOptions { RootPath = archiveRoot }) }))
+        {
+            (await log.ArchiveNextAsync())!.BaseId.Should().Be(0);
+        }
+
+        // Segment 0 was archived (its file is kept), segment 17 never was; both files are then lost.
+        File.Delete(SegmentPath(0));
+        File.Delete(SegmentPath(17));
+
+        var verify = await RunAsync("verify", Temp.Path, "--json");
+        var human = await RunAsync("inspect", PartitionDir);
+
+        verify.ExitCode.Should().Be(ExitCodes.Findings, verify.ToString());
+        var partition = verify.Json.GetProperty("partitions").EnumerateArray().Single();
+        partition.GetProperty("health").GetString().Should().Be("Damaged");
+        var gone = partition.GetProperty("withoutFile").EnumerateArray().ToList();
+        gone.Select(static w => (w.GetProperty("baseId").GetInt64(), w.GetProperty("lastId").GetInt64(), w.GetProperty("status").GetString()))
+            .Should().Equal((0L, 16L, "Archived"), (17L, 33L, "Sealed"));
+        gone[0].GetProperty("consequence").GetString().Should().Contain("serves these ids from the archive");
+        gone[1].GetProperty("consequence").GetString().Should().Contain("lost if it does not hold them");
+        human.ExitCode.Should().Be(ExitCodes.Findings, human.ToString());
+        human.Stdout.Should().Contain("no file").And.Contain("ids 0..16").And.Contain("ids 17..33");
+    }
+
+    [Fact]
+    [Trait(TestCategories.Name, TestCategories.Fast)]
     public async Task HumanOutput_ShowsTheTableAndTheSummary_WithoutJson()
     {
         await WriteAsync(40);
@@ -88,8 +118,10 @@ public sealed class InspectVerifyTests : CliTestBase
 
     [Fact]
     [Trait(TestCategories.Name, TestCategories.FaultInjection)]
-    public async Task TruncatedSealedSegment_IsATornTailThatLeavesAGap_InspectAndVerifyReportDamage()
+    public async Task TruncatedSealedSegment_IsDamageThatRecoveryQuarantines_InspectAndVerifySayExactlyThat()
     {
+        // Not a torn tail: the next segment exists, so the cut-off records had been durable. Recovery quarantines the file,
+        // and inspect and verify report the same decision (one classifier for both).
         await WriteAsync(40);
         Truncate(SegmentPath(17), RecordOffset(10) + 100);
 
@@ -101,14 +133,14 @@ public sealed class InspectVerifyTests : CliTestBase
         var partition = inspect.Json.GetProperty("partitions")[0];
         partition.GetProperty("health").GetString().Should().Be("Damaged");
         var segment = partition.GetProperty("segments")[1];
-        segment.GetProperty("condition").GetString().Should().Be("TornTail");
+        segment.GetProperty("condition").GetString().Should().Be("Damaged");
+        segment.GetProperty("detail").GetString().Should().Contain("holds ids 17..26 but the next segment starts at 34").And.Contain("quarantines");
         segment.GetProperty("footerError").GetString().Should().NotBeNullOrEmpty();
         segment.GetProperty("recordCount").GetInt64().Should().Be(10);
         segment.GetProperty("lastId").GetInt64().Should().Be(26);
-        var cut = segment.GetProperty("tornTail");
-        cut.GetProperty("keepEnd").GetInt64().Should().Be(RecordOffset(10));
-        cut.GetProperty("zeroedBytes").GetInt64().Should().Be(100);
-        cut.GetProperty("discardedRecords").GetInt32().Should().Be(0);
+        var damage = segment.GetProperty("damage");
+        damage.GetProperty("lostFirstId").GetInt64().Should().Be(27);
+        damage.GetProperty("lostLastId").GetInt64().Should().Be(33);
         var gap = partition.GetProperty("continuity").EnumerateArray().Single();
         gap.GetProperty("kind").GetString().Should().Be("Gap");
         gap.GetProperty("expectedId").GetInt64().Should().Be(27);

@@ -119,96 +119,70 @@ internal static partial class PartitionRecovery
         }
     }
 
-    /// <summary>Recovers one segment file; returns whether the file stays open (the active segment).</summary>
+    /// <summary>Recovers one segment file as <see cref="SegmentClassifier"/> decides; returns whether the file stays open (the active segment).</summary>
     private static bool ScanFile(IFileSystem fs, PartitionDirectory dir, PartitionLogOptions options, DateTimeOffset now, ILogger logger, LocalScan result, IStorageFile file, long baseId, string path, bool isLast, long? nextBaseId)
     {
-        var sealedScan = SegmentScanner.ReadSealed(file, validateIndex: false);
-        if (sealedScan.Header is { } h)
+        var verdict = SegmentClassifier.Classify(file, baseId, isLast, nextBaseId, options.MaxRecordBytes);
+        if (verdict.WriterEpoch is { } epoch)
         {
-            result.MaxEpoch = Math.Max(result.MaxEpoch, h.WriterEpoch);
+            result.MaxEpoch = Math.Max(result.MaxEpoch, epoch);
         }
 
-        if (sealedScan.IsSealed && sealedScan.Header is { } sh && sh.BaseId == baseId && sealedScan.Metadata!.Value.BaseId == baseId)
+        var scan = verdict.Scan;
+        switch (verdict.Action)
         {
-            result.Sealed.Add(new SealedSegment(path, sh, sealedScan.Footer!.Value, sealedScan.Metadata.Value, sealedScan.FileLength));
-            result.Producers = sealedScan.ProducerTable!.ToDictionary(static p => p.ProducerId);
-            return false;
-        }
+            case SegmentAction.UseSealed:
+                var probe = verdict.Probe;
+                result.Sealed.Add(new SealedSegment(path, probe.Header!.Value, probe.Footer!.Value, probe.Metadata!.Value, probe.FileLength));
+                result.Producers = probe.ProducerTable!.ToDictionary(static p => p.ProducerId);
+                return false;
 
-        var scan = SegmentScanner.ScanForward(file, options.MaxRecordBytes);
-        if (scan.Header is not { } header || header.BaseId != baseId)
-        {
-            if (isLast && scan.AllZero)
-            {
-                // A segment file created (or taken from preallocation) whose header never reached the disk. The catalog
-                // records a segment only after its header is durable, so no row names this file.
+            case SegmentAction.Delete:
+                // The catalog records a segment only after its header is durable, so no row names this file.
                 file.Dispose();
                 fs.DeleteFile(path);
                 fs.FlushDirectory(dir.Segments);
                 return false;
-            }
 
-            var detail = scan.HeaderError ?? $"header base id {scan.Header?.BaseId} does not match the file name";
-            if (isLast)
-            {
-                // The active segment: which ids it held is unknown, so none may be handed out again. It stays in
-                // place and the partition refuses appends until an operator decides.
-                result.Fault = new SegmentCorruptedException(path, baseId, detail).Message;
+            case SegmentAction.Quarantine:
+                file.Dispose();
+                result.Quarantined.Add(QuarantineAtOpen(fs, dir, path, baseId, nextBaseId!.Value - 1, verdict.Detail, logger));
+                return false;
+
+            case SegmentAction.OpenFaulted when scan!.Header is { } header && header.BaseId == baseId:
+                // Damage in the active segment: serve the intact prefix, refuse appends until an operator decides.
+                result.Fault = new SegmentCorruptedException(path, baseId, verdict.Detail).Message;
+                result.Active = SegmentFiles.ActiveFromScan(file, header, scan, scan.Records.Count, scan.ValidEnd);
+                SegmentFiles.ApplyStamps(scan, scan.Records.Count, result.Producers);
+                return true;
+
+            case SegmentAction.OpenFaulted:
+                // A damaged header in the active segment: which ids it held is unknown, so none may be handed out again.
+                result.Fault = new SegmentCorruptedException(path, baseId, verdict.Detail).Message;
                 var unknown = new SegmentHeader(SegmentFormat.Version, 0, SegmentFormat.PartitionHash(dir.FullName), baseId, 0, 0);
                 result.Active = new ActiveSegment(file, unknown, now) { WriteOffset = file.Length };
                 return true;
-            }
-
-            file.Dispose();
-            result.Quarantined.Add(QuarantineAtOpen(fs, dir, path, baseId, nextBaseId!.Value - 1, detail, logger));
-            return false;
         }
 
-        if (scan.HasDamage)
-        {
-            var detail = $"damage at offset {scan.ValidEnd} ({scan.StopDetail}) inside data a later checkpoint at {scan.CheckpointAfterDamage} declares durable";
-            if (!isLast)
-            {
-                file.Dispose();
-                result.Quarantined.Add(QuarantineAtOpen(fs, dir, path, baseId, nextBaseId!.Value - 1, detail, logger));
-                return false;
-            }
-
-            // The active segment: serve the intact prefix, refuse appends until an operator decides.
-            result.Fault = new SegmentCorruptedException(path, baseId, detail).Message;
-            result.Active = SegmentFiles.ActiveFromScan(file, header, scan, scan.Records.Count, scan.ValidEnd);
-            SegmentFiles.ApplyStamps(scan, scan.Records.Count, result.Producers);
-            return true;
-        }
-
-        var plan = RecoveryPlan.For(scan);
-        if (!isLast && baseId + plan.KeepRecords != nextBaseId)
-        {
-            // The next segment was created only after this one was sealed and durable up to its base id - 1, so
-            // records this one should hold are missing: damage, not a torn tail. Keep its bytes as they are.
-            var detail = $"it holds ids {baseId}..{baseId + plan.KeepRecords - 1} but the next segment starts at {nextBaseId} ({scan.FooterError}; scan stopped at offset {scan.ValidEnd}: {scan.StopDetail ?? scan.Stop.ToString()})";
-            file.Dispose();
-            result.Quarantined.Add(QuarantineAtOpen(fs, dir, path, baseId, nextBaseId!.Value - 1, detail, logger));
-            return false;
-        }
-
+        // KeepActive or SealNow: cut the torn tail back to the acknowledged prefix.
+        var plan = verdict.Plan!.Value;
         result.Discarded += plan.DiscardedRecords;
-        if (scan.NonZeroEnd > plan.KeepEnd)
+        if (scan!.NonZeroEnd > plan.KeepEnd)
         {
             result.TornBytes += scan.NonZeroEnd - plan.KeepEnd;
             SegmentFiles.ZeroRange(file, plan.KeepEnd, scan.NonZeroEnd);
             file.Flush(dataOnly: true);
         }
 
-        var recovered = SegmentFiles.ActiveFromScan(file, header, scan, plan.KeepRecords, plan.KeepEnd);
+        var recovered = SegmentFiles.ActiveFromScan(file, scan.Header!.Value, scan, plan.KeepRecords, plan.KeepEnd);
         SegmentFiles.ApplyStamps(scan, plan.KeepRecords, result.Producers);
-        if (isLast)
+        if (verdict.Action == SegmentAction.KeepActive)
         {
             result.Active = recovered;
             return true;
         }
 
-        // An unsealed segment that is not the last one: finish its seal now.
+        // An interrupted rollover: finish the seal now.
         result.Sealed.Add(SegmentFiles.Seal(recovered, SegmentFormat.ToUnixMicroseconds(now), path, result.Producers));
         return false;
     }

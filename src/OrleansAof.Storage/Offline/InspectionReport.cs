@@ -107,6 +107,14 @@ public sealed record QuarantinedFile(string FileName, long? BaseId, long SizeByt
 /// <param name="ArchiveKey">Key in the archive.</param>
 public sealed record EvictedSegment(long BaseId, long LastId, string? ArchiveKey);
 
+/// <summary>A catalog row whose ids no local segment file holds, although the catalog does not say they live only in the archive.</summary>
+/// <param name="BaseId">Its first id.</param>
+/// <param name="LastId">Its last id.</param>
+/// <param name="Status">Its catalog status (<c>Sealed</c>, <c>Archiving</c>, <c>Archived</c> or <c>Missing</c>).</param>
+/// <param name="FileName">The file the row names.</param>
+/// <param name="Consequence">What the next open does about it, and whether records are lost.</param>
+public sealed record CatalogOnlySegment(long BaseId, long LastId, string Status, string FileName, string Consequence);
+
 /// <summary>Everything the inspector found about one segment file.</summary>
 public sealed record SegmentReport
 {
@@ -218,6 +226,9 @@ public sealed class PartitionReport
 
     /// <summary>Files in <c>quarantine/</c>.</summary>
     public IReadOnlyList<QuarantinedFile> Quarantined { get; init; } = [];
+
+    /// <summary>Catalog rows whose file is gone (see <see cref="CatalogOnlySegment"/>); any makes the partition <see cref="PartitionHealth.Damaged"/>.</summary>
+    public IReadOnlyList<CatalogOnlySegment> WithoutFile { get; init; } = [];
 
     /// <summary>Gaps and overlaps between consecutive segments.</summary>
     public IReadOnlyList<ContinuityProblem> Continuity { get; init; } = [];

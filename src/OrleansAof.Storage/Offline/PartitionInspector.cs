@@ -115,43 +115,42 @@ public sealed class PartitionInspector
         return files;
     }
 
-    /// <summary>Analyzes one segment file as recovery would (and, when verifying, checks every checksum).</summary>
-    internal SegmentAnalysis Analyze(string path, long baseId, bool isLast, bool verify)
+    /// <summary>
+    /// Analyzes one segment file with recovery's own decision (<see cref="SegmentClassifier"/>), adding what an operator
+    /// needs to see (the proof of damage, what a cut loses); when verifying, checks every checksum too.
+    /// </summary>
+    internal SegmentAnalysis Analyze(string path, long baseId, bool isLast, long? nextBaseId, bool verify)
     {
         using var file = _fs.OpenFile(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         var name = Path.GetFileName(path);
-        var quick = SegmentScanner.ReadSealed(file, validateIndex: false);
-        if (quick.IsSealed && quick.Header is { } sh && sh.BaseId == baseId && quick.Metadata!.Value.BaseId == baseId)
+        var verdict = SegmentClassifier.Classify(file, baseId, isLast, nextBaseId, _options.MaxRecordBytes);
+        if (verdict.Action == SegmentAction.UseSealed)
         {
-            return verify ? VerifySealed(file, name, baseId, isLast, quick) : QuickSealed(file, name, baseId, isLast, quick);
+            return verify ? VerifySealed(file, name, baseId, isLast, verdict.Probe) : QuickSealed(file, name, baseId, isLast, verdict.Probe);
         }
 
-        var scan = SegmentScanner.ScanForward(file, _options.MaxRecordBytes);
+        var scan = verdict.Scan!;
         var common = new SegmentReport
         {
             FileName = name,
             Path = path,
             BaseId = baseId,
             IsLast = isLast,
-            Condition = SegmentCondition.Empty,
+            Condition = verdict.Condition,
+            Detail = verdict.Detail,
             FileSize = scan.FileLength,
-            FooterError = quick.FooterError,
+            FooterError = verdict.Probe.FooterError,
             Scanned = true,
         };
 
         if (scan.Header is not { } header || header.BaseId != baseId)
         {
-            if (isLast && scan.AllZero)
-            {
-                return new SegmentAnalysis(Copy(common, SegmentCondition.Empty, "zero-filled file whose header never reached the disk; the next open deletes it", baseId - 1, 0, 0), scan, null);
-            }
-
-            var why = scan.HeaderError ?? $"the header names base id {scan.Header?.BaseId}, the file name {baseId}";
-            return new SegmentAnalysis(Copy(common, SegmentCondition.HeaderDamaged, why + "; the next open quarantines the file", baseId - 1, 0, 0) with { WriterEpoch = scan.Header?.WriterEpoch }, scan, null);
+            var report = Copy(common, verdict.Condition, verdict.Detail, baseId - 1, 0, 0);
+            return new SegmentAnalysis(verdict.Condition == SegmentCondition.HeaderDamaged ? report with { WriterEpoch = scan.Header?.WriterEpoch } : report, scan, null);
         }
 
-        var plan = RecoveryPlan.For(scan);
-        var report = WithScanFacts(common, scan, header);
+        var plan = verdict.Plan!.Value;
+        var facts = WithScanFacts(common, scan, header);
         if (scan.HasDamage)
         {
             var proofOffset = scan.CheckpointAfterDamage!.Value;
@@ -169,20 +168,15 @@ public sealed class PartitionInspector
                 cut,
                 lostLast >= lostFirst ? lostFirst : null,
                 lostLast >= lostFirst ? lostLast : null);
-            var consequence = isLast
-                ? "the partition opens faulted (appends refused) until 'aof repair --cut-at-damage'"
-                : "the next open quarantines the segment";
-            var detail = $"damage at offset {scan.ValidEnd} ({damage.Detail}) inside data a later checkpoint at {proofOffset} declares durable; {consequence}";
-            report = report with
-            {
-                Condition = SegmentCondition.Damaged,
-                Detail = detail,
-                Damage = damage,
-                RecordCount = scan.Records.Count,
-                LastId = baseId + scan.Records.Count - 1,
-                Problems = [detail],
-            };
-            return new SegmentAnalysis(report, scan, plan);
+            return new SegmentAnalysis(facts with { Damage = damage, RecordCount = scan.Records.Count, LastId = baseId + scan.Records.Count - 1, Problems = [verdict.Detail] }, scan, plan);
+        }
+
+        var tail = Cut(scan, plan, baseId);
+        if (verdict.Condition == SegmentCondition.Damaged)
+        {
+            // Records missing before the next segment: the ids between what this file holds and the next base are lost here.
+            var damage = new SegmentDamage(scan.ValidEnd, scan.StopDetail ?? "the data ends early", $"the next segment starts at {nextBaseId}", null, null, tail, tail.LastKeptId + 1, nextBaseId - 1);
+            return new SegmentAnalysis(facts with { Damage = damage, RecordCount = plan.KeepRecords, LastId = tail.LastKeptId, Problems = [verdict.Detail] }, scan, plan);
         }
 
         var problems = new List<string>();
@@ -191,41 +185,22 @@ public sealed class PartitionInspector
             CompareBackward(file, scan.Records, scan.Records[^1].End, problems);
         }
 
-        var tail = Cut(scan, plan, baseId);
-        report = report with { RecordCount = plan.KeepRecords, LastId = tail.LastKeptId, DataEnd = plan.KeepEnd, Problems = problems };
+        var report2 = facts with { RecordCount = plan.KeepRecords, LastId = tail.LastKeptId, DataEnd = plan.KeepEnd, Problems = problems };
         if (problems.Count > 0)
         {
-            report = report with
+            report2 = report2 with
             {
                 Condition = SegmentCondition.Damaged,
                 Detail = problems[0],
                 Damage = new SegmentDamage(SegmentHeader.Size, problems[0], "the forward scan accepted these records", null, null, null, null, null),
             };
         }
-        else if (plan.DiscardedRecords > 0 || scan.NonZeroEnd > plan.KeepEnd)
+        else if (verdict.Condition == SegmentCondition.TornTail)
         {
-            var why = scan.Stop == ScanStop.InvalidFrame ? $"the data ends in an invalid frame at offset {scan.ValidEnd} ({scan.StopDetail}) with no valid checkpoint after it" : "bytes follow the acknowledged data";
-            report = report with
-            {
-                Condition = SegmentCondition.TornTail,
-                TornTail = tail,
-                Detail = $"torn tail: {why}; recovery keeps {plan.KeepRecords} record(s) up to offset {plan.KeepEnd}, discards {plan.DiscardedRecords} unacknowledged record(s) and zeroes {tail.ZeroedBytes} byte(s)",
-            };
-        }
-        else if (plan.KeepRecords == 0)
-        {
-            report = report with { Condition = SegmentCondition.Empty, Detail = isLast ? "active segment without records" : "unsealed segment without records; the next open seals it" };
-        }
-        else
-        {
-            report = report with
-            {
-                Condition = isLast ? SegmentCondition.Active : SegmentCondition.Unsealed,
-                Detail = isLast ? "active segment; its data ends cleanly" : "unsealed segment that is not the last (an interrupted rollover); the next open seals it",
-            };
+            report2 = report2 with { TornTail = tail, Detail = $"{verdict.Detail} and zeroes {tail.ZeroedBytes} byte(s)" };
         }
 
-        return new SegmentAnalysis(report, scan, plan);
+        return new SegmentAnalysis(report2, scan, plan);
     }
 
     private PartitionReport InspectPartition(string dir, string? only, ProgressCounter counter, CancellationToken cancellationToken)
@@ -247,7 +222,7 @@ public sealed class PartitionInspector
 
             cancellationToken.ThrowIfCancellationRequested();
             counter.Report(file);
-            reports.Add(Analyze(file, baseId, i == segmentsFiles.Count - 1, _options.Verify).Report);
+            reports.Add(Analyze(file, baseId, i == segmentsFiles.Count - 1, i + 1 < segmentsFiles.Count ? segmentsFiles[i + 1].BaseId : null, _options.Verify).Report);
             counter.Add(_fs.GetFileLength(file), file);
         }
 
@@ -267,7 +242,19 @@ public sealed class PartitionInspector
         var localBases = new HashSet<long>(segmentsFiles.Select(static s => s.BaseId));
         var evicted = rows.Where(r => r.Status == SegmentStatus.LocalEvicted && !localBases.Contains(r.BaseId))
             .Select(static r => new EvictedSegment(r.BaseId, r.LastId, r.ArchiveKey)).ToList();
-        var continuity = only is null ? Continuity(reports, evicted, quarantinedRows) : [];
+
+        // Rows that name ids no local file holds although the catalog does not say they live in the archive only: a file
+        // deleted from outside, an interrupted eviction, or ids recovery already recorded as missing. Never clean.
+        var withoutFile = only is not null ? [] : rows
+            .Where(r => r.Status is SegmentStatus.Sealed or SegmentStatus.Archiving or SegmentStatus.Archived or SegmentStatus.Missing && !localBases.Contains(r.BaseId))
+            .Select(static r => new CatalogOnlySegment(r.BaseId, r.LastId, r.Status.ToString(), r.FileName, r.Status switch
+            {
+                SegmentStatus.Archived => "the local file is gone; the archive holds a verified copy, so the next open serves these ids from the archive",
+                SegmentStatus.Missing => "no local file and no archived object hold these ids: they cannot be served (recorded by recovery or by an operator's decision)",
+                _ => "the local file is gone and the segment was never recorded as archived: the next open asks the archive, and the ids are lost if it does not hold them",
+            }))
+            .ToList();
+        var continuity = only is null ? Continuity(reports, [.. evicted, .. withoutFile.Select(static w => new EvictedSegment(w.BaseId, w.LastId, null))], quarantinedRows) : [];
 
         var health = PartitionHealth.Clean;
         foreach (var r in reports)
@@ -282,7 +269,7 @@ public sealed class PartitionInspector
             }
         }
 
-        if (continuity.Exists(static c => !c.Quarantined))
+        if (continuity.Exists(static c => !c.Quarantined) || withoutFile.Count > 0)
         {
             health = PartitionHealth.Damaged;
         }
@@ -313,6 +300,7 @@ public sealed class PartitionInspector
             LastId = lastId,
             Segments = reports,
             Evicted = evicted,
+            WithoutFile = withoutFile,
             Quarantined = quarantined,
             Continuity = continuity,
             CatalogProblem = catalogProblem,

@@ -129,7 +129,7 @@ public sealed class PartitionRepair
         for (var i = 0; i < segments.Count; i++)
         {
             var (baseId, path) = segments[i];
-            var analysis = _inspector.Analyze(path, baseId, i == segments.Count - 1, verify: false);
+            var analysis = _inspector.Analyze(path, baseId, i == segments.Count - 1, i + 1 < segments.Count ? segments[i + 1].BaseId : null, verify: false);
             var report = analysis.Report;
             if (report.Condition == SegmentCondition.Damaged && report.Damage?.Cut is not null)
             {
@@ -172,7 +172,7 @@ public sealed class PartitionRepair
         }
 
         var (baseId, path) = segments[^1];
-        var analysis = _inspector.Analyze(path, baseId, isLast: true, verify: false);
+        var analysis = _inspector.Analyze(path, baseId, isLast: true, nextBaseId: null, verify: false);
         var report = analysis.Report;
         if (report.Condition == SegmentCondition.Sealed)
         {
@@ -215,7 +215,7 @@ public sealed class PartitionRepair
         }
 
         var path = segments[index].Path;
-        var analysis = _inspector.Analyze(path, baseId, isLast: false, verify: true);
+        var analysis = _inspector.Analyze(path, baseId, isLast: false, segments[index + 1].BaseId, verify: true);
         var report = analysis.Report;
         if (report.Condition is not (SegmentCondition.Damaged or SegmentCondition.HeaderDamaged))
         {
