@@ -168,7 +168,7 @@ public sealed partial class PhysicalFileSystem : IFileSystem
 
         private const int Einval = 22;
 
-        private static bool s_populateUnsupported;
+        private static bool _populateUnsupported;
 
         private readonly MemoryMappedFile _map;
         private readonly MemoryMappedViewAccessor _view;
@@ -243,7 +243,7 @@ public sealed partial class PhysicalFileSystem : IFileSystem
 
         private static bool Populate(nint address, nint length)
         {
-            if (!OperatingSystem.IsLinux() || s_populateUnsupported)
+            if (!OperatingSystem.IsLinux() || _populateUnsupported)
             {
                 return false;
             }
@@ -258,7 +258,7 @@ public sealed partial class PhysicalFileSystem : IFileSystem
             // (ENOMEM, EINTR): try the buffered read, which reports what is wrong.
             if (Marshal.GetLastPInvokeError() == Einval)
             {
-                s_populateUnsupported = true;
+                _populateUnsupported = true;
             }
 
             return false;
