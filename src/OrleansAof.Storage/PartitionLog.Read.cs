@@ -208,24 +208,26 @@ public sealed partial class PartitionLog
                         // Pages are touched only after they were prepared, a window at a time. Where a window fails, the
                         // scan goes on a record at a time; from the first record that fails it reads through the file,
                         // which reports a truncation or device error as a SegmentCorruptedException, not a fault of the process.
-                        var end = (int)endOffset;
+                        var offsets = new SealedOffsets(s.BaseId, lease);
                         var prepared = pos;
+                        var preparedThrough = id - 1;
                         while (id <= last)
                         {
-                            var recordEnd = (int)lease.RecordEnd((int)(id - s.BaseId));
-                            if (recordEnd > prepared)
+                            if (id > preparedThrough)
                             {
-                                var upTo = Math.Min(end, Math.Max(recordEnd, pos + MappedSegment.PrepareWindowBytes));
-                                if (!map.TryPrepareRead(pos, upTo - pos))
+                                var index = (int)(id - s.BaseId);
+                                var j = LastFitting(offsets, index, (int)(last - s.BaseId), MappedSegment.PrepareWindowBytes);
+                                if (!map.TryPrepareRead(pos, offsets.End(j) - pos))
                                 {
-                                    upTo = recordEnd;
-                                    if (!map.TryPrepareRead(pos, upTo - pos))
+                                    j = index;
+                                    if (!map.TryPrepareRead(pos, offsets.End(j) - pos))
                                     {
                                         break;
                                     }
                                 }
 
-                                prepared = upTo;
+                                prepared = (int)offsets.End(j);
+                                preparedThrough = s.BaseId + j;
                             }
 
                             var record = ParseRecord(map.Bytes[..prepared], pos, id, s.Path, s.BaseId, 0);
