@@ -205,16 +205,41 @@ public sealed partial class PartitionLog
                             throw new SegmentCorruptedException(s.Path, s.BaseId, $"the data ends at {endOffset}, past the file's {map.Bytes.Length} bytes");
                         }
 
-                        var end = (int)endOffset;
+                        // Pages are touched only after they were prepared, a window at a time. Where a window fails, the
+                        // scan goes on a record at a time; from the first record that fails it reads through the file,
+                        // which reports a truncation or device error as a SegmentCorruptedException, not a fault of the process.
+                        var offsets = new SealedOffsets(s.BaseId, lease);
+                        var prepared = pos;
+                        var preparedThrough = id - 1;
                         while (id <= last)
                         {
-                            var record = ParseRecord(map.Bytes[..end], pos, id, s.Path, s.BaseId, 0);
+                            if (id > preparedThrough)
+                            {
+                                var index = (int)(id - s.BaseId);
+                                var j = LastFitting(offsets, index, (int)(last - s.BaseId), MappedSegment.PrepareWindowBytes);
+                                if (!map.TryPrepareRead(pos, offsets.End(j) - pos))
+                                {
+                                    j = index;
+                                    if (!map.TryPrepareRead(pos, offsets.End(j) - pos))
+                                    {
+                                        break;
+                                    }
+                                }
+
+                                prepared = (int)offsets.End(j);
+                                preparedThrough = s.BaseId + j;
+                            }
+
+                            var record = ParseRecord(map.Bytes[..prepared], pos, id, s.Path, s.BaseId, 0);
                             yield return new LogRecord(id, record.TimestampMicros, map.Slice(record.PayloadOffset, record.PayloadLength));
                             pos = record.Next;
                             id++;
                         }
 
-                        continue;
+                        if (id > last)
+                        {
+                            continue;
+                        }
                     }
 
                     buffer ??= RentScanBuffer();
@@ -419,17 +444,20 @@ public sealed partial class PartitionLog
         }
     }
 
-    /// <summary>Reads from a sealed segment: straight out of its mapping (one copy, into the batch) when it is mapped.</summary>
+    /// <summary>Reads from a sealed segment: straight out of its mapping (one copy, into the batch) when it is mapped and the range prepares.</summary>
     internal static long ReadFrames(SealedSegment.Lease lease, long baseId, long fromId, long toId, RecordBatchBuilder builder, long maxBytes, string path)
     {
         var offsets = new SealedOffsets(baseId, lease);
-        if (lease.Map is not { } map)
+        if (lease.Map is { } map)
         {
-            return ReadFrames(lease.File, offsets, fromId, toId, builder, maxBytes, path);
+            var (start, length, j) = FramesToRead(offsets, fromId, toId, maxBytes);
+            if (map.TryPrepareRead(start, length))
+            {
+                return builder.AddFrames(map.Bytes.Slice((int)start, length), start, fromId, baseId + j, path, baseId);
+            }
         }
 
-        var (start, length, j) = FramesToRead(offsets, fromId, toId, maxBytes);
-        return builder.AddFrames(map.Bytes.Slice((int)start, length), start, fromId, baseId + j, path, baseId);
+        return ReadFrames(lease.File, offsets, fromId, toId, builder, maxBytes, path);
     }
 
     internal static long ReadFrames<TOffsets>(IStorageFile file, TOffsets offsets, long fromId, long toId, RecordBatchBuilder builder, long maxBytes, string path)

@@ -14,6 +14,10 @@ using OrleansAof.Storage.IO;
 //                                               holds it until stdin closes, then prints "closed ."
 //   lock-file <path>                            opens the file with FileShare.None: prints "acquired ." and holds it
 //                                               until stdin closes, or prints "refused ."
+//   mapped-damage <data-root> <scenario>        writes sealed segments, reads them all (so they are memory-mapped), then
+//                                               damages one under the open partition (see MappedDamage) and reads again;
+//                                               prints what each read did and "alive ." at the end. A read that touches a
+//                                               mapped page the file no longer holds would end the process (SIGBUS).
 var stdout = Console.OpenStandardOutput();
 try
 {
@@ -22,6 +26,7 @@ try
         "append" when args.Length == 4 => await AppendAsync(args[1], long.Parse(args[2], CultureInfo.InvariantCulture), Enum.Parse<PreallocationMode>(args[3])),
         "hold" when args.Length == 4 => await HoldAsync(args[1], args[2], args[3]),
         "lock-file" when args.Length == 2 => await LockFileAsync(args[1]),
+        "mapped-damage" when args.Length == 3 => await MappedDamage.RunAsync(args[1], args[2], Say),
         _ => Usage(),
     } : Usage();
 }
@@ -33,7 +38,7 @@ catch (Exception e)
 
 int Usage()
 {
-    Console.Error.WriteLine("usage: append <data-root> <seed> <preallocation> | hold <data-root> <log> <partition> | lock-file <path>");
+    Console.Error.WriteLine("usage: append <data-root> <seed> <preallocation> | hold <data-root> <log> <partition> | lock-file <path> | mapped-damage <data-root> <scenario>");
     return 2;
 }
 

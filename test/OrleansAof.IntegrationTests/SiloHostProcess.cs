@@ -48,6 +48,12 @@ public sealed class SiloHostProcess : IAsyncDisposable
 
     public int? ProcessId => _process?.Id;
 
+    /// <summary>Whether the process was started and has exited since (on its own or killed).</summary>
+    public bool HasExited => _process is { HasExited: true };
+
+    /// <summary>The exit code, once <see cref="HasExited"/>.</summary>
+    public int? ExitCode => _process is { HasExited: true } process ? process.ExitCode : null;
+
     public string Output
     {
         get

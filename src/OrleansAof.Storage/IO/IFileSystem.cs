@@ -94,10 +94,14 @@ public interface IStorageFile : IDisposable
     /// <see langword="null"/> where the implementation or platform does not offer it (the caller then reads through
     /// <see cref="Read"/>). Only for files that no longer change: the engine maps sealed segments, never the active
     /// one. The mapping is independent of this handle's lifetime but must be disposed before the file is deleted
-    /// on platforms that refuse to delete a mapped file. Reading a mapped page that the file no longer holds
-    /// (the file was truncated by someone else) or that the device fails to deliver is a fault of the process,
-    /// not an <see cref="IOException"/>.
+    /// on platforms that refuse to delete a mapped file.
     /// </summary>
+    /// <remarks>
+    /// Touching a mapped page that the file no longer holds (someone truncated it) or that the device fails to
+    /// deliver raises SIGBUS, which .NET turns into a fatal <see cref="AccessViolationException"/>: the process aborts,
+    /// it is not an <see cref="IOException"/>. So a caller asks <see cref="IReadOnlyFileMapping.TryPrepareRead"/> before
+    /// it touches a range and reads through <see cref="Read"/> when the answer is no.
+    /// </remarks>
     /// <param name="length">Bytes to map from offset 0; at most the file's length.</param>
     IReadOnlyFileMapping? TryMapReadOnly(long length) => null;
 }
@@ -110,6 +114,21 @@ public interface IReadOnlyFileMapping : IDisposable
 
     /// <summary>How many bytes are mapped.</summary>
     long Length { get; }
+
+    /// <summary>
+    /// Whether the bytes <paramref name="offset"/>..<paramref name="offset"/> + <paramref name="length"/> can be read
+    /// through <see cref="Address"/> now without a fault of the process. Pages that are not in memory are brought in
+    /// first, through a call that reports failure instead of raising a signal. <see langword="false"/> when the range
+    /// is outside the mapping, the file no longer holds it (it was truncated), the device failed to deliver it, or the
+    /// platform cannot tell: the caller then reads the range through <see cref="IStorageFile.Read"/>, which reports the
+    /// problem as a short read or an <see cref="IOException"/>.
+    /// </summary>
+    /// <remarks>
+    /// The answer holds for the moment it is given. A page can still leave memory afterwards (reclaimed under memory
+    /// pressure, or dropped by a truncation) and fault when it is touched; callers therefore prepare a range right
+    /// before they touch it and keep ranges short.
+    /// </remarks>
+    bool TryPrepareRead(long offset, long length);
 }
 
 /// <summary>Helpers over <see cref="IStorageFile"/> and <see cref="IFileSystem"/>.</summary>

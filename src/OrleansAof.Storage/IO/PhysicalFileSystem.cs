@@ -15,7 +15,13 @@ namespace OrleansAof.Storage.IO;
 /// <item><see cref="IStorageFile.TryMapReadOnly"/> maps the file (<c>mmap</c>, <c>PROT_READ</c>, <c>MAP_SHARED</c>) on Unix, where an open
 /// mapping keeps a renamed or deleted file's data alive like an open descriptor does. On Windows it returns
 /// <see langword="null"/>: a mapped view keeps the file from being deleted until it is unmapped, and the archiver deletes sealed
-/// segments that a scan may still be reading, so reads there stay on the handle.</item>
+/// segments that a scan may still be reading, so reads there stay on the handle. It maps only when the file (<c>fstat</c>)
+/// is at least as long as asked.</item>
+/// <item><see cref="IReadOnlyFileMapping.TryPrepareRead"/> asks <c>mincore</c> which pages of the range are in the page cache and
+/// brings the others in with <c>madvise(MADV_POPULATE_READ)</c> (Linux 5.14 and later), which fails with <c>EFAULT</c> where
+/// touching the page would raise SIGBUS (a page past the end of a truncated file, a device read error) instead of
+/// raising it. Where that call is missing (older kernels, other Unix systems) a range with pages out of memory answers
+/// <see langword="false"/> and the caller reads it with <c>pread</c>, which brings it into the page cache for next time.</item>
 /// </list>
 /// </summary>
 public sealed partial class PhysicalFileSystem : IFileSystem
@@ -155,6 +161,15 @@ public sealed partial class PhysicalFileSystem : IFileSystem
 
     private sealed unsafe class PhysicalMapping : IReadOnlyFileMapping
     {
+        /// <summary>Pages whose residency one <c>mincore</c> call asks about (1 MiB of 4 KiB pages).</summary>
+        private const int ResidencyChunkPages = 256;
+
+        private const int MadvPopulateRead = 22;
+
+        private const int Einval = 22;
+
+        private static bool _populateUnsupported;
+
         private readonly MemoryMappedFile _map;
         private readonly MemoryMappedViewAccessor _view;
         private int _disposed;
@@ -170,6 +185,84 @@ public sealed partial class PhysicalFileSystem : IFileSystem
         public nint Address { get; }
 
         public long Length { get; }
+
+        public bool TryPrepareRead(long offset, long length)
+        {
+            if (offset < 0 || length < 0 || offset > Length - length || Volatile.Read(ref _disposed) != 0)
+            {
+                return false;
+            }
+
+            if (length == 0)
+            {
+                return true;
+            }
+
+            // mincore and madvise take page-aligned addresses; the view starts at file offset 0, so on a page boundary.
+            var pageSize = (nint)Environment.SystemPageSize;
+            var at = (Address + (nint)offset) & ~(pageSize - 1);
+            var end = Address + (nint)offset + (nint)length;
+            byte* residency = stackalloc byte[ResidencyChunkPages];
+            while (at < end)
+            {
+                var bytes = Math.Min(end - at, ResidencyChunkPages * pageSize);
+                var pages = (int)((bytes + pageSize - 1) / pageSize);
+                if (Native.MinCore(at, (nuint)bytes, residency) != 0)
+                {
+                    return false;
+                }
+
+                for (var i = 0; i < pages;)
+                {
+                    if ((residency[i] & 1) != 0)
+                    {
+                        i++;
+                        continue;
+                    }
+
+                    // A run of pages that are not in memory: bring them in through a call that fails instead of faulting.
+                    var run = i + 1;
+                    while (run < pages && (residency[run] & 1) == 0)
+                    {
+                        run++;
+                    }
+
+                    if (!Populate(at + (i * pageSize), (run - i) * pageSize))
+                    {
+                        return false;
+                    }
+
+                    i = run;
+                }
+
+                at += pages * pageSize;
+            }
+
+            return true;
+        }
+
+        private static bool Populate(nint address, nint length)
+        {
+            if (!OperatingSystem.IsLinux() || _populateUnsupported)
+            {
+                return false;
+            }
+
+            if (Native.MAdvise(address, (nuint)length, MadvPopulateRead) == 0)
+            {
+                return true;
+            }
+
+            // EINVAL: a kernel before 5.14 does not know MADV_POPULATE_READ; the caller's buffered read does the work.
+            // EFAULT: a page would raise SIGBUS (past the end of the file, or the device failed to read it). Others
+            // (ENOMEM, EINTR): try the buffered read, which reports what is wrong.
+            if (Marshal.GetLastPInvokeError() == Einval)
+            {
+                _populateUnsupported = true;
+            }
+
+            return false;
+        }
 
         public static PhysicalMapping Create(SafeFileHandle handle, long length)
         {
@@ -220,6 +313,12 @@ public sealed partial class PhysicalFileSystem : IFileSystem
 
         [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
         internal static partial int Close(int fd);
+
+        [LibraryImport("libc", EntryPoint = "mincore", SetLastError = true)]
+        internal static unsafe partial int MinCore(nint address, nuint length, byte* residency);
+
+        [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
+        internal static partial int MAdvise(nint address, nuint length, int advice);
 
         [LibraryImport("kernel32.dll", EntryPoint = "FlushFileBuffers", SetLastError = true)]
         [return: MarshalAs(UnmanagedType.Bool)]

@@ -49,6 +49,14 @@ internal sealed class ActiveSegment(IStorageFile file, SegmentHeader header, Dat
 /// A sealed segment: opened from its footer; its file and index are loaded on first read and released when the
 /// reader cache evicts it (only once no read holds a lease).
 /// </summary>
+/// <remarks>
+/// The file can change under a running process (someone truncates or overwrites it, or the device fails). Reads of it
+/// report that as <see cref="SegmentCorruptedException"/>, never as a fault of the process: reads through the file turn a
+/// short read (the file ends before the length its footer records) or an I/O error into that exception; the file is
+/// mapped only after its length and footer are checked against what was opened; every lease checks the length again
+/// (<c>fstat</c>) and leaves the map out once the file is shorter; and readers prepare each mapped range before they
+/// touch it (<see cref="MappedSegment.TryPrepareRead"/>), reading through the file when that fails.
+/// </remarks>
 internal sealed class SealedSegment
 {
     private readonly Lock _sync = new();
@@ -100,7 +108,7 @@ internal sealed class SealedSegment
     {
         lock (_sync)
         {
-            _file = file;
+            _file = CheckedFile.Over(this, file);
             _offsets = offsets;
         }
     }
@@ -124,7 +132,7 @@ internal sealed class SealedSegment
         {
             if (_file is null)
             {
-                var file = fs.OpenFile(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                var file = CheckedFile.Over(this, fs.OpenFile(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
                 try
                 {
                     _offsets = LoadIndex(file);
@@ -140,12 +148,12 @@ internal sealed class SealedSegment
             if (map && !_mapTried)
             {
                 _mapTried = true;
-                _map = MappedSegment.TryCreate(_file, FileSize);
+                _map = IsIntact(_file) ? MappedSegment.TryCreate(_file, FileSize) : null;
             }
 
             _closeWhenIdle = false;
             _leases++;
-            return new Lease(this, _file, _offsets!, _map);
+            return new Lease(this, _file, _offsets!, map && _map is { Failed: false } mapped && IsLongEnough(_file) ? mapped : null);
         }
     }
 
@@ -188,6 +196,40 @@ internal sealed class SealedSegment
         _closeWhenIdle = false;
     }
 
+    /// <summary>Whether the file still has the length its footer records (one <c>fstat</c>).</summary>
+    private bool IsLongEnough(IStorageFile file)
+    {
+        try
+        {
+            return file.Length >= FileSize;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Whether the file may be mapped: it has the length it was opened with and still ends with the same footer.</summary>
+    private bool IsIntact(IStorageFile file)
+    {
+        if (!IsLongEnough(file))
+        {
+            return false;
+        }
+
+        Span<byte> bytes = stackalloc byte[SegmentFooter.Size];
+        try
+        {
+            file.ReadExactly(FileSize - SegmentFooter.Size, bytes);
+        }
+        catch (SegmentCorruptedException)
+        {
+            return false;
+        }
+
+        return SegmentFooter.TryRead(bytes, FileSize, out var footer) is null && footer == Footer;
+    }
+
     private long[] LoadIndex(IStorageFile file)
     {
         var length = (int)Footer.IndexLength;
@@ -221,12 +263,75 @@ internal sealed class SealedSegment
         }
     }
 
+    /// <summary>
+    /// The segment's open file, as reads see it: a read that ends before the length the footer records (the file was
+    /// truncated) or fails in the device is a <see cref="SegmentCorruptedException"/> of this segment, not an
+    /// <see cref="EndOfStreamException"/> or <see cref="IOException"/>.
+    /// </summary>
+    private sealed class CheckedFile(SealedSegment owner, IStorageFile inner) : IStorageFile
+    {
+        /// <summary>The file; the segment owns it and closes it in <see cref="CloseCore"/>.</summary>
+        [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1859", Justification = "Returned as the interface so that the segment's field stays one; the segment closes it in CloseCore.")]
+        public static IStorageFile Over(SealedSegment owner, IStorageFile inner) => new CheckedFile(owner, inner);
+
+        public string Path => inner.Path;
+
+        public long Length => inner.Length;
+
+        public void SetLength(long length) => inner.SetLength(length);
+
+        public int Read(long offset, Span<byte> buffer)
+        {
+            int n;
+            try
+            {
+                n = inner.Read(offset, buffer);
+            }
+            catch (IOException e)
+            {
+                throw new SegmentCorruptedException(owner.Path, owner.BaseId, $"reading {buffer.Length} bytes at offset {offset} failed: {e.Message}");
+            }
+
+            if (n <= 0 && buffer.Length > 0 && offset < owner.FileSize)
+            {
+                throw new SegmentCorruptedException(owner.Path, owner.BaseId, $"the file ends at byte {CurrentLength(offset)}, before the {owner.FileSize} bytes its footer records (it was truncated)");
+            }
+
+            return n;
+        }
+
+        private long CurrentLength(long fallback)
+        {
+            try
+            {
+                return Math.Min(inner.Length, fallback);
+            }
+            catch (IOException)
+            {
+                return fallback;
+            }
+        }
+
+        public void Write(long offset, ReadOnlySpan<byte> buffer) => inner.Write(offset, buffer);
+
+        public void Flush(bool dataOnly) => inner.Flush(dataOnly);
+
+        public void StartWriteBack(long offset, long length) => inner.StartWriteBack(offset, length);
+
+        public IReadOnlyFileMapping? TryMapReadOnly(long length) => inner.TryMapReadOnly(length);
+
+        public void Dispose() => inner.Dispose();
+    }
+
     /// <summary>A read's hold on the open file.</summary>
     public readonly struct Lease(SealedSegment owner, IStorageFile file, long[] offsets, MappedSegment? map) : IDisposable
     {
         public IStorageFile File { get; } = file;
 
-        /// <summary>The whole file mapped into memory, when it is; valid while this lease is held.</summary>
+        /// <summary>
+        /// The whole file mapped into memory, when it is and the file still had its full length when the lease was taken;
+        /// valid while this lease is held. Prepare each range before touching it (<see cref="MappedSegment.TryPrepareRead"/>).
+        /// </summary>
         public MappedSegment? Map { get; } = map;
 
         public long[] Offsets { get; } = offsets;
