@@ -29,6 +29,7 @@ public static class EngineErrors
             Engine.StaleSequenceException e => new StaleSequenceException(e.ProducerId, e.Sequence, e.LastSequence, e.Message),
             Engine.SegmentCorruptedException e => new SegmentCorruptedException(e.BaseId, e.Detail, $"Partition '{partitionKey}': segment {e.BaseId} is damaged: {e.Detail}"),
             Engine.ArchiveIntegrityException e => new ArchiveIntegrityException(e.ObjectKey, e.Message),
+            Engine.RecordsMissingException e => new RecordsMissingException(e.FromId, e.FirstMissingId, e.LastMissingId, $"Partition '{partitionKey}': {e.Message}"),
             Engine.PartitionDataLostException e => new PartitionDataLostException(partitionKey, e.HeldThrough, e.Bound, e.Message),
             Engine.ArchiveUnavailableException e => new ArchiveUnavailableException(ToContract(e.Reason), e.Archive, e.Cause, $"Partition '{partitionKey}': {e.Message}"),
             _ => new PartitionFaultedException(error.GetType().Name, $"Partition '{partitionKey}': {error.Message}"),

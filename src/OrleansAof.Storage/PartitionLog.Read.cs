@@ -47,7 +47,17 @@ public sealed partial class PartitionLog
         while (id <= to && !builder.IsFull)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var next = await ReadRangeAsync(id, to, builder, maxBytes, cancellationToken).ConfigureAwait(false);
+            long next;
+            try
+            {
+                next = await ReadRangeAsync(id, to, builder, maxBytes, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RecordsMissingException) when (builder.Count > 0)
+            {
+                // Stop before lost ids: the next read, from them, says where reading continues.
+                break;
+            }
+
             if (next == id)
             {
                 break;
@@ -575,7 +585,7 @@ public sealed partial class PartitionLog
         return (null, null);
     }
 
-    private SegmentCorruptedException MissingSegment(long id)
+    private AppendLogException MissingSegment(long id)
     {
         List<SegmentInfo> rows;
         lock (_writeLock)
@@ -592,7 +602,7 @@ public sealed partial class PartitionLog
 
             if (row.Status == SegmentStatus.Missing && id >= row.BaseId && id <= row.LastId)
             {
-                return new SegmentCorruptedException(_dir.SegmentPath(row.BaseId), row.BaseId, $"id {id} lies in ids {row.BaseId}..{row.LastId}, which no local file and no archived object holds (see 'aof verify')");
+                return new RecordsMissingException(id, row.BaseId, row.LastId);
             }
         }
 

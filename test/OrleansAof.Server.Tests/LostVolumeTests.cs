@@ -71,7 +71,8 @@ public sealed class LostVolumeTests(ArchivingCluster fixture)
         }
 
         var gap = () => grain.ReadAsync(60, 1);
-        (await gap.Should().ThrowAsync<SegmentCorruptedException>()).Which.Detail.Should().Contain($"60..{lost.Bound}");
+        var missing = (await gap.Should().ThrowAsync<RecordsMissingException>()).Which;
+        (missing.FirstMissingId, missing.LastMissingId, missing.NextId).Should().Be((60L, lost.Bound, lost.Bound + 1));
         (await grain.GetInfoAsync()).Segments.Should().ContainSingle(s => s.Status == "Missing" && s.BaseId == 60 && s.LastId == lost.Bound);
     }
 }

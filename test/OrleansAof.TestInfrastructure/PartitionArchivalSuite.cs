@@ -561,8 +561,13 @@ public abstract class PartitionArchivalSuite : IDisposable
             var row = log.GetInfo().Segments.Single(s => s.BaseId == victim.BaseId);
             row.Status.Should().Be(SegmentStatus.Missing);
             (row.BaseId, row.LastId).Should().Be((victim.BaseId, victim.LastId));
-            var read = await log.Invoking(l => l.ReadAsync(victim.BaseId).AsTask()).Should().ThrowAsync<SegmentCorruptedException>();
-            read.Which.Detail.Should().Contain($"{victim.BaseId}..{victim.LastId}");
+            var read = await log.Invoking(l => l.ReadAsync(victim.BaseId + 1).AsTask()).Should().ThrowAsync<RecordsMissingException>();
+            (read.Which.FirstMissingId, read.Which.LastMissingId, read.Which.NextId).Should().Be((victim.BaseId, victim.LastId, victim.LastId + 1));
+
+            // A read from before the gap stops at it; the next read, from the gap, says where to continue.
+            var before = await log.ReadAsync(victim.BaseId - 3, 1000);
+            before.Records.Select(static r => r.Id).Should().Equal(victim.BaseId - 3, victim.BaseId - 2, victim.BaseId - 1);
+            before.NextId.Should().Be(victim.BaseId);
             await AssertAllRecordsAsync(log, 0, victim.BaseId);
             await AssertAllRecordsAsync(log, victim.LastId + 1, 200 - victim.LastId - 1);
             (await log.AppendAsync(Payload(200))).FirstId.Should().Be(200, "no id is handed out twice");

@@ -132,7 +132,7 @@ public class IdBoundTests : RecoveryTestBase
                 (await log.ReadAsync(id, 1))[0].Payload.ToArray().Should().Equal(Payload(id, 60));
             }
 
-            (await log.Invoking(l => l.ReadAsync(90, 1).AsTask()).Should().ThrowAsync<SegmentCorruptedException>()).Which.Detail.Should().Contain($"90..{bound}");
+            (await log.Invoking(l => l.ReadAsync(90, 1).AsTask()).Should().ThrowAsync<RecordsMissingException>()).Which.NextId.Should().Be(bound + 1);
             (await log.AppendAsync(Payload(1000, 60))).FirstId.Should().Be(bound + 1);
         }
     }
