@@ -37,6 +37,10 @@ public sealed class SiloHostCluster : IAsyncDisposable
                 ["Aof__SiloName"] = name,
                 ["Aof__Silos"] = string.Join(',', Names.Take(owners ?? size)),
                 ["Aof__ClusterId"] = ClusterId,
+
+                // Its own service id too: grain state (subscriber checkpoints, the ownership table, each partition's id
+                // bound) belongs to a service, and these tests share one Redis.
+                ["Aof__ServiceId"] = ClusterId,
                 ["Aof__Clustering"] = "Redis",
                 ["Aof__ClusteringConnectionString"] = redis.ConnectionString,
                 ["Aof__Reminders"] = "Redis",
@@ -79,7 +83,7 @@ public sealed class SiloHostCluster : IAsyncDisposable
             client.Configure<ClusterOptions>(o =>
             {
                 o.ClusterId = ClusterId;
-                o.ServiceId = "aof";
+                o.ServiceId = ClusterId;
             });
             client.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(Redis.ConnectionString));
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = responseTimeout);
@@ -93,13 +97,13 @@ public sealed class SiloHostCluster : IAsyncDisposable
 
     /// <summary>
     /// The membership status of the newest incarnation of silo <paramref name="name"/> as the cluster recorded it in Redis
-    /// (Orleans' Redis membership table: hash <c>{ServiceId}/members/{ClusterId}</c>, one JSON entry per silo incarnation),
+    /// (Orleans' Redis membership table: hash <c>{ServiceId}/members/{ClusterId}</c>, the service id being the cluster id here, one JSON entry per silo incarnation),
     /// or null before it joined. Read straight from Redis, so it does not depend on any silo or gateway being reachable.
     /// </summary>
     public async Task<SiloStatus?> MembershipStatusAsync(string name)
     {
         _redisConnection ??= await ConnectionMultiplexer.ConnectAsync(Redis.ConnectionString);
-        var entries = await _redisConnection.GetDatabase().HashGetAllAsync($"aof/members/{ClusterId}");
+        var entries = await _redisConnection.GetDatabase().HashGetAllAsync($"{ClusterId}/members/{ClusterId}");
         SiloStatus? newest = null;
         var newestStart = DateTime.MinValue;
         foreach (var entry in entries)

@@ -225,7 +225,7 @@ public sealed class SiloHostClusterTests(ClusterServers servers, ITestOutputHelp
         await load.WaitForProgressAsync(50, "warm-up");
         var owners = await OwnersAsync(log, cluster);
         owners.Values.Should().NotContain("aof-3", "a silo that is not in Aof:Silos owns nothing until partitions are moved to it");
-        string[] connection = ["--redis", servers.Redis.ConnectionString, "--cluster-id", cluster.ClusterId, "--service-id", "aof"];
+        string[] connection = ["--redis", servers.Redis.ConnectionString, "--cluster-id", cluster.ClusterId, "--service-id", cluster.ClusterId];
 
         foreach (var (silo, args, expectedTargets) in new[]
         {

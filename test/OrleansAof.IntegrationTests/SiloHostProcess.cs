@@ -201,7 +201,7 @@ public sealed class SiloHostProcess : IAsyncDisposable
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.UseOrleansClient(client =>
         {
-            client.UseLocalhostClustering(GatewayPort, serviceId: "aof", clusterId: Settings["Aof__ClusterId"]);
+            client.UseLocalhostClustering(GatewayPort, serviceId: Settings.GetValueOrDefault("Aof__ServiceId", "aof"), clusterId: Settings["Aof__ClusterId"]);
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
             client.AddAppendLogClient(o => o.PartitionCounts["orders"] = 2);
         });
