@@ -1,3 +1,4 @@
+using Orleans.Placement;
 using OrleansAof.Storage;
 
 namespace OrleansAof.Server.Ownership;
@@ -12,6 +13,11 @@ internal sealed class PartitionRecordState
 }
 
 /// <summary>One partition's durable record, written through to the ownership storage before every answer.</summary>
+/// <remarks>
+/// Placed on the silo of its first caller (the partition grain that opens the partition), so the id bound read and write
+/// of an activation are local calls and add no network hop to a cold partition's first append.
+/// </remarks>
+[PreferLocalPlacement]
 internal sealed class PartitionRecordGrain(
     [PersistentState("partition", AppendLogOptions.OwnershipStorageName)] IPersistentState<PartitionRecordState> state)
     : Grain, IPartitionRecordGrain
