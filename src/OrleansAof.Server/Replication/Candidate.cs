@@ -24,6 +24,9 @@ internal enum CandidateState
 /// </summary>
 internal sealed class Candidate
 {
+    /// <summary>Reading the adopted log takes this many append batches per request.</summary>
+    private const int ReadBatchFactor = 16;
+
     private readonly ReplicationConfiguration _configuration;
     private readonly Replica _local;
     private readonly ReplicationSafety _safety;
@@ -33,7 +36,6 @@ internal sealed class Candidate
     private LogPosition _sourceEnd;
     private LogPosition _readAfter;
     private LogPosition _knownCommit = LogPosition.Start;
-    private bool _truncated;
 
     private Candidate(ReplicationConfiguration configuration, Replica local, int maxBatch, ReplicationSafety safety)
     {
@@ -74,7 +76,7 @@ internal sealed class Candidate
             case CandidateState.Fencing:
                 if (!_fenced.ContainsKey(_local.Name))
                 {
-                    OnFenceReply(_local.Name, _local.Fence(Epoch));
+                    OnFenceReply(_local.Name, _local.Fence(Epoch, local: true));
                 }
 
                 foreach (var replica in _configuration.Replicas)
@@ -87,7 +89,7 @@ internal sealed class Candidate
 
                 break;
             case CandidateState.Adopting:
-                outbox.Add(new(_source!, new ReadLogRequest(Epoch, _readAfter, _maxBatch)));
+                outbox.Add(new(_source!, new ReadLogRequest(Epoch, _readAfter, _maxBatch * ReadBatchFactor)));
                 break;
         }
     }
@@ -154,32 +156,15 @@ internal sealed class Candidate
             return;
         }
 
-        if (reply.Reason == RefusalReason.PrevMismatch && _readAfter != LogPosition.Start && !_truncated)
-        {
-            _readAfter = LogPosition.Start; // should not happen: committed prefixes agree. Read the whole log instead.
-            return;
-        }
-
-        if (reply.Reason != RefusalReason.None || (_safety.Fencing && reply.End != _sourceEnd))
+        if (reply.Reason != RefusalReason.None || (_safety.Fencing && reply.End != _sourceEnd) || !_local.Store.Contains(_readAfter))
         {
             State = CandidateState.Failed;
             return;
         }
 
-        if (!_truncated)
-        {
-            _local.Store.TruncateAfter(_local.Store.Floor(_readAfter) == _readAfter ? _readAfter : LogPosition.Start);
-            _truncated = true;
-        }
-
-        foreach (var entry in reply.Entries)
-        {
-            if (entry.Position > _local.Store.End)
-            {
-                _local.Store.Append(entry);
-            }
-        }
-
+        // Entries both logs hold stay; the local suffix from the first difference goes (it is not committed: every
+        // committed entry is in the adopted log). A crash part way leaves a log that still holds every committed entry.
+        _local.AppendMatching(_readAfter, reply.Entries);
         _readAfter = reply.Entries.Count > 0 ? reply.Entries[^1].Position : _readAfter;
         if (_readAfter >= reply.End)
         {

@@ -117,14 +117,17 @@ internal sealed class Replica
         => outbox.Add(new(from, Fence(request.Epoch)));
 
     /// <summary>The fence step for a candidate's own replica (and for <see cref="OnFence"/>).</summary>
-    public FenceReply Fence(long epoch)
+    public FenceReply Fence(long epoch) => Fence(epoch, local: false);
+
+    /// <summary>The fence step; <paramref name="local"/> for the candidate's own replica (it always promises its epoch).</summary>
+    internal FenceReply Fence(long epoch, bool local)
     {
         if (epoch < Promise)
         {
             return new FenceReply(epoch, RefusalReason.StaleEpoch, _store.End, _commit, Promise);
         }
 
-        if (_safety.Fencing)
+        if (_safety.Fencing || local)
         {
             RaisePromise(epoch);
         }
@@ -204,7 +207,12 @@ internal sealed class Replica
         }
     }
 
-    private LogPosition AppendMatching(LogPosition prev, IReadOnlyList<ReplicaEntry> entries)
+    /// <summary>
+    /// Applies consecutive entries of a leader's (or the adopted) log that follow <paramref name="prev"/>, which this log
+    /// holds: entries already present are kept, the local suffix from the first entry that differs is truncated, the
+    /// rest appended. Entries the other log also holds are never removed. Returns the position of the last entry.
+    /// </summary>
+    internal LogPosition AppendMatching(LogPosition prev, IReadOnlyList<ReplicaEntry> entries)
     {
         var last = prev;
         var index = 0;
