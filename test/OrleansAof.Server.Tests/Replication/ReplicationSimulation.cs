@@ -451,22 +451,27 @@ internal sealed class ReplicationSimulation
         return token;
     }
 
+    /// <summary>
+    /// A reader reads the last few records through the commit point a replica knows: the leader's (once it serves), or
+    /// a follower's (reads of committed records keep working where a replica holds them while no leader serves).
+    /// </summary>
     private void Read(SimNode node)
     {
-        if (node.Leader is not { Serving: true } leader || !node.Running)
+        if (!node.Running)
         {
             return;
         }
 
         var store = node.Store;
-        var through = leader.VisibleThroughId;
+        var leader = node.Leader is { Serving: true } serving ? serving : null;
+        var through = leader?.VisibleThroughId ?? node.Replica.Commit.Id;
         var from = Math.Max(0, through - 8);
-        Log($"read {node.Name} epoch {leader.Epoch} ids {from}..{through}");
+        Log($"read {node.Name} {(leader is null ? "follower" : "leader")} epoch {leader?.Epoch ?? node.Replica.Promise} ids {from}..{through}");
         for (var id = from; id <= through; id++)
         {
             if (store.RecordAt(id) is { } entry)
             {
-                Issue(id, TokenOf(entry), leader.Epoch, entry.Position.Epoch, "shown to a reader");
+                Issue(id, TokenOf(entry), leader?.Epoch ?? entry.Position.Epoch, entry.Position.Epoch, "shown to a reader");
             }
         }
     }
