@@ -1,0 +1,59 @@
+using System.Globalization;
+
+namespace OrleansAof.Server.Replication;
+
+/// <summary>
+/// A place in a partition's replicated log: the epoch of the leader that wrote the entry and the entry's id. Positions
+/// are ordered by epoch, then id; along one replica's log they strictly increase. Only the leader of an epoch creates
+/// entries of that epoch, so a position names exactly one entry across every replica (the log matching rule).
+/// </summary>
+/// <remarks>
+/// A record entry's id is the record's id. An epoch-start entry carries no record: it sits after the last id of the log
+/// its leader adopted and shares that id (epoch <c>E</c>, id <c>L</c>), so record ids stay dense across failovers.
+/// </remarks>
+internal readonly record struct LogPosition(long Epoch, long Id) : IComparable<LogPosition>
+{
+    /// <summary>The position before the first entry of every log.</summary>
+    public static LogPosition Start => new(0, -1);
+
+    public int CompareTo(LogPosition other)
+        => Epoch != other.Epoch ? Epoch.CompareTo(other.Epoch) : Id.CompareTo(other.Id);
+
+    public static bool operator <(LogPosition left, LogPosition right) => left.CompareTo(right) < 0;
+
+    public static bool operator >(LogPosition left, LogPosition right) => left.CompareTo(right) > 0;
+
+    public static bool operator <=(LogPosition left, LogPosition right) => left.CompareTo(right) <= 0;
+
+    public static bool operator >=(LogPosition left, LogPosition right) => left.CompareTo(right) >= 0;
+
+    public static LogPosition Max(LogPosition a, LogPosition b) => a >= b ? a : b;
+
+    public static LogPosition Min(LogPosition a, LogPosition b) => a <= b ? a : b;
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"({Epoch},{Id})");
+}
+
+/// <summary>What a replicated log entry is.</summary>
+internal enum ReplicaEntryKind
+{
+    /// <summary>A record appended by a client, at its id.</summary>
+    Record,
+
+    /// <summary>The first entry of a leader's epoch; committing it commits everything before it (no record, no new id).</summary>
+    EpochStart,
+}
+
+/// <summary>One entry of a replicated log.</summary>
+/// <param name="Position">Epoch of the leader that created it, and its id.</param>
+/// <param name="Kind">Record or epoch start.</param>
+/// <param name="Payload">The record's bytes (empty for an epoch start).</param>
+/// <param name="StartsSegment">
+/// The leader's rollover decision: this record is the first of a new segment. Replicas seal the segment before it once
+/// the entry is committed, so segment boundaries agree on every replica.
+/// </param>
+internal sealed record ReplicaEntry(LogPosition Position, ReplicaEntryKind Kind, ReadOnlyMemory<byte> Payload, bool StartsSegment = false)
+{
+    public override string ToString()
+        => Kind == ReplicaEntryKind.EpochStart ? $"start{Position}" : $"rec{Position}{(StartsSegment ? "|seg" : "")}";
+}
