@@ -176,7 +176,7 @@ var telemetry = builder.Services.AddOpenTelemetry()
         metrics.AddMeter(StorageInstruments.MeterName, ServerInstruments.MeterName, "Microsoft.Orleans").AddPrometheusExporter();
         if (otlp is not null)
         {
-            metrics.AddOtlpExporter(o => (o.Endpoint, o.Protocol) = (otlp, otlpProtocol));
+            metrics.AddOtlpExporter(o => (o.Endpoint, o.Protocol) = (OtlpSignalUri(otlp, otlpProtocol, "v1/metrics"), otlpProtocol));
         }
     });
 if (otlp is not null)
@@ -184,7 +184,7 @@ if (otlp is not null)
     // Traces only when they go somewhere: with no exporter the spans are never created (no listener).
     telemetry.WithTracing(tracing => tracing
         .AddSource(StorageTelemetry.ActivitySourceName, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application")
-        .AddOtlpExporter(o => (o.Endpoint, o.Protocol) = (otlp, otlpProtocol)));
+        .AddOtlpExporter(o => (o.Endpoint, o.Protocol) = (OtlpSignalUri(otlp, otlpProtocol, "v1/traces"), otlpProtocol)));
 }
 
 var app = builder.Build();
@@ -197,6 +197,10 @@ if (settings.Dashboard)
 }
 
 await app.RunAsync();
+
+// Over HTTP an endpoint set in code is used as is: give each signal its standard path (gRPC takes the base address).
+static Uri OtlpSignalUri(Uri endpoint, OtlpExportProtocol protocol, string path) =>
+    protocol == OtlpExportProtocol.HttpProtobuf ? new Uri(endpoint.AbsoluteUri.TrimEnd('/') + "/" + path) : endpoint;
 
 static string Required(string? value, string key) =>
     string.IsNullOrWhiteSpace(value) ? throw new InvalidOperationException($"{key} is required by the chosen provider.") : value;
