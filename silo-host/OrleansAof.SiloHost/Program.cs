@@ -2,8 +2,12 @@ using System.Net;
 using System.Runtime.Loader;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using Orleans.Serialization;
 using OrleansAof.Archive.S3;
 using OrleansAof.Server;
@@ -12,6 +16,10 @@ using OrleansAof.Storage;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 var settings = SiloHostSettings.Load(builder.Configuration);
+var otlp = settings.OtlpUri();
+var otlpProtocol = Enum.TryParse<OtlpExportProtocol>(settings.OtlpProtocol, ignoreCase: true, out var protocol) && Enum.IsDefined(protocol)
+    ? protocol
+    : throw new OrleansConfigurationException($"Aof:OtlpProtocol '{settings.OtlpProtocol}' is not one of Grpc, HttpProtobuf.");
 builder.WebHost.UseUrls($"http://0.0.0.0:{settings.HttpPort}");
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);
 
@@ -23,6 +31,14 @@ builder.UseOrleans(silo =>
         o.ServiceId = settings.ServiceId;
     });
     silo.Configure<SiloOptions>(o => o.SiloName = settings.SiloName!);
+
+    // W3C trace context across grain calls: a client's span is the parent of the grain's (docs/observability.md).
+    silo.AddActivityPropagation();
+    if (settings.Dashboard)
+    {
+        silo.AddDashboard();
+    }
+
     silo.ConfigureEndpoints(settings.AdvertisedAddress(), settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
     silo.Configure<ClusterMembershipOptions>(o =>
     {
@@ -118,6 +134,7 @@ builder.UseOrleans(silo =>
         o.KeepLocalSegments = settings.KeepLocalSegments;
         o.MaxArchiveBacklogSegments = settings.MaxArchiveBacklogSegments;
         o.RetentionAge = settings.RetentionAge;
+        o.PartitionMetricTags = settings.PartitionMetricTags;
     });
     switch (settings.Archive)
     {
@@ -152,15 +169,38 @@ builder.UseOrleans(silo =>
 });
 
 builder.Services.AddHealthChecks().AddCheck<SiloReadyCheck>("silo-ready", tags: ["ready"]);
-builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
-    .AddMeter(StorageInstruments.MeterName, ServerInstruments.MeterName, "Microsoft.Orleans")
-    .AddPrometheusExporter());
+var telemetry = builder.Services.AddOpenTelemetry()
+    .ConfigureResource(r => r.AddService("orleansaof", serviceInstanceId: settings.SiloName))
+    .WithMetrics(metrics =>
+    {
+        metrics.AddMeter(StorageInstruments.MeterName, ServerInstruments.MeterName, "Microsoft.Orleans").AddPrometheusExporter();
+        if (otlp is not null)
+        {
+            metrics.AddOtlpExporter(o => (o.Endpoint, o.Protocol) = (OtlpSignalUri(otlp, otlpProtocol, "v1/metrics"), otlpProtocol));
+        }
+    });
+if (otlp is not null)
+{
+    // Traces only when they go somewhere: with no exporter the spans are never created (no listener).
+    telemetry.WithTracing(tracing => tracing
+        .AddSource(StorageTelemetry.ActivitySourceName, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application")
+        .AddOtlpExporter(o => (o.Endpoint, o.Protocol) = (OtlpSignalUri(otlp, otlpProtocol, "v1/traces"), otlpProtocol)));
+}
 
 var app = builder.Build();
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
 app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = SiloReadyCheck.WriteAsync });
 app.MapPrometheusScrapingEndpoint("/metrics");
+if (settings.Dashboard)
+{
+    app.MapOrleansDashboard(routePrefix: settings.DashboardPath);
+}
+
 await app.RunAsync();
+
+// Over HTTP an endpoint set in code is used as is: give each signal its standard path (gRPC takes the base address).
+static Uri OtlpSignalUri(Uri endpoint, OtlpExportProtocol protocol, string path) =>
+    protocol == OtlpExportProtocol.HttpProtobuf ? new Uri(endpoint.AbsoluteUri.TrimEnd('/') + "/" + path) : endpoint;
 
 static string Required(string? value, string key) =>
     string.IsNullOrWhiteSpace(value) ? throw new InvalidOperationException($"{key} is required by the chosen provider.") : value;

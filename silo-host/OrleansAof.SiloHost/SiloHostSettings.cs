@@ -188,6 +188,24 @@ public sealed class SiloHostSettings
     /// <summary>Extra grain assemblies to load (paths separated by <c>;</c>), for application grains such as the sample projection.</summary>
     public string? GrainAssemblies { get; set; }
 
+    /// <summary>
+    /// OTLP endpoint (for example <c>http://otel-collector:4317</c>) to which traces and metrics are exported; empty: no
+    /// OTLP export (Prometheus <c>/metrics</c> is always served).
+    /// </summary>
+    public string? OtlpEndpoint { get; set; }
+
+    /// <summary>OTLP transport: <c>Grpc</c> (port 4317 by convention) or <c>HttpProtobuf</c> (4318). Default <c>Grpc</c>.</summary>
+    public string OtlpProtocol { get; set; } = "Grpc";
+
+    /// <summary>Whether metrics carry a <c>partition</c> tag besides <c>log</c>. Default false (bounded cardinality).</summary>
+    public bool PartitionMetricTags { get; set; }
+
+    /// <summary>Serve the Orleans dashboard (<c>Microsoft.Orleans.Dashboard</c>) on the HTTP port under <see cref="DashboardPath"/>. Default false.</summary>
+    public bool Dashboard { get; set; }
+
+    /// <summary>Path of the Orleans dashboard on the HTTP port. Default <c>/dashboard</c>.</summary>
+    public string DashboardPath { get; set; } = "/dashboard";
+
     /// <summary>How long a stop (SIGTERM) may take: partitions are flushed and closed within it. Default 30 s.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -207,6 +225,13 @@ public sealed class SiloHostSettings
         settings.AdvertisedIp ??= configuration["POD_IP"];
         return settings;
     }
+
+    /// <summary>The OTLP endpoint, or null when <see cref="OtlpEndpoint"/> is empty.</summary>
+    /// <exception cref="FormatException">It is not an absolute http(s) URI.</exception>
+    public Uri? OtlpUri() =>
+        string.IsNullOrWhiteSpace(OtlpEndpoint) ? null
+        : Uri.TryCreate(OtlpEndpoint, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) ? uri
+        : throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"Aof:OtlpEndpoint '{OtlpEndpoint}' is not an absolute http:// or https:// URI."));
 
     /// <summary>The advertised address: <see cref="AdvertisedIp"/> or the loopback address.</summary>
     public IPAddress AdvertisedAddress() => string.IsNullOrWhiteSpace(AdvertisedIp) ? IPAddress.Loopback : IPAddress.Parse(AdvertisedIp);

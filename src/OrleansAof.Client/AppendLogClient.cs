@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -78,17 +79,47 @@ public sealed class AppendLogHandle
         AppendToPartitionAsync(PartitionFor(key), payload, expectedLastId);
 
     /// <summary>Appends one record to <paramref name="partition"/>.</summary>
-    public Task<AppendAck> AppendToPartitionAsync(string partition, byte[] payload, long? expectedLastId = null, ProducerStamp? stamp = null)
+    public Task<AppendAck> AppendToPartitionAsync(string partition, byte[] payload, long? expectedLastId = null, ProducerStamp? stamp = null) =>
+        AppendCoreAsync(PartitionKey.Format(Name, partition), partition, payload, expectedLastId, stamp);
+
+    private async Task<AppendAck> AppendCoreAsync(string key, string partition, byte[] payload, long? expectedLastId, ProducerStamp? stamp)
     {
-        var key = PartitionKey.Format(Name, partition);
-        return ClientErrors.Guard(_grains.GetGrain<IPartitionGrain>(key).AppendAsync(payload, expectedLastId, stamp), key);
+        using var activity = AppendLogTelemetry.Start(AppendLogTelemetry.ClientAppendSpan, ActivityKind.Client, Name, partition);
+        activity?.SetTag("aof.records", 1);
+        activity?.SetTag("aof.bytes", payload?.Length ?? 0);
+        try
+        {
+            var ack = await ClientErrors.Guard(_grains.GetGrain<IPartitionGrain>(key).AppendAsync(payload!, expectedLastId, stamp), key);
+            AppendLogTelemetry.Acked(activity, ack);
+            return ack;
+        }
+        catch (Exception e)
+        {
+            AppendLogTelemetry.Failed(activity, e);
+            throw;
+        }
     }
 
     /// <summary>Appends a batch to <paramref name="partition"/> in one write (consecutive ids).</summary>
-    public Task<AppendAck> AppendBatchAsync(string partition, RecordPayloads payloads, long? expectedLastId = null, ProducerStamp? stamp = null)
+    public Task<AppendAck> AppendBatchAsync(string partition, RecordPayloads payloads, long? expectedLastId = null, ProducerStamp? stamp = null) =>
+        AppendBatchCoreAsync(PartitionKey.Format(Name, partition), partition, payloads, expectedLastId, stamp);
+
+    private async Task<AppendAck> AppendBatchCoreAsync(string key, string partition, RecordPayloads payloads, long? expectedLastId, ProducerStamp? stamp)
     {
-        var key = PartitionKey.Format(Name, partition);
-        return ClientErrors.Guard(_grains.GetGrain<IPartitionGrain>(key).AppendBatchAsync(payloads, expectedLastId, stamp), key);
+        using var activity = AppendLogTelemetry.Start(AppendLogTelemetry.ClientAppendSpan, ActivityKind.Client, Name, partition);
+        activity?.SetTag("aof.records", payloads?.Count ?? 0);
+        activity?.SetTag("aof.bytes", payloads?.Buffer.Length ?? 0);
+        try
+        {
+            var ack = await ClientErrors.Guard(_grains.GetGrain<IPartitionGrain>(key).AppendBatchAsync(payloads!, expectedLastId, stamp), key);
+            AppendLogTelemetry.Acked(activity, ack);
+            return ack;
+        }
+        catch (Exception e)
+        {
+            AppendLogTelemetry.Failed(activity, e);
+            throw;
+        }
     }
 
     /// <summary>
@@ -101,19 +132,31 @@ public sealed class AppendLogHandle
     public async Task<LogRecordBatch> ReadAsync(string partition, long fromId, int maxRecords = 1000, long maxBytes = 4 * 1024 * 1024, bool includeUndurable = false)
     {
         var key = PartitionKey.Format(Name, partition);
+        using var activity = AppendLogTelemetry.Start(AppendLogTelemetry.ClientReadSpan, ActivityKind.Client, Name, partition);
+        activity?.SetTag("aof.first_id", fromId);
         try
         {
-            return await ClientErrors.Guard(_grains.GetGrain<IPartitionGrain>(key).ReadAsync(fromId, maxRecords, maxBytes, includeUndurable), key);
+            var batch = await ClientErrors.Guard(_grains.GetGrain<IPartitionGrain>(key).ReadAsync(fromId, maxRecords, maxBytes, includeUndurable), key);
+            activity?.SetTag("aof.records", batch.Count);
+            return batch;
         }
         catch (PartitionUnavailableException unavailable) when (_options.ReadArchiveWhenUnavailable)
         {
             var archived = await ReadArchiveAsync(key, fromId, maxRecords, maxBytes);
             if (archived is { Count: > 0 })
             {
+                activity?.SetTag("aof.records", archived.Count);
+                activity?.SetTag("aof.from_archive", true);
                 return archived;
             }
 
+            AppendLogTelemetry.Failed(activity, unavailable);
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(unavailable);
+            throw;
+        }
+        catch (Exception e)
+        {
+            AppendLogTelemetry.Failed(activity, e);
             throw;
         }
     }

@@ -141,6 +141,12 @@ public sealed class AppendLogOptions
     /// <summary>Bytes of segments fetched back from the archive kept per partition for reads. Default 512 MiB.</summary>
     public long ArchiveReadCacheBytes { get; set; } = 512L * 1024 * 1024;
 
+    /// <summary>
+    /// Whether metrics carry a <c>partition</c> tag besides <c>log</c> (docs/observability.md). Default false: the
+    /// partitions of a log are aggregated, so the number of time series does not grow with the number of partitions.
+    /// </summary>
+    public bool PartitionMetricTags { get; set; }
+
     /// <summary>The grain storage that keeps the cluster's run-time ownership table (<see cref="IOwnershipGrain"/>). <c>AddAppendLog</c> registers an in-memory one under this name when none is (enough for one silo); a multi-silo cluster must register a durable one (Redis, ADO.NET).</summary>
     public const string OwnershipStorageName = "AofOwnership";
 
@@ -162,6 +168,7 @@ public sealed class AppendLogOptions
         MaxArchiveBacklogBytes = MaxArchiveBacklogBytes,
         RetentionAge = RetentionAge,
         ArchiveReadCacheBytes = ArchiveReadCacheBytes,
+        PartitionMetricTags = PartitionMetricTags,
 
         // Grains never block on disk I/O: every fsync runs on the partition's flusher, shared by concurrent appends.
         FlushOnCallerThread = false,

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
@@ -239,8 +240,19 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
         ArgumentNullException.ThrowIfNull(payload);
         ThrowIfHandingOver();
         _instruments.AppendCall();
-        var r = await Log.AppendAsync(payload, expectedLastId, ToEngine(stamp));
-        return new AppendAck(r.FirstId, r.LastId, r.IsDurable, r.IsDuplicate);
+        using var activity = StartAppendSpan(1, payload.Length);
+        try
+        {
+            var r = await Log.AppendAsync(payload, expectedLastId, ToEngine(stamp));
+            var ack = new AppendAck(r.FirstId, r.LastId, r.IsDurable, r.IsDuplicate);
+            AppendLogTelemetry.Acked(activity, ack);
+            return ack;
+        }
+        catch (Exception e)
+        {
+            AppendLogTelemetry.Failed(activity, e);
+            throw;
+        }
     }
 
     public async Task<AppendAck> AppendBatchAsync(RecordPayloads payloads, long? expectedLastId = null, ProducerStamp? stamp = null)
@@ -248,21 +260,61 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
         ArgumentNullException.ThrowIfNull(payloads);
         ThrowIfHandingOver();
         _instruments.AppendCall();
-        var r = await Log.AppendBatchAsync(payloads.Slices(), expectedLastId, ToEngine(stamp));
-        return new AppendAck(r.FirstId, r.LastId, r.IsDurable, r.IsDuplicate);
+        using var activity = StartAppendSpan(payloads.Count, payloads.Buffer.Length);
+        try
+        {
+            var r = await Log.AppendBatchAsync(payloads.Slices(), expectedLastId, ToEngine(stamp));
+            var ack = new AppendAck(r.FirstId, r.LastId, r.IsDurable, r.IsDuplicate);
+            AppendLogTelemetry.Acked(activity, ack);
+            return ack;
+        }
+        catch (Exception e)
+        {
+            AppendLogTelemetry.Failed(activity, e);
+            throw;
+        }
+    }
+
+    private Activity? StartAppendSpan(int records, long bytes)
+    {
+        var activity = AppendLogTelemetry.Start(AppendLogTelemetry.GrainAppendSpan, ActivityKind.Internal, _logName, _partition);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("aof.records", records);
+            activity.SetTag("aof.bytes", bytes);
+            activity.SetTag("aof.epoch", _log?.WriterEpoch);
+        }
+
+        return activity;
     }
 
     public async Task<LogRecordBatch> ReadAsync(long fromId, int maxRecords = 1000, long maxBytes = 4 * 1024 * 1024, bool includeUndurable = false)
     {
         var log = Log;
         var durable = log.DurableId;
+        using var activity = AppendLogTelemetry.Start(AppendLogTelemetry.GrainReadSpan, ActivityKind.Internal, _logName, _partition);
+        activity?.SetTag("aof.first_id", fromId);
         if (!includeUndurable && _lastRead is { } hit && hit.Matches(fromId, maxRecords, maxBytes, durable))
         {
             // Subscribers woken by one notification ask for the same records: read (and verify) them once. Batches are immutable.
+            activity?.SetTag("aof.cached", true);
+            activity?.SetTag("aof.records", hit.Batch.Count);
             return hit.Batch;
         }
 
-        var batch = ToContract(await log.ReadAsync(fromId, maxRecords, maxBytes, includeUndurable));
+        LogRecordBatch batch;
+        try
+        {
+            batch = ToContract(await log.ReadAsync(fromId, maxRecords, maxBytes, includeUndurable));
+        }
+        catch (Exception e)
+        {
+            AppendLogTelemetry.Failed(activity, e);
+            throw;
+        }
+
+        activity?.SetTag("aof.records", batch.Count);
+        activity?.SetTag("aof.bytes", batch.Buffer.Length);
         if (!includeUndurable)
         {
             _lastRead = new CachedRead(fromId, maxRecords, maxBytes, durable, batch);
@@ -354,6 +406,7 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
             return new ArchivalReport(false, [], [], [], 0, 0, "no archive is configured on this silo");
         }
 
+        using var activity = AppendLogTelemetry.Start(AppendLogTelemetry.ArchivalSpan, ActivityKind.Internal, _logName, _partition);
         var archived = new List<long>();
         IReadOnlyList<Storage.SegmentInfo> evicted = [];
         IReadOnlyList<Storage.SegmentInfo> deleted = [];
@@ -373,7 +426,10 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
             // An outage or a damaged segment: report it; the archiver retries (with backoff), a poke or the reminder too.
             error = e.Message;
             LogArchivalFailed(_logger, _key, e);
+            AppendLogTelemetry.Failed(activity, e);
         }
+
+        _instruments.ArchivalRun(_logName, archived.Count, evicted.Count, deleted.Count, error is null);
 
         if (error is null)
         {
@@ -385,6 +441,14 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
         }
 
         var (backlogSegments, backlogBytes) = log.ArchiveBacklog;
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("aof.archived", archived.Count);
+            activity.SetTag("aof.evicted", evicted.Count);
+            activity.SetTag("aof.deleted", deleted.Count);
+            activity.SetTag("aof.backlog_segments", backlogSegments);
+        }
+
         return new ArchivalReport(true, archived, [.. evicted.Select(static s => s.BaseId)], [.. deleted.Select(static s => s.BaseId)], backlogSegments, backlogBytes, error);
     }
 
@@ -479,6 +543,8 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
     /// <summary>Pushes one notification to the direct listeners each time the durable id advances; runs on the grain's scheduler until deactivation.</summary>
     private async Task RunTailLoopAsync(PartitionLog log)
     {
+        // Runs as long as the activation: each delivery is a trace of its own, not a child of whatever activated the grain.
+        Activity.Current = null;
         var known = log.DurableId;
         var token = _stopping.Token;
         while (!token.IsCancellationRequested)
@@ -539,6 +605,7 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
     /// <summary>Publishes the newest durable id on the tail stream, at most once per <see cref="AppendLogOptions.StreamNotificationInterval"/>.</summary>
     private async Task RunStreamLoopAsync(PartitionLog log)
     {
+        Activity.Current = null;
         var published = log.DurableId;
         var token = _stopping.Token;
         var interval = _options.StreamNotificationInterval;
@@ -585,6 +652,8 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
     private ValueTask PushToListeners(TailAdvanced notification)
     {
         _instruments.Notification();
+        using var activity = StartDeliverySpan(notification, "direct");
+        activity?.SetTag("aof.listeners", _listenerSnapshot.Length);
         foreach (var listener in _listenerSnapshot)
         {
             // One-way: returns at once; a slow or dead listener never holds the partition up.
@@ -597,7 +666,30 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
     private async ValueTask PublishToStreamAsync(TailAdvanced notification)
     {
         _instruments.Notification();
-        await _stream!.OnNextAsync(notification);
+        using var activity = StartDeliverySpan(notification, "stream");
+        try
+        {
+            await _stream!.OnNextAsync(notification);
+        }
+        catch (Exception e)
+        {
+            AppendLogTelemetry.Failed(activity, e);
+            throw;
+        }
+    }
+
+    private Activity? StartDeliverySpan(TailAdvanced notification, string path)
+    {
+        var activity = AppendLogTelemetry.Start(AppendLogTelemetry.TailDeliverySpan, ActivityKind.Producer, _logName, _partition);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("aof.last_id", notification.LastDurableId);
+            activity.SetTag("aof.epoch", notification.Epoch);
+            activity.SetTag("aof.path", path);
+            activity.SetTag("aof.records", notification.Records?.Count ?? 0);
+        }
+
+        return activity;
     }
 
     private static Engine.ProducerStamp? ToEngine(ProducerStamp? stamp) =>

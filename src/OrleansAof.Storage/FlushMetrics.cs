@@ -68,6 +68,7 @@ public sealed class FlushMetrics
     private readonly Lock _sync = new();
     private readonly string _log;
     private readonly string _partition;
+    private readonly string? _partitionTag;
     private readonly LongHistogram _latencyMicros = new(1, 60_000_000, 3);
     private long _total;
     private long _successful;
@@ -90,9 +91,22 @@ public sealed class FlushMetrics
     /// <param name="log">The log's name.</param>
     /// <param name="partition">The partition's name.</param>
     public FlushMetrics(string log, string partition)
+        : this(log, partition, partitionTag: true)
+    {
+    }
+
+    /// <summary>
+    /// Statistics of one partition; its measurements carry the tag <c>log</c>, and <c>partition</c> only when
+    /// <paramref name="partitionTag"/> is set (see <see cref="PartitionLogOptions.PartitionMetricTags"/>).
+    /// </summary>
+    /// <param name="log">The log's name.</param>
+    /// <param name="partition">The partition's name.</param>
+    /// <param name="partitionTag">Whether measurements carry the <c>partition</c> tag.</param>
+    public FlushMetrics(string log, string partition, bool partitionTag)
     {
         _log = log;
         _partition = partition;
+        _partitionTag = partitionTag ? partition : null;
     }
 
     /// <summary>The log's name (the <c>log</c> tag of this partition's measurements).</summary>
@@ -134,7 +148,8 @@ public sealed class FlushMetrics
             }
         }
 
-        StorageInstruments.RecordFlush(_log, _partition, trigger, succeeded, duration, records, bytes);
+        StorageInstruments.RecordFlush(_log, _partitionTag, trigger, succeeded, duration, records, bytes);
+        StorageTelemetry.FlushRecorded(succeeded, records, bytes);
     }
 
     /// <summary>A snapshot, with the pending figures supplied by the partition.</summary>
@@ -153,17 +168,17 @@ public sealed class FlushMetrics
 
 /// <summary>The engine's <see cref="System.Diagnostics.Metrics"/> instruments (meter <c>OrleansAof.Storage</c>).</summary>
 /// <remarks>
-/// Flush instruments (each measurement tagged <c>log</c> and <c>partition</c>): <c>aof-flushes</c> (counter, also tagged
-/// <c>trigger</c> = sync/batched/periodic/forced and <c>result</c> = success/failure; total, successful, failed and
-/// per-trigger counts are sums over these tags), <c>aof-flushed-records</c> and <c>aof-flushed-bytes</c> (counters,
-/// successful flushes), <c>aof-flush-duration</c> (histogram, ms), <c>aof-records-per-flush</c> (histogram), and the
-/// observable gauges <c>aof-pending-records</c>, <c>aof-pending-bytes</c> and <c>aof-flush-success-rate</c> (one
-/// measurement per open partition, the same values as <see cref="PartitionLog.GetFlushMetrics"/>).
+/// Measurements of a partition carry the tag <c>log</c>, and <c>partition</c> only when the partition was opened with
+/// <see cref="PartitionLogOptions.PartitionMetricTags"/> (bounded cardinality by default: the gauges then aggregate the
+/// partitions of a log). docs/observability.md lists every instrument with its unit, tags and meaning.
 /// </remarks>
 public static class StorageInstruments
 {
     /// <summary>The meter's name.</summary>
     public const string MeterName = "OrleansAof.Storage";
+
+    internal const string DownloadSegment = "segment";
+    internal const string DownloadRange = "range";
 
     private static readonly Meter Meter = new(MeterName, "1.0");
     private static readonly Counter<long> Flushes = Meter.CreateCounter<long>("aof-flushes", "{flush}", "Flushes, by trigger and result.");
@@ -175,15 +190,23 @@ public static class StorageInstruments
     private static readonly Counter<long> AppendedBytes = Meter.CreateCounter<long>("aof-appended-bytes", "By", "Payload bytes appended.");
     private static readonly Counter<long> SealedSegments = Meter.CreateCounter<long>("aof-sealed-segments", "{segment}", "Segments sealed.");
     private static readonly Counter<long> BackpressureRejections = Meter.CreateCounter<long>("aof-backpressure-rejections", "{append}", "Appends refused by backpressure, by reason.");
+    private static readonly Counter<long> ArchiveUploadBytes = Meter.CreateCounter<long>("aof-archive-upload-bytes", "By", "Bytes stored in the archive (as stored, after compression).");
+    private static readonly Histogram<double> ArchiveUploadDuration = Meter.CreateHistogram<double>("aof-archive-upload-duration", "ms", "Duration of a segment upload, retries included.");
+    private static readonly Counter<long> ArchiveDownloadBytes = Meter.CreateCounter<long>("aof-archive-download-bytes", "By", "Bytes read back from the archive, by kind (whole segment or range).");
+    private static readonly Histogram<double> ArchiveDownloadDuration = Meter.CreateHistogram<double>("aof-archive-download-duration", "ms", "Duration of a segment download or ranged read, retries included.");
+    private static readonly Counter<long> ArchiveFailures = Meter.CreateCounter<long>("aof-archive-failures", "{failure}", "Archive calls that failed after their retries, by operation and reason.");
+    private static readonly Counter<long> ArchiveCacheRequests = Meter.CreateCounter<long>("aof-archive-cache-requests", "{request}", "Lookups of archived segments in the local read cache, by result (hit or miss).");
     private static readonly HashSet<PartitionLog> OpenPartitions = [];
     private static readonly Lock OpenPartitionsSync = new();
 
     static StorageInstruments()
     {
-        Meter.CreateObservableGauge("aof-pending-records", () => PerPartition(static m => m.PendingRecords), "{record}", "Records written but not yet durable, per open partition.");
-        Meter.CreateObservableGauge("aof-pending-bytes", () => PerPartition(static m => m.PendingBytes), "By", "Bytes written but not yet durable, per open partition.");
-        Meter.CreateObservableGauge("aof-flush-success-rate", () => PerPartition(static m => m.SuccessRate), "1", "Successful flushes over all flushes since the partition was opened (1 when none), per open partition.");
+        Meter.CreateObservableGauge("aof-pending-records", () => PerPartition(static (p, m) => m.PendingRecords, Sum), "{record}", "Records written but not yet durable (summed over the partitions of a log).");
+        Meter.CreateObservableGauge("aof-pending-bytes", () => PerPartition(static (p, m) => m.PendingBytes, Sum), "By", "Bytes written but not yet durable (summed over the partitions of a log).");
+        Meter.CreateObservableGauge("aof-flush-success-rate", () => PerPartition(static (p, m) => m.SuccessRate, Math.Min), "1", "Successful flushes over all flushes since the partition was opened (1 when none; the lowest over the partitions of a log).");
         Meter.CreateObservableGauge("aof-open-partitions", () => { lock (OpenPartitionsSync) { return OpenPartitions.Count; } }, "{partition}", "Open partitions.");
+        Meter.CreateObservableGauge("aof-archive-backlog-segments", () => PerPartition(static (p, m) => (long)p.ArchiveBacklog.Segments, Sum), "{segment}", "Sealed segments waiting for archival (summed over the partitions of a log).");
+        Meter.CreateObservableGauge("aof-archive-backlog-bytes", () => PerPartition(static (p, m) => p.ArchiveBacklog.Bytes, Sum), "By", "Bytes of sealed segments waiting for archival (summed over the partitions of a log).");
     }
 
     internal static void Register(PartitionLog log)
@@ -202,11 +225,14 @@ public static class StorageInstruments
         }
     }
 
-    internal static void RecordFlush(string log, string partition, FlushTrigger trigger, bool succeeded, TimeSpan duration, long records, long bytes)
+    internal static void RecordFlush(string log, string? partition, FlushTrigger trigger, bool succeeded, TimeSpan duration, long records, long bytes)
     {
         if (Flushes.Enabled)
         {
-            Flushes.Add(1, new TagList { { "log", log }, { "partition", partition }, { "trigger", TriggerTag(trigger) }, { "result", succeeded ? "success" : "failure" } });
+            var flushTags = Tags(log, partition);
+            flushTags.Add("trigger", TriggerTag(trigger));
+            flushTags.Add("result", succeeded ? "success" : "failure");
+            Flushes.Add(1, flushTags);
         }
 
         if (!succeeded)
@@ -214,7 +240,7 @@ public static class StorageInstruments
             return;
         }
 
-        var tags = new TagList { { "log", log }, { "partition", partition } };
+        var tags = Tags(log, partition);
         FlushedRecords.Add(records, tags);
         FlushedBytes.Add(bytes, tags);
         FlushDuration.Record(duration.TotalMilliseconds, tags);
@@ -233,8 +259,54 @@ public static class StorageInstruments
     {
         if (BackpressureRejections.Enabled)
         {
-            BackpressureRejections.Add(1, new KeyValuePair<string, object?>("reason", reason == BackpressureReason.UnflushedBytes ? "unflushed-bytes" : "archive-backlog"));
+            BackpressureRejections.Add(1, new KeyValuePair<string, object?>("reason", reason switch
+            {
+                BackpressureReason.UnflushedBytes => "unflushed-bytes",
+                BackpressureReason.IdReservation => "id-reservation",
+                _ => "archive-backlog",
+            }));
         }
+    }
+
+    internal static void RecordUpload(string log, long bytes, TimeSpan duration)
+    {
+        var tags = new TagList { { "log", log } };
+        ArchiveUploadBytes.Add(bytes, tags);
+        ArchiveUploadDuration.Record(duration.TotalMilliseconds, tags);
+    }
+
+    internal static void RecordDownload(string log, string kind, long bytes, TimeSpan duration)
+    {
+        var tags = new TagList { { "log", log }, { "kind", kind } };
+        ArchiveDownloadBytes.Add(bytes, tags);
+        ArchiveDownloadDuration.Record(duration.TotalMilliseconds, tags);
+    }
+
+    internal static void RecordArchiveFailure(string operation, string reason)
+    {
+        if (ArchiveFailures.Enabled)
+        {
+            ArchiveFailures.Add(1, new TagList { { "operation", operation }, { "reason", reason } });
+        }
+    }
+
+    internal static void RecordCacheLookup(string log, bool hit)
+    {
+        if (ArchiveCacheRequests.Enabled)
+        {
+            ArchiveCacheRequests.Add(1, new TagList { { "log", log }, { "result", hit ? "hit" : "miss" } });
+        }
+    }
+
+    private static TagList Tags(string log, string? partition)
+    {
+        var tags = new TagList { { "log", log } };
+        if (partition is not null)
+        {
+            tags.Add("partition", partition);
+        }
+
+        return tags;
     }
 
     private static string TriggerTag(FlushTrigger trigger) => trigger switch
@@ -245,7 +317,10 @@ public static class StorageInstruments
         _ => "forced",
     };
 
-    private static List<Measurement<T>> PerPartition<T>(Func<FlushMetricsSnapshot, T> selector)
+    private static long Sum(long a, long b) => a + b;
+
+    /// <summary>One measurement per log, or per partition for partitions opened with <see cref="PartitionLogOptions.PartitionMetricTags"/>.</summary>
+    private static List<Measurement<T>> PerPartition<T>(Func<PartitionLog, FlushMetricsSnapshot, T> selector, Func<T, T, T> combine)
         where T : struct
     {
         PartitionLog[] open;
@@ -254,10 +329,18 @@ public static class StorageInstruments
             open = [.. OpenPartitions];
         }
 
-        var result = new List<Measurement<T>>(open.Length);
+        var values = new Dictionary<(string Log, string? Partition), T>();
         foreach (var p in open)
         {
-            result.Add(new Measurement<T>(selector(p.GetFlushMetrics()), new KeyValuePair<string, object?>("log", p.Log), new KeyValuePair<string, object?>("partition", p.Partition)));
+            var key = (p.Log, p.PartitionMetricTags ? p.Partition : null);
+            var value = selector(p, p.GetFlushMetrics());
+            values[key] = values.TryGetValue(key, out var existing) ? combine(existing, value) : value;
+        }
+
+        var result = new List<Measurement<T>>(values.Count);
+        foreach (var ((log, partition), value) in values)
+        {
+            result.Add(new Measurement<T>(value, Tags(log, partition)));
         }
 
         return result;

@@ -568,6 +568,7 @@ public sealed partial class PartitionLog
     {
         lock (_writeLock)
         {
+            StorageInstruments.RecordCacheLookup(Log, _fetched.ContainsKey(row.BaseId));
             if (_fetched.TryGetValue(row.BaseId, out var cached))
             {
                 _fetchedOrder.Remove(row.BaseId);

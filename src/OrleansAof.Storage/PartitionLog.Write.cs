@@ -45,9 +45,23 @@ public sealed partial class PartitionLog
     /// <inheritdoc cref="AppendAsync(ReadOnlyMemory{byte}, long?, CancellationToken)"/>
     public ValueTask<AppendResult> AppendAsync(ReadOnlyMemory<byte> payload, long? expectedLastId, ProducerStamp? producer, CancellationToken cancellationToken = default)
     {
+        var activity = StorageTelemetry.StartAppend(Log, Partition, 1);
+        try
+        {
+            return StorageTelemetry.EndAppend(activity, AppendCoreAsync(payload, expectedLastId, producer, cancellationToken));
+        }
+        catch (Exception e)
+        {
+            StorageTelemetry.Fail(activity, e);
+            throw;
+        }
+    }
+
+    private ValueTask<AppendResult> AppendCoreAsync(ReadOnlyMemory<byte> payload, long? expectedLastId, ProducerStamp? producer, CancellationToken cancellationToken)
+    {
         if (producer is not null)
         {
-            return AppendBatchAsync([payload], expectedLastId, producer, cancellationToken);
+            return AppendBatchCoreAsync([payload], expectedLastId, producer, cancellationToken);
         }
 
         var source = new SinglePayload(payload.Span);
@@ -74,6 +88,20 @@ public sealed partial class PartitionLog
     /// <exception cref="StaleSequenceException">The stamp is older than the producer's last acknowledged batch.</exception>
     /// <inheritdoc cref="AppendBatchAsync(IReadOnlyList{ReadOnlyMemory{byte}}, long?, CancellationToken)"/>
     public ValueTask<AppendResult> AppendBatchAsync(IReadOnlyList<ReadOnlyMemory<byte>> payloads, long? expectedLastId, ProducerStamp? producer, CancellationToken cancellationToken = default)
+    {
+        var activity = StorageTelemetry.StartAppend(Log, Partition, payloads?.Count ?? 0);
+        try
+        {
+            return StorageTelemetry.EndAppend(activity, AppendBatchCoreAsync(payloads!, expectedLastId, producer, cancellationToken));
+        }
+        catch (Exception e)
+        {
+            StorageTelemetry.Fail(activity, e);
+            throw;
+        }
+    }
+
+    private ValueTask<AppendResult> AppendBatchCoreAsync(IReadOnlyList<ReadOnlyMemory<byte>> payloads, long? expectedLastId, ProducerStamp? producer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(payloads);
         var array = payloads as ReadOnlyMemory<byte>[] ?? [.. payloads];
@@ -555,6 +583,7 @@ public sealed partial class PartitionLog
     /// <summary>Seals the active segment and optionally opens the next. The caller holds both locks.</summary>
     private SealedSegment SealActiveLocked(bool openNext)
     {
+        using var activity = StorageTelemetry.StartSeal(Log, Partition, _active.BaseId, _active.LastId, WriterEpoch);
         var segment = _active;
         var path = _dir.SegmentPath(segment.BaseId);
         var records = _pendingRecords;
@@ -624,6 +653,7 @@ public sealed partial class PartitionLog
 
     private void FlushLoopAsyncBody(FlushTrigger trigger)
     {
+        using var activity = StorageTelemetry.StartFlush(Log, Partition, trigger);
         lock (_flushLock)
         {
             FlushOnce(trigger);

@@ -67,7 +67,7 @@ public sealed partial class PartitionLog : IAsyncDisposable
     private PartitionLog(PartitionDirectory dir, PartitionLogOptions options, PartitionLogEnvironment environment, SegmentCatalog catalog, IStorageFile lockFile, long epoch, RecoveredState recovered)
     {
         _dir = dir;
-        _metrics = new FlushMetrics(dir.Log, dir.Partition);
+        _metrics = new FlushMetrics(dir.Log, dir.Partition, options.PartitionMetricTags);
         _options = options;
         _environment = environment;
         _fs = environment.FileSystem;
@@ -98,6 +98,8 @@ public sealed partial class PartitionLog : IAsyncDisposable
 
     /// <summary>The log's name.</summary>
     public string Log => _dir.Log;
+
+    internal bool PartitionMetricTags => _options.PartitionMetricTags;
 
     /// <summary>The partition's name.</summary>
     public string Partition => _dir.Partition;
@@ -174,7 +176,7 @@ public sealed partial class PartitionLog : IAsyncDisposable
         var opts = options.Clone();
         opts.Validate();
         var dir = new PartitionDirectory(opts.DataRoot, log, partition);
-        return OpenCoreAsync(dir, opts, environment ?? PartitionLogEnvironment.Default, cancellationToken);
+        return StorageTelemetry.EndRecovery(StorageTelemetry.StartRecovery(log, partition), OpenCoreAsync(dir, opts, environment ?? PartitionLogEnvironment.Default, cancellationToken));
     }
 
     /// <summary>A snapshot of the partition and its segments.</summary>

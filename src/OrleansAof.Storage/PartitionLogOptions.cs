@@ -114,6 +114,12 @@ public sealed class PartitionLogOptions
     /// <summary>Interval of the maintenance tick that seals aged segments. Default 1 s.</summary>
     public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Whether this partition's measurements carry a <c>partition</c> tag besides <c>log</c>. Default false: a log's
+    /// partitions are aggregated, which keeps the number of time series bounded however many partitions there are.
+    /// </summary>
+    public bool PartitionMetricTags { get; set; }
+
     /// <summary>A copy of these options.</summary>
     public PartitionLogOptions Clone() => (PartitionLogOptions)MemberwiseClone();
 

@@ -172,6 +172,7 @@ public sealed class ArchiveReader : IDisposable
         await _sync.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            StorageInstruments.RecordCacheLookup(_log, _segments.ContainsKey(baseId));
             if (_segments.TryGetValue(baseId, out var cached))
             {
                 _order.Remove(baseId);

@@ -10,7 +10,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class SegmentArchiveServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the archive <paramref name="factory"/> builds, wrapped so that transient faults (as
+    /// Registers the archive <paramref name="factory"/> builds, wrapped so that its uploads, downloads and failures are measured and traced (docs/observability.md), transient faults (as
     /// <paramref name="isTransient"/> decides) are retried with backoff and permanent ones reported. The retry options are
     /// validated when the host starts, with the option's name in the message. One archive per host: a second call replaces the first.
     /// </summary>
@@ -22,12 +22,12 @@ public static class SegmentArchiveServiceCollectionExtensions
         services.AddOptions<ArchiveRetryOptions>().Configure(o => retry?.Invoke(o)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ArchiveRetryOptions>, RetryOptionsValidator>());
         services.RemoveAll<ConfiguredSegmentArchive>();
-        services.AddSingleton(sp => new ConfiguredSegmentArchive(new ResilientSegmentArchive(
+        services.AddSingleton(sp => new ConfiguredSegmentArchive(new InstrumentedSegmentArchive(new ResilientSegmentArchive(
             factory(sp),
             isTransient,
             sp.GetRequiredService<IOptions<ArchiveRetryOptions>>().Value,
             sp.GetService<TimeProvider>() ?? TimeProvider.System,
-            sp.GetService<ILogger<ResilientSegmentArchive>>())));
+            sp.GetService<ILogger<ResilientSegmentArchive>>()))));
         return services;
     }
 

@@ -27,7 +27,11 @@ public sealed class FlushInstrumentsTests : LogTestBase
         var logName = "metrics-" + Guid.NewGuid().ToString("N")[..8];
         using var recorder = new Recorder(logName);
         var fs = new FaultInjectingFileSystem(PhysicalFileSystem.Instance) { WriteFilter = static p => p.EndsWith(SegmentFormat.SegmentExtension, StringComparison.Ordinal) };
-        var options = Options(o => o.FlushPolicy = FlushPolicy.BatchedOrPeriodic(3, TimeSpan.FromMilliseconds(100)));
+        var options = Options(o =>
+        {
+            o.FlushPolicy = FlushPolicy.BatchedOrPeriodic(3, TimeSpan.FromMilliseconds(100));
+            o.PartitionMetricTags = true;
+        });
         await using var log = await OpenAsync(options, fs, _time, logName, "p7");
 
         // 3 records: the batched flush.
