@@ -74,6 +74,7 @@ public abstract class AofClusterFixture : IAsyncLifetime
         {
             client.AddAppendLogClient(o => o.PartitionCounts["keyed"] = 4);
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(15));
+            ConfigureClient(client);
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
@@ -101,6 +102,10 @@ public abstract class AofClusterFixture : IAsyncLifetime
     }
 
     protected virtual void ConfigureSilo(ISiloBuilder silo)
+    {
+    }
+
+    protected virtual void ConfigureClient(IClientBuilder client)
     {
     }
 
