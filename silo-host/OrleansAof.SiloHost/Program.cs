@@ -93,7 +93,7 @@ builder.UseOrleans(silo =>
             break;
     }
 
-    // Grain state (subscriber checkpoints, the run-time ownership table) lives where membership does: durable with Redis
+    // Grain state (subscriber checkpoints, the run-time ownership table, explicit stream subscriptions) lives where membership does: durable with Redis
     // or ADO.NET clustering, in memory on a development silo.
     switch (settings.Clustering)
     {
@@ -101,6 +101,7 @@ builder.UseOrleans(silo =>
             var redis = StackExchange.Redis.ConfigurationOptions.Parse(Required(settings.ClusteringConnectionString, "Aof:ClusteringConnectionString"));
             silo.AddRedisGrainStorageAsDefault(o => o.ConfigurationOptions = redis);
             silo.AddRedisGrainStorage(AppendLogOptions.OwnershipStorageName, o => o.ConfigurationOptions = redis);
+            silo.AddRedisGrainStorage(AppendLogSiloExtensions.PubSubStoreName, o => o.ConfigurationOptions = redis);
             break;
         case ClusteringProvider.AdoNet:
             void AdoNet(Orleans.Configuration.AdoNetGrainStorageOptions o)
@@ -111,6 +112,7 @@ builder.UseOrleans(silo =>
 
             silo.AddAdoNetGrainStorageAsDefault(AdoNet);
             silo.AddAdoNetGrainStorage(AppendLogOptions.OwnershipStorageName, AdoNet);
+            silo.AddAdoNetGrainStorage(AppendLogSiloExtensions.PubSubStoreName, AdoNet);
             break;
         default:
             silo.AddMemoryGrainStorageAsDefault();
@@ -120,6 +122,9 @@ builder.UseOrleans(silo =>
     silo.AddAppendLog(o =>
     {
         o.DataRoot = settings.DataRoot;
+
+        // Explicit stream subscriptions live with the other grain state: durable unless the silo is a development one.
+        o.MemoryPubSubStore = settings.Clustering is not (ClusteringProvider.Redis or ClusteringProvider.AdoNet);
         o.SiloName = settings.SiloName;
         o.Silos = settings.SiloList();
         o.OwnerOverrides = settings.OverrideTable();

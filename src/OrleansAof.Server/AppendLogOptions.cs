@@ -70,8 +70,17 @@ public sealed class AppendLogOptions
     /// </summary>
     public TimeSpan StreamNotificationInterval { get; set; } = TimeSpan.FromMilliseconds(50);
 
-    /// <summary>Whether <c>AddAppendLog</c> registers a memory stream provider named <see cref="TailStreamProvider"/> (and a memory <c>PubSubStore</c> when none is registered). Default true.</summary>
+    /// <summary>Whether <c>AddAppendLog</c> registers a memory stream provider named <see cref="TailStreamProvider"/>. Default true.</summary>
     public bool AddMemoryStreams { get; set; } = true;
+
+    /// <summary>
+    /// Whether <c>AddAppendLog</c> registers an in-memory <c>PubSubStore</c> grain storage (where Orleans streams keep
+    /// explicit subscriptions) when the silo has none. Default true, for a development silo: explicit stream subscriptions
+    /// are then lost with the cluster. Set it to false on a durable silo and register a durable storage under that name
+    /// (<c>siloBuilder.AddRedisGrainStorage("PubSubStore", ...)</c>, <c>AddAdoNetGrainStorage("PubSubStore", ...)</c>);
+    /// the silo then refuses to start when none is registered.
+    /// </summary>
+    public bool MemoryPubSubStore { get; set; } = true;
 
     /// <summary>How often the memory stream pulling agents poll their queues. Orleans' default is 100 ms; the log's default 10 ms keeps wake-ups of inactive subscribers quick. At least 1 ms.</summary>
     public TimeSpan MemoryStreamPollPeriod { get; set; } = TimeSpan.FromMilliseconds(10);

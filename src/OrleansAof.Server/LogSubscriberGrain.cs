@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -19,12 +20,64 @@ public sealed class LogSubscriberState<TModel>
     /// <summary>The read model.</summary>
     [Id(1)]
     public TModel Model { get; set; } = new();
+
+    /// <summary>Side effects emitted by handled records and not yet delivered, oldest first (see <see cref="LogSubscriberGrain{TModel}.Emit"/>).</summary>
+    [Id(2)]
+    public List<LogEffect> Outbox { get; set; } = [];
 }
 
 /// <summary>
-/// Base class of grains that follow partitions: notify, then pull. Each record reaches
-/// <see cref="OnRecordsAsync"/> once and in order; the checkpoint and <see cref="Model"/> are saved together after each
-/// batch, so a lost, duplicated or reordered notification only costs latency.
+/// A side effect of a handled record, kept in a subscriber's outbox until <see cref="LogSubscriberGrain{TModel}.DeliverEffectAsync"/>
+/// succeeds. Its <see cref="Key"/> is stable: the same record always emits the same keys, so the receiver can drop a
+/// repeated delivery (one can happen when a subscriber stops between delivering an effect and writing that it did).
+/// </summary>
+[GenerateSerializer]
+[Alias("aof.LogEffect")]
+public sealed class LogEffect
+{
+    /// <summary>The log of the record that emitted the effect.</summary>
+    [Id(0)]
+    public required string Log { get; init; }
+
+    /// <summary>The partition of the record that emitted the effect.</summary>
+    [Id(1)]
+    public required string Partition { get; init; }
+
+    /// <summary>The id of the record that emitted the effect.</summary>
+    [Id(2)]
+    public required long RecordId { get; init; }
+
+    /// <summary>The effect's position among the effects of its record (from 0).</summary>
+    [Id(3)]
+    public required int Index { get; init; }
+
+    /// <summary>What to do: any value the Orleans serializer can write (a <c>[GenerateSerializer]</c> type).</summary>
+    [Id(4)]
+    public required object Payload { get; init; }
+
+    /// <summary>Failed delivery attempts so far.</summary>
+    [Id(5)]
+    public int Attempts { get; set; }
+
+    /// <summary>The idempotency key <c>{log}/{partition}#{recordId}.{index}</c>: unique per effect, the same on every delivery of it.</summary>
+    public string Key => string.Create(CultureInfo.InvariantCulture, $"{Log}/{Partition}#{RecordId}.{Index}");
+}
+
+/// <summary>Why a subscriber moved its checkpoint past records it did not handle.</summary>
+public enum SkippedRecordsReason
+{
+    /// <summary>Retention removed the records (<see cref="RecordTrimmedException"/>).</summary>
+    Trimmed,
+
+    /// <summary>The records are lost: no local file and no archived object holds them (<see cref="RecordsMissingException"/>).</summary>
+    Missing,
+}
+
+/// <summary>
+/// Base class of grains that follow partitions: notify, then pull. Exactly once: the effect of each record on
+/// <see cref="Model"/> is kept once, in order; the checkpoint, the model and the outbox are one state, written together,
+/// so a lost, duplicated or reordered notification only costs latency, and a handler that fails or a silo that stops
+/// mid-batch leaves the model as it was before the batch.
 /// </summary>
 /// <remarks>
 /// <para><b>Implicit subscription</b>: put <c>[ImplicitStreamSubscription(AppendLogStreams.TailNamespace)]</c> on the
@@ -34,7 +87,17 @@ public sealed class LogSubscriberState<TModel>
 /// <para>Notifications arrive pushed straight from the partition (the low-latency path) and on the tail stream (which
 /// also wakes an inactive subscriber). A timer re-checks every partition (<see cref="LogSubscriberOptions.RecheckInterval"/>)
 /// as the safety net. Appends never wait for subscribers.</para>
-/// <para>Handler failures leave the checkpoint where it was: the batch is delivered again on the next notification or tick.</para>
+/// <para><b>Failures</b>: when <see cref="OnRecordsAsync"/> throws, the state (model, checkpoints, outbox) is read back from
+/// storage, which undoes whatever the handler changed since the last write, and the records after the written checkpoint
+/// are handed over again on the next notification or tick. A handler must therefore change nothing but <see cref="Model"/>
+/// (and <see cref="Emit"/>); any other side effect goes through the outbox. A record that always fails stops its
+/// partition's progress (logged at each attempt) until the handler is fixed.</para>
+/// <para><b>Side effects</b>: <see cref="Emit"/> puts an effect in the outbox, which is written with the model and the
+/// checkpoint; once written, <see cref="DeliverEffectAsync"/> delivers each effect in order, retried on every tick until it
+/// succeeds. Delivery is at least once (a stop between delivering and writing that it was delivered repeats it), each
+/// effect carrying the stable key <see cref="LogEffect.Key"/> the receiver de-duplicates on.</para>
+/// <para><b>Gaps</b>: ids removed by retention or lost with a volume (<c>Missing</c> in <c>aof status</c>) are skipped:
+/// <see cref="OnRecordsSkippedAsync"/> is told, and the checkpoint moves past them.</para>
 /// </remarks>
 /// <typeparam name="TModel">The read model the subscriber folds records into, saved with the checkpoints.</typeparam>
 public abstract partial class LogSubscriberGrain<TModel> : Grain, ILogSubscriber
@@ -50,6 +113,9 @@ public abstract partial class LogSubscriberGrain<TModel> : Grain, ILogSubscriber
     private bool _dirty;
     private long _lastWrite;
     private IGrainTimer? _saveTimer;
+    private bool _broken;
+    private string? _effectRecord;
+    private int _effectIndex;
 
     /// <summary>Creates the subscriber over its persistent state (declare it with <c>[PersistentState("name", "storage")]</c> in the derived constructor).</summary>
     protected LogSubscriberGrain(IPersistentState<LogSubscriberState<TModel>> state)
@@ -73,7 +139,52 @@ public abstract partial class LogSubscriberGrain<TModel> : Grain, ILogSubscriber
     /// <param name="log">The log.</param>
     /// <param name="partition">The partition.</param>
     /// <param name="batch">The records, from the checkpoint on.</param>
+    /// <remarks>Change only <see cref="Model"/> and call <see cref="Emit"/>: when this throws, both are rolled back to the last written state and the records are handed over again.</remarks>
     protected abstract Task OnRecordsAsync(string log, string partition, LogRecordBatch batch);
+
+    /// <summary>
+    /// Called when ids <paramref name="fromId"/> up to <paramref name="nextId"/> (exclusive) of a partition cannot be read
+    /// and the checkpoint moves to <paramref name="nextId"/>. The default logs a warning. It may change <see cref="Model"/>
+    /// (for example to mark the gap); the change is written with the new checkpoint.
+    /// </summary>
+    protected virtual Task OnRecordsSkippedAsync(string log, string partition, long fromId, long nextId, SkippedRecordsReason reason)
+    {
+        LogSkipped(_logger, PartitionKey.Format(log, partition), fromId, nextId - 1, reason);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// From <see cref="OnRecordsAsync"/>: adds a side effect of record <paramref name="recordId"/> to the outbox. It is
+    /// kept only if the batch succeeds, written with the model and checkpoint, then delivered by
+    /// <see cref="DeliverEffectAsync"/>. The effects of one record are numbered in the order they are emitted.
+    /// </summary>
+    /// <param name="log">The log of the record (the handler's <c>log</c>).</param>
+    /// <param name="partition">The partition of the record (the handler's <c>partition</c>).</param>
+    /// <param name="recordId">The id of the record that causes the effect.</param>
+    /// <param name="payload">What to deliver; a type the Orleans serializer can write.</param>
+    /// <returns>The effect, whose <see cref="LogEffect.Key"/> identifies it.</returns>
+    protected LogEffect Emit(string log, string partition, long recordId, object payload)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        ArgumentNullException.ThrowIfNull(partition);
+        ArgumentNullException.ThrowIfNull(payload);
+        var record = string.Create(CultureInfo.InvariantCulture, $"{log}/{partition}#{recordId}");
+        _effectIndex = record == _effectRecord ? _effectIndex + 1 : 0;
+        _effectRecord = record;
+        var effect = new LogEffect { Log = log, Partition = partition, RecordId = recordId, Index = _effectIndex, Payload = payload };
+        _state.State.Outbox.Add(effect);
+        return effect;
+    }
+
+    /// <summary>
+    /// Delivers one effect of the outbox (override it when the subscriber calls <see cref="Emit"/>). Throw to have it
+    /// retried on the next tick; later effects wait for it. The receiver de-duplicates on <see cref="LogEffect.Key"/>.
+    /// </summary>
+    protected virtual Task DeliverEffectAsync(LogEffect effect) =>
+        throw new NotSupportedException($"{GetType().Name} emits effects but does not override {nameof(DeliverEffectAsync)}.");
+
+    /// <summary>The effects written and not yet delivered, oldest first.</summary>
+    protected IReadOnlyList<LogEffect> PendingEffects => _state.State.Outbox;
 
     /// <inheritdoc />
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -106,7 +217,7 @@ public abstract partial class LogSubscriberGrain<TModel> : Grain, ILogSubscriber
     /// <inheritdoc />
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_dirty)
+        if (_dirty && !_broken)
         {
             await _state.WriteStateAsync(cancellationToken);
             _dirty = false;
@@ -194,7 +305,7 @@ public abstract partial class LogSubscriberGrain<TModel> : Grain, ILogSubscriber
     private async Task HandleNotificationAsync(TailAdvanced notification)
     {
         var key = notification.PartitionKey;
-        if (!_state.State.Checkpoints.TryGetValue(key, out var next))
+        if (_broken || !_state.State.Checkpoints.TryGetValue(key, out var next))
         {
             return;
         }
@@ -209,9 +320,12 @@ public abstract partial class LogSubscriberGrain<TModel> : Grain, ILogSubscriber
         {
             // The push carried exactly the records this subscriber needs next: no read.
             var (log, partition) = PartitionKey.Parse(key);
-            await OnRecordsAsync(log, partition, records);
-            _state.State.Checkpoints[key] = next = records.NextId;
-            await SaveAsync(force: false);
+            if (!await ApplyAsync(key, log, partition, records))
+            {
+                return;
+            }
+
+            next = records.NextId;
         }
 
         if (notification.LastDurableId >= next)
@@ -222,10 +336,17 @@ public abstract partial class LogSubscriberGrain<TModel> : Grain, ILogSubscriber
 
     private async Task RecheckAllAsync()
     {
+        if (_broken)
+        {
+            return;
+        }
+
         if (_dirty)
         {
             await SaveAsync(force: true);
         }
+
+        await DrainOutboxAsync();
 
         foreach (var key in _state.State.Checkpoints.Keys.ToArray())
         {
@@ -266,7 +387,7 @@ public abstract partial class LogSubscriberGrain<TModel> : Grain, ILogSubscriber
     {
         var (log, partition) = PartitionKey.Parse(key);
         var grain = GrainFactory.GetGrain<IPartitionGrain>(key);
-        while (_state.State.Checkpoints.TryGetValue(key, out var next))
+        while (!_broken && _state.State.Checkpoints.TryGetValue(key, out var next))
         {
             LogRecordBatch batch;
             try
@@ -275,9 +396,20 @@ public abstract partial class LogSubscriberGrain<TModel> : Grain, ILogSubscriber
             }
             catch (RecordTrimmedException e)
             {
-                LogSkippedTrimmed(_logger, key, next, e.FirstId);
-                _state.State.Checkpoints[key] = e.FirstId;
-                await _state.WriteStateAsync();
+                if (!await SkipAsync(key, log, partition, next, e.FirstId, SkippedRecordsReason.Trimmed))
+                {
+                    return;
+                }
+
+                continue;
+            }
+            catch (RecordsMissingException e)
+            {
+                if (!await SkipAsync(key, log, partition, next, e.NextId, SkippedRecordsReason.Missing))
+                {
+                    return;
+                }
+
                 continue;
             }
             catch (Exception e) when (e is AppendLogException or OrleansException or TimeoutException)
@@ -286,18 +418,116 @@ public abstract partial class LogSubscriberGrain<TModel> : Grain, ILogSubscriber
                 return;
             }
 
-            if (batch.Count == 0)
+            if (batch.Count == 0 || !await ApplyAsync(key, log, partition, batch) || batch.NextId > durableHint)
             {
                 return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Hands <paramref name="batch"/> to the handler and moves the checkpoint past it. When the handler throws, the state
+    /// is read back from storage (undoing the handler's changes) and false is returned.
+    /// </summary>
+    private async Task<bool> ApplyAsync(string key, string log, string partition, LogRecordBatch batch)
+    {
+        var effects = _state.State.Outbox.Count;
+        try
+        {
+            await OnRecordsAsync(log, partition, batch);
+        }
+        catch (Exception e)
+        {
+            LogHandlerFailed(_logger, key, batch.Entries[0].Id, batch.NextId - 1, e);
+            await RollBackAsync();
+            return false;
+        }
+
+        _state.State.Checkpoints[key] = batch.NextId;
+
+        // New effects are written before they are delivered: an effect is never delivered for a batch that is not kept.
+        var emitted = _state.State.Outbox.Count > effects;
+        await SaveAsync(force: emitted);
+        if (emitted)
+        {
+            await DrainOutboxAsync();
+        }
+
+        return true;
+    }
+
+    private async Task<bool> SkipAsync(string key, string log, string partition, long fromId, long nextId, SkippedRecordsReason reason)
+    {
+        try
+        {
+            await OnRecordsSkippedAsync(log, partition, fromId, nextId, reason);
+        }
+        catch (Exception e)
+        {
+            LogHandlerFailed(_logger, key, fromId, nextId - 1, e);
+            await RollBackAsync();
+            return false;
+        }
+
+        _state.State.Checkpoints[key] = nextId;
+        await SaveAsync(force: true);
+        return true;
+    }
+
+    /// <summary>Reads the last written state back. If that fails too, the activation stops without writing anything.</summary>
+    private async Task RollBackAsync()
+    {
+        _effectRecord = null;
+        _dirty = false;
+        try
+        {
+            await _state.ReadStateAsync();
+        }
+        catch (Exception e)
+        {
+            LogRollBackFailed(_logger, this.GetPrimaryKeyString(), e);
+            _broken = true;
+            this.DeactivateOnIdle();
+        }
+    }
+
+    /// <summary>Delivers the outbox in order until it is empty or a delivery fails (retried on the next tick), then writes what was delivered.</summary>
+    private async Task DrainOutboxAsync()
+    {
+        var outbox = _state.State.Outbox;
+        if (outbox.Count == 0 || _broken)
+        {
+            return;
+        }
+
+        if (_dirty)
+        {
+            // Only written effects are delivered.
+            await SaveAsync(force: true);
+        }
+
+        var delivered = 0;
+        while (delivered < outbox.Count)
+        {
+            var effect = outbox[delivered];
+            try
+            {
+                await DeliverEffectAsync(effect);
+            }
+            catch (Exception e)
+            {
+                effect.Attempts++;
+                LogEffectFailed(_logger, effect.Key, effect.Attempts, e);
+                break;
             }
 
-            await OnRecordsAsync(log, partition, batch);
-            _state.State.Checkpoints[key] = batch.NextId;
-            await SaveAsync(force: false);
-            if (batch.NextId > durableHint)
-            {
-                return;
-            }
+            delivered++;
+        }
+
+        if (delivered > 0)
+        {
+            outbox.RemoveRange(0, delivered);
+            await SaveAsync(force: true);
         }
     }
 
@@ -336,6 +566,15 @@ public abstract partial class LogSubscriberGrain<TModel> : Grain, ILogSubscriber
     [LoggerMessage(1, LogLevel.Debug, "Subscriber could not reach partition {Partition}; the timer tries again")]
     private static partial void LogPartitionUnreachable(ILogger logger, string partition, Exception exception);
 
-    [LoggerMessage(2, LogLevel.Warning, "Subscriber skipped ids {From}..{FirstId} of partition {Partition}: they were removed by retention")]
-    private static partial void LogSkippedTrimmed(ILogger logger, string partition, long from, long firstId);
+    [LoggerMessage(2, LogLevel.Warning, "Subscriber skipped ids {From}..{Through} of partition {Partition}: {Reason}")]
+    private static partial void LogSkipped(ILogger logger, string partition, long from, long through, SkippedRecordsReason reason);
+
+    [LoggerMessage(3, LogLevel.Warning, "Subscriber handler failed on ids {From}..{Through} of partition {Partition}; the state is rolled back to its last write and the records are handed over again")]
+    private static partial void LogHandlerFailed(ILogger logger, string partition, long from, long through, Exception exception);
+
+    [LoggerMessage(4, LogLevel.Error, "Subscriber {Subscriber} could not read its state back after a handler failure; the activation stops without writing")]
+    private static partial void LogRollBackFailed(ILogger logger, string subscriber, Exception exception);
+
+    [LoggerMessage(5, LogLevel.Warning, "Subscriber could not deliver effect {Effect} (attempt {Attempts}); it is retried on the next tick")]
+    private static partial void LogEffectFailed(ILogger logger, string effect, int attempts, Exception exception);
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using FluentAssertions;
 using OrleansAof.Server.Tests.Fixtures;
+using OrleansAof.Server.Tests.Grains;
 using OrleansAof.Storage.Archive;
 using OrleansAof.TestInfrastructure;
 using Xunit;
@@ -74,5 +75,16 @@ public sealed class LostVolumeTests(ArchivingCluster fixture)
         var missing = (await gap.Should().ThrowAsync<RecordsMissingException>()).Which;
         (missing.FirstMissingId, missing.LastMissingId, missing.NextId).Should().Be((60L, lost.Bound, lost.Bound + 1));
         (await grain.GetInfoAsync()).Segments.Should().ContainSingle(s => s.Status == "Missing" && s.BaseId == 60 && s.LastId == lost.Bound);
+
+        // A subscriber from id 0 folds 0..59, skips the lost ids and goes on after them (it is not wedged at the gap).
+        var subscriber = fixture.Client.GetGrain<IExplicitSubscriber>($"gap-{Guid.NewGuid():N}");
+        await subscriber.SubscribeAsync(log, partition);
+        var key = PartitionKey.Format(log, partition);
+        await Wait.UntilAsync(async () => (await subscriber.GetCheckpointsAsync())[key] > lost.Bound + 1, "the subscriber passed the missing ids");
+        var handled = await subscriber.GetRecordsAsync();
+        handled.Should().HaveCount(61);
+        handled[59].Should().StartWith($"{key}#59:r59 ");
+        handled[60].Should().StartWith($"{key}#{lost.Bound + 1}:r70 ");
+        (await subscriber.GetCheckpointsAsync()).Should().Equal(new Dictionary<string, long> { [key] = lost.Bound + 2 });
     }
 }

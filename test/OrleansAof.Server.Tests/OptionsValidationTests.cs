@@ -1,4 +1,5 @@
 using FluentAssertions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OrleansAof.TestInfrastructure;
 using Xunit;
@@ -146,5 +147,40 @@ public sealed class OptionsValidationTests
         using var host = builder.Build();
         var error = await FluentActions.Awaiting(() => host.StartAsync()).Should().ThrowAsync<Exception>();
         error.Which.ToString().Should().Contain("AppendLogOptions.DataRoot is required");
+    }
+
+    [Fact]
+    public async Task Durable_silo_without_a_PubSubStore_refuses_to_start_and_says_what_to_register()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(siloPort: 22112, gatewayPort: 30112);
+            silo.AddAppendLog(o =>
+            {
+                o.DataRoot = Path.Combine(Path.GetTempPath(), $"aof-pubsub-{Guid.NewGuid():N}");
+                o.MemoryPubSubStore = false;
+            });
+        });
+        using var host = builder.Build();
+        host.Services.GetKeyedService<Orleans.Storage.IGrainStorage>(Orleans.Hosting.AppendLogSiloExtensions.PubSubStoreName).Should().BeNull("no memory PubSubStore is added behind a durable silo");
+        var error = await FluentActions.Awaiting(() => host.StartAsync()).Should().ThrowAsync<Exception>();
+        error.Which.ToString().Should().Contain("AppendLogOptions.MemoryPubSubStore is false but no grain storage named 'PubSubStore' is registered");
+    }
+
+    [Fact]
+    public void Durable_silo_keeps_the_PubSubStore_it_registered_and_a_development_silo_gets_a_memory_one()
+    {
+        var durable = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        durable.UseOrleans(silo =>
+        {
+            silo.AddAppendLog(o => { o.DataRoot = "/tmp/aof"; o.MemoryPubSubStore = false; });
+            silo.AddMemoryGrainStorage("PubSubStore");
+        });
+        durable.Services.Count(d => d.IsKeyedService && Equals(d.ServiceKey, "PubSubStore") && d.ServiceType == typeof(Orleans.Storage.IGrainStorage)).Should().Be(1, "only the silo's own PubSubStore is registered");
+
+        var development = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        development.UseOrleans(silo => silo.AddAppendLog(o => o.DataRoot = "/tmp/aof"));
+        development.Services.Count(d => d.IsKeyedService && Equals(d.ServiceKey, "PubSubStore") && d.ServiceType == typeof(Orleans.Storage.IGrainStorage)).Should().Be(1, "a development silo gets a memory PubSubStore");
     }
 }

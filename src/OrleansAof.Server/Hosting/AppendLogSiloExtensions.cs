@@ -16,7 +16,8 @@ public static class AppendLogSiloExtensions
 
     /// <summary>
     /// Adds partition grains, owner placement, tail notifications (a memory stream provider by default) and the
-    /// subscriber services to the silo. Idempotent: a second call only applies its configuration. Invalid options stop
+    /// subscriber services to the silo. Unless <see cref="AppendLogOptions.MemoryPubSubStore"/> is false it also adds an
+    /// in-memory <c>PubSubStore</c> when the silo has none (a durable silo registers its own). Idempotent: a second call only applies its configuration. Invalid options stop
     /// the silo at start with the option's name in the message.
     /// </summary>
     /// <example><code>siloBuilder.AddAppendLog(o => o.DataRoot = "/var/lib/aof");</code></example>
@@ -39,10 +40,12 @@ public static class AppendLogSiloExtensions
                 streams.ConfigurePartitioning(queues);
                 streams.ConfigurePullingAgent(agent => agent.Configure(o => o.GetQueueMsgsTimerPeriod = period));
             });
-            if (!builder.Services.Any(d => d.IsKeyedService && Equals(d.ServiceKey, PubSubStoreName) && d.ServiceType == typeof(IGrainStorage)))
-            {
-                builder.AddMemoryGrainStorage(PubSubStoreName);
-            }
+        }
+
+        // A durable silo registers its own (and sets MemoryPubSubStore = false, so a missing one stops it at start).
+        if (probe.MemoryPubSubStore && !builder.Services.Any(d => d.IsKeyedService && Equals(d.ServiceKey, PubSubStoreName) && d.ServiceType == typeof(IGrainStorage)))
+        {
+            builder.AddMemoryGrainStorage(PubSubStoreName);
         }
 
         if (!builder.Services.Any(d => d.IsKeyedService && Equals(d.ServiceKey, AppendLogOptions.OwnershipStorageName) && d.ServiceType == typeof(IGrainStorage)))
@@ -82,6 +85,7 @@ public static class AppendLogSiloExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IConfigurationValidator, AppendLogOptionsValidator>();
         services.AddSingleton<IConfigurationValidator, LogSubscriberOptionsValidator>();
+        services.AddSingleton<IConfigurationValidator, PubSubStoreValidator>();
         services.AddSingleton<PartitionOwnership>();
         services.AddSingleton<OrleansAof.Server.Ownership.OwnershipRefresher>();
         services.AddSingleton<OpenPartitions>();

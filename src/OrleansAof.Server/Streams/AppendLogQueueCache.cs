@@ -1,0 +1,223 @@
+using Orleans.Streams;
+
+namespace OrleansAof.Server.Streams;
+
+/// <summary>
+/// The records of one queue (one partition) that the pulling agent holds, by record id, shared by its receiver and its
+/// cache. Cursors walk record ids one by one, so a record read back for a rewind (older than the rest) takes its place in
+/// order; ids the log no longer has (retention, lost) are gaps cursors step over.
+/// </summary>
+internal sealed class QueueRecords
+{
+    private readonly SortedDictionary<long, AppendLogBatchContainer> _records = [];
+    private readonly SortedDictionary<long, long> _gaps = [];
+    private readonly SortedSet<long> _fills = [];
+    private readonly HashSet<AppendLogCursor> _cursors = [];
+
+    /// <summary>The next id the receiver reads live.</summary>
+    public long LiveNext { get; set; } = -1;
+
+    public int Count => _records.Count;
+
+    public void Add(AppendLogBatchContainer record) => _records[record.RecordId] = record;
+
+    public void AddGap(long fromId, long nextId) => _gaps[fromId] = nextId;
+
+    public bool TryGet(long id, out AppendLogBatchContainer? record) => _records.TryGetValue(id, out record);
+
+    /// <summary>Where a cursor at <paramref name="id"/> goes past a gap, or <paramref name="id"/>.</summary>
+    public long SkipGap(long id)
+    {
+        foreach (var (from, next) in _gaps)
+        {
+            if (from > id)
+            {
+                break;
+            }
+
+            if (id < next)
+            {
+                return next;
+            }
+        }
+
+        return id;
+    }
+
+    public long? Newest => _records.Count == 0 ? null : _records.Keys.Max();
+
+    /// <summary>A cursor needs <paramref name="id"/>, which is older than what is held: the receiver reads it back.</summary>
+    public void RequestFill(long id) => _fills.Add(id);
+
+    /// <summary>The next range to read back: from the oldest requested id to the next id held (exclusive).</summary>
+    public bool TryTakeFill(out long fromId, out long untilId)
+    {
+        while (_fills.Count > 0)
+        {
+            fromId = _fills.Min;
+            _fills.Remove(fromId);
+            fromId = SkipGap(fromId);
+            if (_records.ContainsKey(fromId) || fromId >= LiveNext)
+            {
+                continue;
+            }
+
+            untilId = LiveNext;
+            foreach (var id in _records.Keys)
+            {
+                if (id > fromId)
+                {
+                    untilId = id;
+                    break;
+                }
+            }
+
+            return true;
+        }
+
+        fromId = untilId = 0;
+        return false;
+    }
+
+    public void Register(AppendLogCursor cursor) => _cursors.Add(cursor);
+
+    public void Unregister(AppendLogCursor cursor) => _cursors.Remove(cursor);
+
+    /// <summary>The oldest id some cursor still needs, or <see cref="LiveNext"/> when none does.</summary>
+    public long OldestNeeded()
+    {
+        var oldest = LiveNext;
+        foreach (var cursor in _cursors)
+        {
+            if (cursor.Position is { } p && p + 1 < oldest)
+            {
+                oldest = p + 1;
+            }
+        }
+
+        return oldest;
+    }
+
+    /// <summary>Drops the oldest records every cursor has passed while more than <paramref name="keep"/> are held; far beyond it, drops them anyway (a cursor that needs them reads them back).</summary>
+    public List<IBatchContainer>? Purge(int keep)
+    {
+        if (_records.Count <= keep)
+        {
+            return null;
+        }
+
+        var needed = OldestNeeded();
+        List<IBatchContainer>? purged = null;
+        while (_records.Count > keep)
+        {
+            var (id, record) = _records.First();
+            if (id >= needed && _records.Count <= 4 * keep)
+            {
+                break;
+            }
+
+            _records.Remove(id);
+            (purged ??= []).Add(record);
+        }
+
+        return purged;
+    }
+}
+
+/// <summary>The queue cache of a partition: a window of records held by <see cref="QueueRecords"/>; anything older is read back from the log.</summary>
+internal sealed class AppendLogQueueCache(QueueRecords records, AppendLogStreamOptions options) : IQueueCache
+{
+    public int GetMaxAddCount() => options.MaxRecordsPerRead;
+
+    public void AddToCache(IList<IBatchContainer> messages)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        foreach (var message in messages)
+        {
+            if (message is AppendLogBatchContainer record)
+            {
+                records.Add(record);
+            }
+        }
+    }
+
+    public bool TryPurgeFromCache(out IList<IBatchContainer> purgedItems)
+    {
+        var purged = records.Purge(options.CacheRecords);
+        purgedItems = purged!;
+        return purged is not null;
+    }
+
+    public IQueueCacheCursor GetCacheCursor(StreamId streamId, StreamSequenceToken? token)
+    {
+        long? position = token is null ? records.Newest is { } newest ? newest - 1 : null : token.SequenceNumber - 1;
+        var cursor = new AppendLogCursor(records, streamId, position);
+        records.Register(cursor);
+        return cursor;
+    }
+
+    public bool IsUnderPressure() => false;
+}
+
+/// <summary>A cursor of one stream over the records of its queue: it visits every record id in order after its position.</summary>
+internal sealed class AppendLogCursor(QueueRecords records, StreamId streamId, long? position) : IQueueCacheCursor
+{
+    private AppendLogBatchContainer? _current;
+
+    /// <summary>The last record id this cursor has passed (null until its start is known).</summary>
+    public long? Position { get; private set; } = position;
+
+    public IBatchContainer GetCurrent(out Exception exception)
+    {
+        exception = null!;
+        return _current!;
+    }
+
+    public bool MoveNext()
+    {
+        if (Position is not { } position)
+        {
+            return false;
+        }
+
+        var next = position + 1;
+        while (true)
+        {
+            next = records.SkipGap(next);
+            if (!records.TryGet(next, out var record))
+            {
+                if (next < records.LiveNext)
+                {
+                    // Older than what is held: the receiver reads it back from the log, then wakes this stream.
+                    records.RequestFill(next);
+                }
+
+                Position = next - 1;
+                return false;
+            }
+
+            if (record!.StreamId.Equals(streamId))
+            {
+                _current = record;
+                Position = next;
+                return true;
+            }
+
+            next++;
+        }
+    }
+
+    public void Refresh(StreamSequenceToken token)
+    {
+        if (Position is null && token is not null)
+        {
+            Position = token.SequenceNumber - 1;
+        }
+    }
+
+    public void RecordDeliveryFailure()
+    {
+    }
+
+    public void Dispose() => records.Unregister(this);
+}
