@@ -81,14 +81,14 @@ public sealed class AppendLogHandle
     public Task<AppendAck> AppendToPartitionAsync(string partition, byte[] payload, long? expectedLastId = null, ProducerStamp? stamp = null)
     {
         var key = PartitionKey.Format(Name, partition);
-        return ClientErrors.Guard(_grains.GetGrain<IPartitionGrain>(key).AppendAsync(payload, expectedLastId, stamp), key);
+        return ClientErrors.GuardAppend(_grains.GetGrain<IPartitionGrain>(key).AppendAsync(payload, expectedLastId, stamp), key);
     }
 
     /// <summary>Appends a batch to <paramref name="partition"/> in one write (consecutive ids).</summary>
     public Task<AppendAck> AppendBatchAsync(string partition, RecordPayloads payloads, long? expectedLastId = null, ProducerStamp? stamp = null)
     {
         var key = PartitionKey.Format(Name, partition);
-        return ClientErrors.Guard(_grains.GetGrain<IPartitionGrain>(key).AppendBatchAsync(payloads, expectedLastId, stamp), key);
+        return ClientErrors.GuardAppend(_grains.GetGrain<IPartitionGrain>(key).AppendBatchAsync(payloads, expectedLastId, stamp), key);
     }
 
     /// <summary>
