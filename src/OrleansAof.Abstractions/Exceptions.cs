@@ -20,15 +20,23 @@ public abstract class AppendLogException : Exception
 
 /// <summary>
 /// The partition cannot be served right now: its owner silo is down or unknown, or the partition is closing. Nothing was
-/// done. Retry after a short delay (a restarted owner recovers the partition with every acknowledged record).
+/// done — except when the exception is the subclass <see cref="AppendOutcomeUnknownException"/>, raised for an append
+/// whose answer was lost in transport. Retry after a short delay (a restarted owner recovers the partition with every
+/// acknowledged record).
 /// </summary>
 [GenerateSerializer]
 [Alias("aof.PartitionUnavailableException")]
-public sealed class PartitionUnavailableException : AppendLogException
+public class PartitionUnavailableException : AppendLogException
 {
     /// <summary>Creates the exception.</summary>
     public PartitionUnavailableException(string partition, string reason, Exception? innerException = null)
-        : base($"Partition '{partition}' is unavailable: {reason}", innerException)
+        : this(partition, reason, $"Partition '{partition}' is unavailable: {reason}", innerException)
+    {
+    }
+
+    /// <summary>Creates the exception with its own message.</summary>
+    protected PartitionUnavailableException(string partition, string reason, string message, Exception? innerException)
+        : base(message, innerException)
     {
         Partition = partition;
         Reason = reason;
@@ -44,6 +52,24 @@ public sealed class PartitionUnavailableException : AppendLogException
 
     /// <inheritdoc />
     public override bool IsRetryable => true;
+}
+
+/// <summary>
+/// The answer to an append was lost in transport (the call timed out, or the silo went away with the call in flight):
+/// the records may or may not have been written. Retry with the same <see cref="ProducerStamp"/> (the batching
+/// <c>LogProducer</c> does) and the partition acknowledges the original ids without writing twice; an append without a
+/// stamp cannot tell, so read the partition to find out. A <see cref="PartitionUnavailableException"/> (so existing
+/// handlers of that type keep working), and retryable.
+/// </summary>
+[GenerateSerializer]
+[Alias("aof.AppendOutcomeUnknownException")]
+public sealed class AppendOutcomeUnknownException : PartitionUnavailableException
+{
+    /// <summary>Creates the exception.</summary>
+    public AppendOutcomeUnknownException(string partition, string reason, Exception? innerException = null)
+        : base(partition, reason, $"The append to partition '{partition}' may or may not have been written: {reason}. Retry with the same producer stamp to write it exactly once.", innerException)
+    {
+    }
 }
 
 /// <summary>A record is larger than the configured maximum. Nothing was written; split the record or raise <c>AppendLogOptions.MaxRecordBytes</c>.</summary>
@@ -95,7 +121,10 @@ public sealed class BatchTooLargeException : AppendLogException
     public long Bytes { get; private set; }
 }
 
-/// <summary>A read names an invalid range: a negative id, a reversed range or a non-positive limit. Nothing was read.</summary>
+/// <summary>
+/// A call names an invalid id or range: a read from a negative id, a reversed range or a non-positive limit, or an append
+/// whose expected last id is below -1 (-1 means "the partition is empty"). Nothing was read or written.
+/// </summary>
 [GenerateSerializer]
 [Alias("aof.InvalidRangeException")]
 public sealed class InvalidRangeException(string message) : AppendLogException(message);
@@ -151,12 +180,12 @@ public sealed class InvalidPartitionNameException : AppendLogException
 {
     /// <summary>Creates the exception.</summary>
     public InvalidPartitionNameException(string name, string reason)
-        : base($"'{name}' is not a valid log or partition name: {reason}.")
+        : base($"{PartitionKey.ForDisplay(name)} is not a valid log or partition name: {reason}.")
     {
-        Name = name;
+        Name = PartitionKey.Shorten(name);
     }
 
-    /// <summary>The rejected name.</summary>
+    /// <summary>The rejected name, cut to <see cref="PartitionKey.MaxDisplayLength"/> characters.</summary>
     [Id(0)]
     public string Name { get; private set; }
 }
@@ -275,6 +304,31 @@ public sealed class StaleSequenceException : AppendLogException
     /// <summary>The producer's last acknowledged sequence number.</summary>
     [Id(2)]
     public long LastSequence { get; private set; }
+}
+
+/// <summary>
+/// An append carries an invalid <see cref="ProducerStamp"/>: a producer id that is not positive, or a negative sequence
+/// number. Nothing was written.
+/// </summary>
+[GenerateSerializer]
+[Alias("aof.InvalidProducerStampException")]
+public sealed class InvalidProducerStampException : AppendLogException
+{
+    /// <summary>Creates the exception.</summary>
+    public InvalidProducerStampException(long producerId, long sequence, string message)
+        : base(message)
+    {
+        ProducerId = producerId;
+        Sequence = sequence;
+    }
+
+    /// <summary>The stamp's producer id.</summary>
+    [Id(0)]
+    public long ProducerId { get; private set; }
+
+    /// <summary>The stamp's sequence number.</summary>
+    [Id(1)]
+    public long Sequence { get; private set; }
 }
 
 /// <summary>Stored data failed its checksum. It is never returned as data; the segment is quarantined for an operator.</summary>

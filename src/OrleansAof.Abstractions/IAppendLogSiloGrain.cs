@@ -33,6 +33,7 @@ public interface IAppendLogSiloGrain : IGrainWithStringKey
     /// </summary>
     /// <param name="targets">The silos to move partitions to; <see langword="null"/> or empty: every other configured silo.</param>
     /// <exception cref="ArgumentException">No other silo to move to, or <paramref name="targets"/> names this silo.</exception>
+    /// <exception cref="InvalidLogOptionsException">A target is not an active silo of the cluster (option name <c>targets</c>); nothing was moved.</exception>
     [Alias("Drain")]
     Task<DrainReport> DrainAsync(string[]? targets);
 
@@ -45,6 +46,7 @@ public interface IAppendLogSiloGrain : IGrainWithStringKey
     /// <returns>Where it went, or why it stayed (it appends here again).</returns>
     /// <exception cref="ArgumentException">The partition is not on this silo, or no other silo to move to.</exception>
     /// <exception cref="InvalidPartitionNameException"><paramref name="partition"/> is not a valid key.</exception>
+    /// <exception cref="InvalidLogOptionsException">A target is not an active silo of the cluster (option name <c>targets</c>); nothing was moved.</exception>
     [Alias("MovePartition")]
     Task<DrainedPartition> MovePartitionAsync(string partition, string[]? targets);
 }

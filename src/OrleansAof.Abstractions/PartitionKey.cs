@@ -36,6 +36,51 @@ public static class PartitionKey
         return (log, partition);
     }
 
+    /// <summary>How many characters of a name <see cref="ForDisplay"/> and <see cref="Shorten"/> keep.</summary>
+    public const int MaxDisplayLength = 128;
+
+    /// <summary>
+    /// <paramref name="text"/> (a name from a caller, valid or not) fit for an error message or a log line: quoted, cut to
+    /// <see cref="MaxDisplayLength"/> characters with its full length noted, and every control character (and the quote
+    /// and backslash) escaped, so a hostile name can neither bloat a message nor forge log lines.
+    /// </summary>
+    public static string ForDisplay(string? text)
+    {
+        if (text is null)
+        {
+            return "(null)";
+        }
+
+        var shown = text.Length > MaxDisplayLength ? text[..MaxDisplayLength] : text;
+        var builder = new System.Text.StringBuilder(shown.Length + 16).Append('\'');
+        foreach (var c in shown)
+        {
+            if (c is '\\' or '\'')
+            {
+                builder.Append('\\').Append(c);
+            }
+            else if (char.IsControl(c) || char.IsSurrogate(c) || c is '\u2028' or '\u2029')
+            {
+                builder.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                builder.Append(c);
+            }
+        }
+
+        builder.Append('\'');
+        if (text.Length > MaxDisplayLength)
+        {
+            builder.Append("... (").Append(text.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(" characters)");
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary><paramref name="text"/> cut to <see cref="MaxDisplayLength"/> characters (null becomes empty).</summary>
+    public static string Shorten(string? text) => text is null ? "" : text.Length > MaxDisplayLength ? text[..MaxDisplayLength] : text;
+
     /// <summary>Throws <see cref="InvalidPartitionNameException"/> when <paramref name="name"/> is not a valid log or partition name.</summary>
     public static void Validate(string name)
     {
@@ -69,7 +114,7 @@ public static class PartitionKey
         {
             if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
             {
-                return $"the character '{c}' is not allowed (use A-Z, a-z, 0-9, '.', '_' and '-')";
+                return $"the character {ForDisplay(c.ToString())} is not allowed (use A-Z, a-z, 0-9, '.', '_' and '-')";
             }
         }
 

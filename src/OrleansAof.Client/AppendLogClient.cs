@@ -89,7 +89,7 @@ public sealed class AppendLogHandle
         activity?.SetTag("aof.bytes", payload?.Length ?? 0);
         try
         {
-            var ack = await ClientErrors.Guard(_grains.GetGrain<IPartitionGrain>(key).AppendAsync(payload!, expectedLastId, stamp), key);
+            var ack = await ClientErrors.GuardAppend(_grains.GetGrain<IPartitionGrain>(key).AppendAsync(payload!, expectedLastId, stamp), key);
             AppendLogTelemetry.Acked(activity, ack);
             return ack;
         }
@@ -111,7 +111,7 @@ public sealed class AppendLogHandle
         activity?.SetTag("aof.bytes", payloads?.Buffer.Length ?? 0);
         try
         {
-            var ack = await ClientErrors.Guard(_grains.GetGrain<IPartitionGrain>(key).AppendBatchAsync(payloads!, expectedLastId, stamp), key);
+            var ack = await ClientErrors.GuardAppend(_grains.GetGrain<IPartitionGrain>(key).AppendBatchAsync(payloads!, expectedLastId, stamp), key);
             AppendLogTelemetry.Acked(activity, ack);
             return ack;
         }

@@ -38,10 +38,21 @@ public sealed class LogProducerOptions
     public int MaxQueuedRecords { get; set; } = 100_000;
 
     /// <summary>
-    /// The producer id of the idempotence stamps; default a random value. Sequence numbers start at 0 per partition for
-    /// each producer instance, so every instance needs its own id (never reuse the id of an earlier instance).
+    /// The producer id of the idempotence stamps (positive); default a random value. A producer restarted with the id of
+    /// an earlier instance continues where that one stopped: sequence numbers follow the clock (each partition's next
+    /// batch takes the larger of the previous number + 1 and the current Unix time in microseconds), so they stay above
+    /// every number an earlier instance used as long as the wall clock does not step back across the restart. Two
+    /// instances that run at the same time must not share an id.
     /// </summary>
     public long? ProducerId { get; set; }
+
+    /// <summary>
+    /// The largest record <see cref="LogProducer.SendAsync(string, ReadOnlyMemory{byte}, CancellationToken)"/> accepts:
+    /// a larger one fails at once with <see cref="RecordTooLargeException"/>, before it joins a batch. Default 1 MiB, the
+    /// silo's default <c>AppendLogOptions.MaxRecordBytes</c>; set it to the silos' value. Should the silos still refuse a
+    /// record of a batch as too large, the producer sends that batch's records one by one, so only the oversized one fails.
+    /// </summary>
+    public int MaxRecordBytes { get; set; } = 1024 * 1024;
 
     /// <summary>For how long a batch is retried (with the same stamp) after retryable errors before its records fail. Default 30 s.</summary>
     public TimeSpan RetryFor { get; set; } = TimeSpan.FromSeconds(30);

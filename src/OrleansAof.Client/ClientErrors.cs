@@ -3,32 +3,59 @@ using Orleans.Runtime.Messaging;
 namespace OrleansAof.Client;
 
 /// <summary>
-/// Turns Orleans transport failures of partition calls into <see cref="PartitionUnavailableException"/>. The typed errors
-/// of the log (every <see cref="AppendLogException"/>, <see cref="ArchiveUnavailableException"/> among them) pass as they
-/// are, also when Orleans delivers them inside a rejection (a partition whose activation failed, for example because its
-/// first open needed an unavailable archive).
+/// Turns Orleans transport failures of partition calls into the log's typed errors. The typed errors of the log (every
+/// <see cref="AppendLogException"/>, <see cref="ArchiveUnavailableException"/> among them) pass as they are, also when
+/// Orleans delivers them inside a rejection (a partition whose activation failed, for example because its first open
+/// needed an unavailable archive). A failure before the request can have reached the partition (no connection, a
+/// rejected or refused message) becomes <see cref="PartitionUnavailableException"/>: nothing was done. A failure after
+/// the request may have reached it (a timeout, a silo that died with the call in flight) becomes
+/// <see cref="AppendOutcomeUnknownException"/> for an append, and <see cref="PartitionUnavailableException"/> for a call
+/// that changes nothing. Both are retryable.
 /// </summary>
 internal static class ClientErrors
 {
-    public static async Task<T> Guard<T>(Task<T> call, string partitionKey)
+    /// <summary>Awaits a call that changes nothing (a read, a status, a long poll).</summary>
+    public static Task<T> Guard<T>(Task<T> call, string partitionKey) => Guard(call, partitionKey, isAppend: false);
+
+    /// <summary>Awaits an append: a lost answer is reported as <see cref="AppendOutcomeUnknownException"/>.</summary>
+    public static Task<T> GuardAppend<T>(Task<T> call, string partitionKey) => Guard(call, partitionKey, isAppend: true);
+
+    private static async Task<T> Guard<T>(Task<T> call, string partitionKey, bool isAppend)
     {
         try
         {
             return await call;
         }
-        catch (Exception e) when (Translate(e, partitionKey) is { } translated)
+        catch (Exception e) when (Translate(e, partitionKey, isAppend) is { } translated)
         {
             throw translated;
         }
     }
 
     /// <summary>The exception the caller should see instead of <paramref name="error"/>, or null to let it through.</summary>
-    public static Exception? Translate(Exception error, string partitionKey) => error switch
+    public static Exception? Translate(Exception error, string partitionKey, bool isAppend = false) => error switch
     {
         AppendLogException => null,
         OrleansMessageRejectionException { InnerException: AppendLogException inner } => inner,
-        SiloUnavailableException or OrleansMessageRejectionException or ConnectionFailedException or GatewayTooBusyException =>
-            new PartitionUnavailableException(partitionKey, "the silo that serves it cannot be reached (" + error.GetType().Name + ": " + error.Message + ")", error),
+
+        // Sent, and the answer is lost: an append may have been written. (SiloUnavailableException, a rejection Orleans
+        // also raises for calls in flight to a silo that died, is checked before the other rejections.)
+        TimeoutException or SiloUnavailableException when isAppend =>
+            new AppendOutcomeUnknownException(partitionKey, Describe(error is TimeoutException ? "no answer within the response timeout" : "the silo went away with the call in flight", error), error),
+        TimeoutException or SiloUnavailableException =>
+            new PartitionUnavailableException(partitionKey, Describe(error is TimeoutException ? "no answer within the response timeout" : "the silo that serves it cannot be reached", error), error),
+
+        // Never sent, or refused before any grain code ran: nothing happened.
+        ConnectionFailedException or GatewayTooBusyException or OrleansMessageRejectionException =>
+            new PartitionUnavailableException(partitionKey, Describe("the silo that serves it cannot be reached", error), error),
         _ => null,
     };
+
+    private static string Describe(string what, Exception error) => what + " (" + error.GetType().Name + ": " + FirstLine(error.Message) + ")";
+
+    private static string FirstLine(string text)
+    {
+        var line = text.Split('\n', 2)[0].TrimEnd();
+        return line.Length > 300 ? line[..300] + "..." : line;
+    }
 }

@@ -14,7 +14,8 @@ public readonly record struct ProducedRecord(string Partition, long Id, bool IsD
 /// passed since its first record, or when it reaches <see cref="LogProducerOptions.MaxBatchBytes"/> or
 /// <see cref="LogProducerOptions.MaxBatchRecords"/>. One batch per partition is in flight at a time, so records of a
 /// partition keep the order they were sent in. Every batch carries a <see cref="ProducerStamp"/>: retries after
-/// retryable errors (an unavailable partition, backpressure, a lost connection) are idempotent.
+/// retryable errors (an unavailable partition, backpressure, a lost connection, a timed-out call whose outcome is unknown)
+/// are idempotent.
 /// </summary>
 public sealed class LogProducer : IAsyncDisposable
 {
@@ -26,9 +27,14 @@ public sealed class LogProducer : IAsyncDisposable
 
     internal LogProducer(AppendLogHandle log, LogProducerOptions options, TimeProvider time)
     {
-        if (options.MaxBatchBytes < 1 || options.MaxBatchRecords < 1 || options.MaxQueuedRecords < 1 || options.Linger < TimeSpan.Zero)
+        if (options.MaxBatchBytes < 1 || options.MaxBatchRecords < 1 || options.MaxQueuedRecords < 1 || options.Linger < TimeSpan.Zero || options.MaxRecordBytes < 0)
         {
-            throw new InvalidLogOptionsException(nameof(LogProducerOptions), "LogProducerOptions.MaxBatchBytes, MaxBatchRecords and MaxQueuedRecords must be positive and Linger must not be negative.");
+            throw new InvalidLogOptionsException(nameof(LogProducerOptions), "LogProducerOptions.MaxBatchBytes, MaxBatchRecords and MaxQueuedRecords must be positive, and Linger and MaxRecordBytes must not be negative.");
+        }
+
+        if (options.ProducerId is <= 0)
+        {
+            throw new InvalidLogOptionsException("LogProducerOptions.ProducerId", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"LogProducerOptions.ProducerId {options.ProducerId} is not valid: a producer id is positive."));
         }
 
         _log = log;
@@ -41,15 +47,24 @@ public sealed class LogProducer : IAsyncDisposable
     public long ProducerId { get; }
 
     /// <summary>Queues a record for the partition of <paramref name="key"/>; completes when its batch is acknowledged.</summary>
+    /// <exception cref="RecordTooLargeException">The record is larger than <see cref="LogProducerOptions.MaxRecordBytes"/> (the returned task fails; no other record is affected).</exception>
     public Task<ProducedRecord> SendAsync(string key, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default) =>
         SendToPartitionAsync(_log.PartitionFor(key), payload, cancellationToken);
 
     /// <summary>Queues a record for <paramref name="partition"/>; completes when its batch is acknowledged.</summary>
+    /// <exception cref="RecordTooLargeException">The record is larger than <see cref="LogProducerOptions.MaxRecordBytes"/> (the returned task fails; no other record is affected).</exception>
     public Task<ProducedRecord> SendToPartitionAsync(string partition, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
     {
         if (_disposed)
         {
             return Task.FromException<ProducedRecord>(new ObjectDisposedException(nameof(LogProducer)));
+        }
+
+        if (payload.Length > _options.MaxRecordBytes)
+        {
+            return Task.FromException<ProducedRecord>(new RecordTooLargeException(payload.Length, _options.MaxRecordBytes, string.Create(
+                System.Globalization.CultureInfo.InvariantCulture,
+                $"A record of {payload.Length} bytes exceeds LogProducerOptions.MaxRecordBytes ({_options.MaxRecordBytes}); it was not sent, and the records sent with it are not affected.")));
         }
 
         var sender = _senders.GetOrAdd(partition, static (p, self) => new PartitionSender(self, p), this);
@@ -97,7 +112,7 @@ public sealed class LogProducer : IAsyncDisposable
         private readonly LogProducer _owner;
         private readonly string _partition;
         private readonly List<Pending> _batch = [];
-        private long _sequence;
+        private long _sequence = -1;
         private readonly Lock _drainLock = new();
         private long _queued;
         private TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -196,31 +211,76 @@ public sealed class LogProducer : IAsyncDisposable
             }
         }
 
+        /// <summary>
+        /// The next batch's sequence number: above the previous one, and at least the current Unix time in microseconds,
+        /// so a producer restarted with the same id continues above every number its earlier instance used.
+        /// </summary>
+        private long NextSequence()
+        {
+            var now = (_owner._time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / 10;
+            _sequence = Math.Max(_sequence + 1, now);
+            return _sequence;
+        }
+
         private async Task SendAsync(long bytes)
         {
-            var buffer = new byte[bytes];
-            var lengths = new int[_batch.Count];
-            var offset = 0;
-            for (var i = 0; i < _batch.Count; i++)
+            try
             {
-                var payload = _batch[i].Payload;
+                await SendBatchAsync(_batch, bytes);
+            }
+            catch (RecordTooLargeException) when (_batch.Count > 1)
+            {
+                // Nothing of the batch was written: send its records one by one, so only the oversized ones fail.
+                var records = _batch.ToArray();
+                foreach (var record in records)
+                {
+                    try
+                    {
+                        await SendBatchAsync([record], record.Payload.Length);
+                    }
+                    catch (Exception e)
+                    {
+                        record.Done.TrySetException(e);
+                    }
+                }
+            }
+            catch (Exception e)
+            {
+                foreach (var item in _batch)
+                {
+                    item.Done.TrySetException(e);
+                }
+            }
+        }
+
+        /// <summary>Sends <paramref name="batch"/> under one stamp, retrying retryable errors with that stamp; completes its records or throws.</summary>
+        private async Task SendBatchAsync(IReadOnlyList<Pending> batch, long bytes)
+        {
+            var buffer = new byte[bytes];
+            var lengths = new int[batch.Count];
+            var offset = 0;
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var payload = batch[i].Payload;
                 payload.Span.CopyTo(buffer.AsSpan(offset));
                 lengths[i] = payload.Length;
                 offset += payload.Length;
             }
 
             var payloads = new RecordPayloads(buffer, lengths);
-            var stamp = new ProducerStamp(_owner.ProducerId, _sequence++);
+            var stamp = new ProducerStamp(_owner.ProducerId, NextSequence());
             var started = _owner._time.GetTimestamp();
             var backoff = _owner._options.RetryBackoff;
             while (true)
             {
                 try
                 {
+                    // A retry after AppendOutcomeUnknownException (a timeout, a silo gone with the call in flight) carries the
+                    // same stamp: if the first attempt was written, the partition answers with its original ids.
                     var ack = await _owner._log.AppendBatchAsync(_partition, payloads, expectedLastId: null, stamp);
-                    for (var i = 0; i < _batch.Count; i++)
+                    for (var i = 0; i < batch.Count; i++)
                     {
-                        _batch[i].Done.TrySetResult(new ProducedRecord(_partition, ack.FirstId + i, ack.IsDurable));
+                        batch[i].Done.TrySetResult(new ProducedRecord(_partition, ack.FirstId + i, ack.IsDurable));
                     }
 
                     return;
@@ -229,15 +289,6 @@ public sealed class LogProducer : IAsyncDisposable
                 {
                     await Task.Delay(e is LogBackpressureException b && b.RetryAfter > backoff ? b.RetryAfter : backoff, _owner._time);
                     backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.TicksPerSecond));
-                }
-                catch (Exception e)
-                {
-                    foreach (var item in _batch)
-                    {
-                        item.Done.TrySetException(e);
-                    }
-
-                    return;
                 }
             }
         }

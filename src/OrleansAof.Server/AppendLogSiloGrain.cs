@@ -19,6 +19,7 @@ internal sealed partial class AppendLogSiloGrain(
     ILocalSiloDetails silo,
     PartitionOwnership ownership,
     OwnershipRefresher refresher,
+    IClusterMembershipService membership,
     ILogger<AppendLogSiloGrain> logger) : Grain, IAppendLogSiloGrain
 {
     private const string SegmentsFolder = "segments";
@@ -106,7 +107,20 @@ internal sealed partial class AppendLogSiloGrain(
         var candidates = (targets is { Length: > 0 } ? targets : ownership.Silos.Where(s => s != me)).Distinct(StringComparer.Ordinal).ToArray();
         if (candidates.Length == 0 || candidates.Contains(me, StringComparer.Ordinal))
         {
-            throw new ArgumentException($"A drain of '{me}' needs other silos to move partitions to (got: {string.Join(", ", candidates)}); configure AppendLogOptions.Silos or pass targets.", nameof(targets));
+            throw new ArgumentException($"A drain of '{me}' needs other silos to move partitions to (got: {string.Join(", ", candidates.Select(PartitionKey.ForDisplay))}); configure AppendLogOptions.Silos or pass targets.", nameof(targets));
+        }
+
+        if (targets is { Length: > 0 })
+        {
+            // A partition handed to a silo that is not running would reopen nowhere: refuse before anything moves.
+            var active = membership.CurrentSnapshot.Members.Values
+                .Where(static m => m.Status == SiloStatus.Active && m.Name is not null)
+                .Select(static m => m.Name)
+                .ToHashSet(StringComparer.Ordinal);
+            if (candidates.FirstOrDefault(t => !active.Contains(t)) is { } unknown)
+            {
+                throw new InvalidLogOptionsException("targets", $"targets: {PartitionKey.ForDisplay(unknown)} is not an active silo of the cluster (active: {string.Join(", ", active.Order(StringComparer.Ordinal))}); nothing was moved.");
+            }
         }
 
         return candidates;

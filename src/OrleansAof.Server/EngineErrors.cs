@@ -20,7 +20,7 @@ public static class EngineErrors
             Engine.InvalidRangeException e => new InvalidRangeException(e.Message),
             Engine.ReadBeyondTailException e => new ReadBeyondTailException(e.FromId, e.NextId, e.Message),
             Engine.RecordTrimmedException e => new RecordTrimmedException(e.FromId, e.FirstId, e.Message),
-            Engine.InvalidPartitionNameException e => new InvalidPartitionNameException(e.Name, e.Message),
+            Engine.InvalidPartitionNameException e => new InvalidPartitionNameException(e.Name, e.Reason),
             Engine.InvalidLogOptionsException e => new InvalidLogOptionsException(e.OptionName, e.Message),
             Engine.PartitionLockedException => new PartitionLockedException($"Partition '{partitionKey}' is held by another writer on this silo's disk."),
             Engine.PartitionFaultedException e => new PartitionFaultedException(e.Reason, e.Message),
@@ -65,7 +65,9 @@ public static class EngineErrors
         }
         catch (ArgumentOutOfRangeException e)
         {
-            throw new InvalidLogOptionsException("LogFlushPolicy", "LogFlushPolicy " + e.Message);
+            // One line: the engine's message without the ArgumentException's "(Parameter ...)" and "Actual value" lines.
+            var reason = e.Message.Split('\n', 2)[0].Replace(" (Parameter '" + e.ParamName + "')", "", StringComparison.Ordinal).TrimEnd();
+            throw new InvalidLogOptionsException("LogFlushPolicy", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"LogFlushPolicy {reason} Got {policy}."));
         }
     }
 

@@ -238,6 +238,7 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
     public async Task<AppendAck> AppendAsync(byte[] payload, long? expectedLastId = null, ProducerStamp? stamp = null)
     {
         ArgumentNullException.ThrowIfNull(payload);
+        ValidateAppend(expectedLastId, stamp);
         ThrowIfHandingOver();
         _instruments.AppendCall();
         using var activity = StartAppendSpan(1, payload.Length);
@@ -258,6 +259,7 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
     public async Task<AppendAck> AppendBatchAsync(RecordPayloads payloads, long? expectedLastId = null, ProducerStamp? stamp = null)
     {
         ArgumentNullException.ThrowIfNull(payloads);
+        ValidateAppend(expectedLastId, stamp);
         ThrowIfHandingOver();
         _instruments.AppendCall();
         using var activity = StartAppendSpan(payloads.Count, payloads.Buffer.Length);
@@ -388,6 +390,20 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
 
         LogHandedOver(_logger, _key, _siloName);
         DeactivateOnIdle();
+    }
+
+    /// <summary>Rejects what the engine must never see: its internal "no expectation" value, or a stamp no producer may use.</summary>
+    private static void ValidateAppend(long? expectedLastId, ProducerStamp? stamp)
+    {
+        if (expectedLastId < -1)
+        {
+            throw new InvalidRangeException(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"expectedLastId {expectedLastId} is not valid: pass -1 for an empty partition, the id of the partition's last record, or null for no expectation. Nothing was written."));
+        }
+
+        if (stamp is { } s && (s.ProducerId <= 0 || s.Sequence < 0))
+        {
+            throw new InvalidProducerStampException(s.ProducerId, s.Sequence, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"ProducerStamp({s.ProducerId}, {s.Sequence}) is not valid: the producer id must be positive and the sequence number not negative. Nothing was written."));
+        }
     }
 
     private void ThrowIfHandingOver()

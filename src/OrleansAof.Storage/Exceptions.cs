@@ -1,3 +1,5 @@
+using OrleansAof.Storage.Internal;
+
 namespace OrleansAof.Storage;
 
 /// <summary>Base class of every error the storage engine reports on purpose.</summary>
@@ -79,10 +81,13 @@ public sealed class RecordsMissingException(long fromId, long firstMissingId, lo
 
 /// <summary>A log or partition name is not valid (it would leave the data root, or uses characters outside <c>[A-Za-z0-9._-]</c>).</summary>
 public sealed class InvalidPartitionNameException(string name, string reason)
-    : AppendLogException($"'{name}' is not a valid log or partition name: {reason}.")
+    : AppendLogException($"{DisplayText.Quote(name)} is not a valid log or partition name: {reason}.")
 {
-    /// <summary>The rejected name.</summary>
-    public string Name { get; } = name;
+    /// <summary>The rejected name, cut to 128 characters.</summary>
+    public string Name { get; } = DisplayText.Shorten(name);
+
+    /// <summary>Why it is not valid.</summary>
+    public string Reason { get; } = reason;
 }
 
 /// <summary>An option has an invalid value. The message starts with the option's name.</summary>

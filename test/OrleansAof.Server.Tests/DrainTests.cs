@@ -60,4 +60,34 @@ public sealed class DrainTests(DrainCluster fixture)
             (await grain.AppendAsync(Payload(p, 41))).FirstId.Should().Be(41, "the new owner continues after the archived last id");
         }
     }
+
+    [Fact]
+    public async Task Moving_a_partition_to_a_silo_that_is_not_an_active_member_is_refused_and_moves_nothing()
+    {
+        var log = $"move-ghost-{Guid.NewGuid():N}";
+        var silo = fixture.SiloNames[0];
+        var partition = fixture.PartitionOwnedBy(log, silo);
+        var grain = fixture.Partition(log, partition);
+        for (var id = 0; id < 5; id++)
+        {
+            (await grain.AppendAsync(Payload(partition, id))).FirstId.Should().Be(id);
+        }
+
+        var key = PartitionKey.Format(log, partition);
+        var siloGrain = fixture.Client.GetGrain<IAppendLogSiloGrain>(silo);
+        foreach (var target in new[] { "ghost", "Silo_9", "evil\nname" })
+        {
+            var refused = await FluentActions.Awaiting(() => siloGrain.MovePartitionAsync(key, [target])).Should().ThrowAsync<InvalidLogOptionsException>();
+            refused.Which.OptionName.Should().Be("targets");
+            refused.Which.Message.Should().Contain("is not an active silo").And.NotContain("\n");
+            var drain = await FluentActions.Awaiting(() => siloGrain.DrainAsync([target])).Should().ThrowAsync<InvalidLogOptionsException>();
+            drain.Which.OptionName.Should().Be("targets");
+        }
+
+        (await siloGrain.ListPartitionsAsync(log)).Partitions.Select(p => p.Key).Should().Equal(key);
+        Directory.Exists(Path.Combine(fixture.Data.Path, silo, ".handed-over")).Should().BeFalse("nothing was handed over");
+        var table = await fixture.Client.GetGrain<IOwnershipGrain>(0).GetAsync();
+        table.Overrides.Should().NotContainKey(key);
+        (await grain.AppendAsync(Payload(partition, 5))).FirstId.Should().Be(5, "the partition keeps serving on its owner");
+    }
 }

@@ -78,7 +78,7 @@ internal sealed class PartitionDirectory
         {
             if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
             {
-                throw new InvalidPartitionNameException(name, $"the character '{c}' is not allowed (use A-Z, a-z, 0-9, '.', '_' and '-')");
+                throw new InvalidPartitionNameException(name, $"the character {DisplayText.Quote(c.ToString())} is not allowed (use A-Z, a-z, 0-9, '.', '_' and '-')");
             }
         }
     }

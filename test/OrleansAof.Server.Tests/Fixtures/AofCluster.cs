@@ -24,6 +24,9 @@ public abstract class AofClusterFixture : IAsyncLifetime
 
     public IAppendLogClient Logs => Client.ServiceProvider.GetRequiredService<IAppendLogClient>();
 
+    /// <summary>The client's filter that loses answers of appends on demand.</summary>
+    public LostAnswerFilter LostAnswers => Client.ServiceProvider.GetRequiredService<LostAnswerFilter>();
+
     /// <summary>The silo names the cluster uses (in start order).</summary>
     public IReadOnlyList<string> SiloNames { get; private set; } = [];
 
@@ -73,6 +76,8 @@ public abstract class AofClusterFixture : IAsyncLifetime
         builder.ConfigureClient(client =>
         {
             client.AddAppendLogClient(o => o.PartitionCounts["keyed"] = 4);
+            client.Services.AddSingleton<LostAnswerFilter>();
+            client.Services.AddSingleton<IOutgoingGrainCallFilter>(sp => sp.GetRequiredService<LostAnswerFilter>());
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(15));
             ConfigureClient(client);
         });

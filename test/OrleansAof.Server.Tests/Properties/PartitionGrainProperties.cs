@@ -127,8 +127,8 @@ public sealed class PartitionGrainProperties(ArchivingCluster fixture, ITestOutp
                 {
                     // A retry of the producer's last batch, with the same bytes: the original ids, nothing written.
                     var ack = known.Payloads.Length == 1
-                        ? await grain.AppendAsync(known.Payloads[0], null, new ProducerStamp(a.Producer, known.Sequence))
-                        : await grain.AppendBatchAsync(RecordPayloads.From(known.Payloads), null, new ProducerStamp(a.Producer, known.Sequence));
+                        ? await grain.AppendAsync(known.Payloads[0], null, new ProducerStamp(a.Producer + 1, known.Sequence))
+                        : await grain.AppendBatchAsync(RecordPayloads.From(known.Payloads), null, new ProducerStamp(a.Producer + 1, known.Sequence));
                     (ack.FirstId, ack.LastId, ack.IsDuplicate).Should().Be((known.First, known.Last, true), $"{op} returns the original ids");
                     break;
                 }
@@ -204,7 +204,7 @@ public sealed class PartitionGrainProperties(ArchivingCluster fixture, ITestOutp
     }
 
     private static ProducerStamp? NextStamp(Model model, int producer) =>
-        producer < 0 ? null : new ProducerStamp(producer, model.Producers.TryGetValue(producer, out var known) ? known.Sequence + 1 : 0);
+        producer < 0 ? null : new ProducerStamp(producer + 1, model.Producers.TryGetValue(producer, out var known) ? known.Sequence + 1 : 0);
 
     private static void Record(Model model, int producer, ProducerStamp? stamp, byte[][] payloads)
     {
