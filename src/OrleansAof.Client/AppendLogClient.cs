@@ -185,6 +185,9 @@ public sealed class AppendLogHandle
     /// Follows <paramref name="partition"/> from <paramref name="fromId"/>: every durable record in order, then each new
     /// one as it becomes durable (a long poll, no stream needed), until <paramref name="cancellationToken"/> is cancelled.
     /// Resume after a restart by passing the id after the last one handled. An unavailable partition is retried.
+    /// A range of ids that were acknowledged but are lost (no local file and no archived object holds them, see
+    /// 'aof verify') ends the tail with <see cref="RecordsMissingException"/>; its <see cref="RecordsMissingException.NextId"/>
+    /// is where to resume if skipping the lost range is acceptable. It is never skipped silently.
     /// </summary>
     public async IAsyncEnumerable<LogRecord> TailAsync(string partition, long fromId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

@@ -76,6 +76,29 @@ public sealed class LostVolumeTests(ArchivingCluster fixture)
         (missing.FirstMissingId, missing.LastMissingId, missing.NextId).Should().Be((60L, lost.Bound, lost.Bound + 1));
         (await grain.GetInfoAsync()).Segments.Should().ContainSingle(s => s.Status == "Missing" && s.BaseId == 60 && s.LastId == lost.Bound);
 
+        // A client tail from id 0 delivers 0..59, then ends with the typed error naming where to resume; from there it goes on.
+        var handle = fixture.Logs.GetLog(log);
+        var tailed = new List<long>();
+        using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            var tail = async () =>
+            {
+                await foreach (var r in handle.TailAsync(partition, 0, cts.Token))
+                {
+                    tailed.Add(r.Id);
+                }
+            };
+            var ended = (await tail.Should().ThrowAsync<RecordsMissingException>("a lost range is never skipped silently")).Which;
+            ended.NextId.Should().Be(lost.Bound + 1);
+            tailed.Should().Equal(Enumerable.Range(0, 60).Select(static i => (long)i));
+            await foreach (var r in handle.TailAsync(partition, ended.NextId, cts.Token))
+            {
+                r.Id.Should().Be(lost.Bound + 1);
+                r.Payload.ToArray().Should().Equal(Record(70));
+                break;
+            }
+        }
+
         // A subscriber from id 0 folds 0..59, skips the lost ids and goes on after them (it is not wedged at the gap).
         var subscriber = fixture.Client.GetGrain<IExplicitSubscriber>($"gap-{Guid.NewGuid():N}");
         await subscriber.SubscribeAsync(log, partition);
