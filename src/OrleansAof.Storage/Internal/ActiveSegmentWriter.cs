@@ -1,55 +1,168 @@
-using System.Buffers.Binary;
+using System.Globalization;
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
 using OrleansAof.Storage.Format;
-using OrleansAof.Storage.Internal;
 using OrleansAof.Storage.IO;
 
-namespace OrleansAof.Storage;
+namespace OrleansAof.Storage.Internal;
 
-public sealed partial class PartitionLog
+/// <summary>
+/// The write path of a partition: appends into the active segment, id assignment and the producer table, the group-commit
+/// gates and the background flusher, backpressure, rollover into the next segment, and the partition's state (open,
+/// faulted, closed). Two locks: <c>_writeLock</c> guards the append state (short sections, no fsync under it except a
+/// seal's), <c>_flushLock</c> serialises flushes and seals. Lock order: flush lock, write lock, then the leaves
+/// (<see cref="SegmentSet"/>, <see cref="PartitionCatalog"/>).
+/// </summary>
+/// <remarks>
+/// The replication follower path belongs here, beside <see cref="TryWrite"/>: appending records at ids the leader chose
+/// under the leader's epoch (no id reservation, no producer de-duplication, the same frames and flush gates), and cutting
+/// an uncommitted suffix of the active segment back to a given id. Neither exists yet.
+/// </remarks>
+internal sealed partial class ActiveSegmentWriter
 {
     private const long NoExpectation = long.MinValue;
     private const long WriteBackStep = 1024 * 1024;
     private const long WriteBackPage = 4096;
     private const int SealReserveFixed = SegmentMetadata.Size + BinaryIndexHeader.Size + SegmentFooter.Size;
 
-    private enum WriteOutcome
+    private readonly PartitionDirectory _dir;
+    private readonly PartitionLogOptions _options;
+    private readonly PartitionLogEnvironment _environment;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly FlushMetrics _metrics;
+    private readonly SegmentSet _segments;
+    private readonly PartitionCatalog _catalog;
+    private readonly PartitionArchival _archival;
+    private readonly SegmentSealer _sealer;
+    private readonly Lock _writeLock = new();
+    private readonly Lock _flushLock = new();
+    private readonly FlushRequests _flushRequests = new();
+    private readonly byte[] _scratch;
+    private readonly Dictionary<long, ProducerEntry> _producers;
+    private readonly Task _flushLoop;
+    private IdReservation? _ids;
+    private FlushPolicy _policy;
+    private ITimer? _periodicTimer;
+    private ITimer? _maintenanceTimer;
+    private long _lastId;
+    private long _durableId;
+    private long _lastTimestampMicros;
+    private long _pendingRecords;
+    private long _unflushedBytes;
+    private long _lastFlushRecords;
+    private TaskCompletionSource _pendingGate = NewGate();
+    private TaskCompletionSource? _inflightGate;
+    private long _inflightLastId = -1;
+    private TaskCompletionSource _durableAdvanced = NewGate();
+    private PartitionState _state = PartitionState.Open;
+    private string? _faultReason;
+    private Exception? _fault;
+    private bool _closing;
+
+    public ActiveSegmentWriter(RecoveredPartition recovered, ILogger logger, SegmentSet segments, PartitionCatalog catalog, PartitionArchival archival, SegmentSealer sealer)
+    {
+        _dir = recovered.Directory;
+        _options = recovered.Options;
+        _environment = recovered.Environment;
+        _time = recovered.Environment.TimeProvider;
+        _logger = logger;
+        _metrics = new FlushMetrics(_dir.Log, _dir.Partition);
+        _segments = segments;
+        _catalog = catalog;
+        _archival = archival;
+        _sealer = sealer;
+        WriterEpoch = recovered.Epoch;
+        _policy = _options.FlushPolicy;
+        _scratch = new byte[Math.Max(1024 * 1024, SegmentFormat.RecordFrameSize(_options.MaxRecordBytes) + FlushCheckpoint.Size)];
+        _lastId = recovered.Active.LastId;
+        _durableId = _lastId;
+        _lastTimestampMicros = recovered.LastTimestampMicros;
+        _producers = recovered.Producers;
+        if (recovered.FaultReason is not null)
+        {
+            _state = PartitionState.Faulted;
+            _faultReason = recovered.FaultReason;
+        }
+
+        ConfigureTimers();
+        _flushLoop = Task.Run(() => _flushRequests.RunAsync(FlushUnderLock));
+    }
+
+    public enum WriteOutcome
     {
         Written,
         Backpressure,
     }
 
-    private interface IPayloads
-    {
-        int Count { get; }
+    public long WriterEpoch { get; }
 
-        ReadOnlySpan<byte> Get(int index);
+    public PartitionState State
+    {
+        get
+        {
+            lock (_writeLock)
+            {
+                return _state;
+            }
+        }
     }
 
-    /// <summary>
-    /// Appends one record. The returned task completes once the record is written to the operating system, and under
-    /// <see cref="FlushPolicyKind.Sync"/> once it is durable too (group commit). Steady-state calls allocate nothing.
-    /// </summary>
-    /// <param name="payload">The record's bytes (at most <see cref="PartitionLogOptions.MaxRecordBytes"/>).</param>
-    /// <param name="expectedLastId">When set, the append happens only if the partition's last id is this value (-1 for an empty partition).</param>
-    /// <param name="cancellationToken">Stops waiting for durability; the record stays written.</param>
-    /// <exception cref="RecordTooLargeException">The payload is too large.</exception>
-    /// <exception cref="ExpectedLastIdMismatchException">The last id differs from <paramref name="expectedLastId"/>.</exception>
-    /// <exception cref="LogBackpressureException">Too many bytes are unflushed and <see cref="BackpressureMode.FailFast"/> is set.</exception>
-    /// <exception cref="PartitionFaultedException">The partition stopped after an I/O error.</exception>
-    public ValueTask<AppendResult> AppendAsync(ReadOnlyMemory<byte> payload, long? expectedLastId = null, CancellationToken cancellationToken = default)
-        => AppendAsync(payload, expectedLastId, producer: null, cancellationToken);
-
-    /// <summary>Appends one record, idempotently when <paramref name="producer"/> is set (see <see cref="ProducerStamp"/>).</summary>
-    /// <exception cref="StaleSequenceException">The stamp is older than the producer's last acknowledged batch.</exception>
-    /// <inheritdoc cref="AppendAsync(ReadOnlyMemory{byte}, long?, CancellationToken)"/>
-    public ValueTask<AppendResult> AppendAsync(ReadOnlyMemory<byte> payload, long? expectedLastId, ProducerStamp? producer, CancellationToken cancellationToken = default)
+    public string? FaultReason
     {
-        if (producer is not null)
+        get
         {
-            return AppendBatchAsync([payload], expectedLastId, producer, cancellationToken);
+            lock (_writeLock)
+            {
+                return _faultReason;
+            }
         }
+    }
 
+    public long LastId => Volatile.Read(ref _lastId);
+
+    public long DurableId => Volatile.Read(ref _durableId);
+
+    public FlushPolicy FlushPolicy
+    {
+        get
+        {
+            lock (_writeLock)
+            {
+                return _policy;
+            }
+        }
+    }
+
+    /// <summary>Hands out ids only within the bound recorded in <paramref name="ids"/> from now on.</summary>
+    public void UseIdReservation(IdReservation ids) => _ids = ids;
+
+    /// <inheritdoc cref="PartitionLog.ReleaseIdReservationAsync"/>
+    public async Task ReleaseIdReservationAsync(CancellationToken cancellationToken)
+    {
+        if (_ids is { } ids)
+        {
+            await ids.SetAsync(LastId, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A snapshot of the partition: the rows of <paramref name="catalog"/> plus the active segment, consistent with the ids.</summary>
+    public PartitionInfo GetInfo(PartitionCatalog catalog)
+    {
+        lock (_writeLock)
+        {
+            var segments = catalog.Snapshot();
+            segments.Add(ActiveInfo(_segments.Active));
+            segments.Sort(static (a, b) => a.BaseId.CompareTo(b.BaseId));
+            return new PartitionInfo(_dir.Log, _dir.Partition, _state, _faultReason, catalog.FirstId, _lastId, _durableId, WriterEpoch, _policy, segments);
+        }
+    }
+
+    public FlushMetricsSnapshot GetFlushMetrics() => _metrics.Snapshot(Volatile.Read(ref _pendingRecords), Volatile.Read(ref _unflushedBytes));
+
+    /// <inheritdoc cref="PartitionLog.AppendAsync(ReadOnlyMemory{byte}, long?, ProducerStamp?, CancellationToken)"/>
+    public ValueTask<AppendResult> AppendAsync(ReadOnlyMemory<byte> payload, long? expectedLastId, CancellationToken cancellationToken)
+    {
         var source = new SinglePayload(payload.Span);
         var outcome = TryWrite(ref source, expectedLastId ?? NoExpectation, null, allowWait: _options.BackpressureMode == BackpressureMode.Wait, out var result, out var wait);
         if (outcome == WriteOutcome.Written)
@@ -60,22 +173,9 @@ public sealed partial class PartitionLog
         return AppendAfterBackpressureAsync([payload], expectedLastId ?? NoExpectation, null, wait!, cancellationToken);
     }
 
-    /// <summary>
-    /// Appends records with consecutive ids in one write. A batch is atomic under recovery: after a crash either all of it
-    /// is present or none of it.
-    /// </summary>
-    /// <exception cref="EmptyBatchException">The batch is empty.</exception>
-    /// <exception cref="BatchTooLargeException">The batch would not fit in one segment.</exception>
-    /// <inheritdoc cref="AppendAsync(ReadOnlyMemory{byte}, long?, CancellationToken)"/>
-    public ValueTask<AppendResult> AppendBatchAsync(IReadOnlyList<ReadOnlyMemory<byte>> payloads, long? expectedLastId = null, CancellationToken cancellationToken = default)
-        => AppendBatchAsync(payloads, expectedLastId, producer: null, cancellationToken);
-
-    /// <summary>Appends a batch, idempotently when <paramref name="producer"/> is set (see <see cref="ProducerStamp"/>).</summary>
-    /// <exception cref="StaleSequenceException">The stamp is older than the producer's last acknowledged batch.</exception>
-    /// <inheritdoc cref="AppendBatchAsync(IReadOnlyList{ReadOnlyMemory{byte}}, long?, CancellationToken)"/>
-    public ValueTask<AppendResult> AppendBatchAsync(IReadOnlyList<ReadOnlyMemory<byte>> payloads, long? expectedLastId, ProducerStamp? producer, CancellationToken cancellationToken = default)
+    /// <inheritdoc cref="PartitionLog.AppendBatchAsync(IReadOnlyList{ReadOnlyMemory{byte}}, long?, ProducerStamp?, CancellationToken)"/>
+    public ValueTask<AppendResult> AppendBatchAsync(IReadOnlyList<ReadOnlyMemory<byte>> payloads, long? expectedLastId, ProducerStamp? producer, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(payloads);
         var array = payloads as ReadOnlyMemory<byte>[] ?? [.. payloads];
         var source = new MemoryPayloads(array);
         var outcome = TryWrite(ref source, expectedLastId ?? NoExpectation, producer, allowWait: _options.BackpressureMode == BackpressureMode.Wait, out var result, out var wait);
@@ -87,21 +187,16 @@ public sealed partial class PartitionLog
         return AppendAfterBackpressureAsync(array, expectedLastId ?? NoExpectation, producer, wait!, cancellationToken);
     }
 
-    /// <summary>
-    /// Appends one record and returns once it is written to the operating system, without waiting for durability under
-    /// any policy (use <see cref="WaitForDurableAsync"/>). Backpressure always fails fast here.
-    /// </summary>
-    /// <inheritdoc cref="AppendAsync(ReadOnlyMemory{byte}, long?, CancellationToken)"/>
-    public AppendResult Append(ReadOnlySpan<byte> payload, long? expectedLastId = null)
+    /// <inheritdoc cref="PartitionLog.Append"/>
+    public AppendResult Append(ReadOnlySpan<byte> payload, long? expectedLastId)
     {
         var source = new SinglePayload(payload);
         TryWrite(ref source, expectedLastId ?? NoExpectation, null, allowWait: false, out var result, out _, awaitable: false);
         return result;
     }
 
-    /// <summary>Makes everything appended so far durable; returns the durable id.</summary>
-    /// <exception cref="PartitionFaultedException">The flush failed or the partition is faulted.</exception>
-    public async ValueTask<long> FlushAsync(CancellationToken cancellationToken = default)
+    /// <inheritdoc cref="PartitionLog.FlushAsync"/>
+    public async ValueTask<long> FlushAsync(CancellationToken cancellationToken)
     {
         Task wait;
         lock (_writeLock)
@@ -113,17 +208,15 @@ public sealed partial class PartitionLog
             }
 
             wait = _pendingRecords > 0 ? _pendingGate.Task : _inflightGate?.Task ?? Task.CompletedTask;
-            RequestFlush(FlushTrigger.Forced);
+            _flushRequests.Request(FlushTrigger.Forced);
         }
 
         await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
         return DurableId;
     }
 
-    /// <summary>Completes when id <paramref name="id"/> is durable (does not start a flush).</summary>
-    /// <exception cref="InvalidRangeException"><paramref name="id"/> is not written yet.</exception>
-    /// <exception cref="PartitionFaultedException">The flush that would cover it failed.</exception>
-    public async ValueTask WaitForDurableAsync(long id, CancellationToken cancellationToken = default)
+    /// <inheritdoc cref="PartitionLog.WaitForDurableAsync"/>
+    public async ValueTask WaitForDurableAsync(long id, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -148,8 +241,8 @@ public sealed partial class PartitionLog
         }
     }
 
-    /// <summary>Completes with the durable id once it is greater than <paramref name="knownDurableId"/> (or the partition closes).</summary>
-    public async ValueTask<long> WaitForDurableAdvanceAsync(long knownDurableId, CancellationToken cancellationToken = default)
+    /// <inheritdoc cref="PartitionLog.WaitForDurableAdvanceAsync"/>
+    public async ValueTask<long> WaitForDurableAdvanceAsync(long knownDurableId, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -168,8 +261,8 @@ public sealed partial class PartitionLog
         }
     }
 
-    /// <summary>Seals the active segment (metadata, index, footer, fsync) and starts the next one. Returns the sealed segment, or null when the active one is empty.</summary>
-    public Task<SegmentInfo?> SealAsync(CancellationToken cancellationToken = default) => Task.Run(
+    /// <inheritdoc cref="PartitionLog.SealAsync"/>
+    public Task<SegmentInfo?> SealAsync(CancellationToken cancellationToken) => Task.Run(
         () =>
         {
             lock (_flushLock)
@@ -177,7 +270,7 @@ public sealed partial class PartitionLog
                 lock (_writeLock)
                 {
                     ThrowIfNotWritable();
-                    if (_active.Count == 0)
+                    if (_segments.Active.Count == 0)
                     {
                         return null;
                     }
@@ -188,10 +281,9 @@ public sealed partial class PartitionLog
         },
         cancellationToken);
 
-    /// <summary>Switches the flush policy; the switch is a flush boundary (everything before it is flushed).</summary>
-    public async ValueTask SetFlushPolicyAsync(FlushPolicy policy, CancellationToken cancellationToken = default)
+    /// <inheritdoc cref="PartitionLog.SetFlushPolicyAsync"/>
+    public async ValueTask SetFlushPolicyAsync(FlushPolicy policy, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(policy);
         lock (_writeLock)
         {
             ThrowIfNotWritable();
@@ -201,6 +293,75 @@ public sealed partial class PartitionLog
 
         await FlushAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Stops the timers and the flusher, flushes what was appended (and seals the active segment when
+    /// <paramref name="seal"/> is set) and fails what still waits. Returns false when the partition was already closing.
+    /// <paramref name="stopBackground"/> runs between stopping the flusher and the final flush (it cancels background work).
+    /// </summary>
+    public async ValueTask<bool> CloseAsync(bool seal, Func<Task> stopBackground)
+    {
+        lock (_writeLock)
+        {
+            if (_closing)
+            {
+                return false;
+            }
+
+            _closing = true;
+        }
+
+        _periodicTimer?.Dispose();
+        _maintenanceTimer?.Dispose();
+        var stopping = stopBackground();
+        _flushRequests.Complete();
+        await _flushLoop.ConfigureAwait(false);
+        await stopping.ConfigureAwait(false);
+        await _sealer.StopAsync().ConfigureAwait(false);
+        await Task.Run(() =>
+        {
+            lock (_flushLock)
+            {
+                if (State == PartitionState.Open)
+                {
+                    FlushOnce(FlushTrigger.Forced);
+                    if (seal && State == PartitionState.Open)
+                    {
+                        lock (_writeLock)
+                        {
+                            if (_segments.Active.Count > 0)
+                            {
+                                SealActiveLocked(openNext: false);
+                            }
+                        }
+                    }
+                }
+            }
+        }).ConfigureAwait(false);
+
+        lock (_writeLock)
+        {
+            var closed = new PartitionFaultedException(_dir.FullName, "the partition was closed");
+            _pendingGate.TrySetException(closed);
+            _inflightGate?.TrySetException(closed);
+            _state = PartitionState.Closed;
+        }
+
+        return true;
+    }
+
+    /// <summary>Wakes the waiters of <see cref="WaitForDurableAdvanceAsync"/> for the last time (after the close).</summary>
+    public void SignalClosed() => _durableAdvanced.TrySetResult();
+
+    internal static SegmentInfo ActiveInfo(ActiveSegment a) => new(
+        a.BaseId, a.LastId, a.Count, SegmentStatus.Active, a.WriteOffset, a.CreatedAt, null, a.FirstTimestampMicros, a.LastTimestampMicros,
+        a.Rolling, 0, a.Header.WriterEpoch, SegmentFormat.SegmentFileName(a.BaseId), null, 0, 0);
+
+    private static TaskCompletionSource NewGate() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+
+    private static long SealReserve(long records) => SealReserveFixed + ProducerTable.HeaderSize + (records * BinaryIndexHeader.EntrySize);
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private static async ValueTask<AppendResult> AwaitDurableAsync(AppendResult result, Task durable, CancellationToken cancellationToken)
@@ -288,15 +449,15 @@ public sealed partial class PartitionLog
                         : _inflightGate is { } inflight && _inflightLastId >= known.LastId ? inflight.Task : _pendingGate.Task;
                     if (wait is not null)
                     {
-                        RequestFlush(FlushTrigger.Sync);
+                        _flushRequests.Request(FlushTrigger.Sync);
                     }
 
                     return WriteOutcome.Written;
                 }
 
-                if (_environment.Archive is not null)
+                if (_archival.Enabled)
                 {
-                    ThrowIfArchiveBacklogFull();
+                    _archival.ThrowIfBacklogFull();
                 }
 
                 if (expected != NoExpectation && expected != _lastId)
@@ -322,7 +483,7 @@ public sealed partial class PartitionLog
                 {
                     StorageInstruments.RecordBackpressure(BackpressureReason.UnflushedBytes);
                     wait = _pendingRecords > 0 ? _pendingGate.Task : _inflightGate?.Task ?? Task.CompletedTask;
-                    RequestFlush(FlushTrigger.Forced);
+                    _flushRequests.Request(FlushTrigger.Forced);
                     if (!allowWait)
                     {
                         throw new LogBackpressureException(
@@ -335,7 +496,7 @@ public sealed partial class PartitionLog
                     return WriteOutcome.Backpressure;
                 }
 
-                var segment = _active;
+                var segment = _segments.Active;
                 if (!NeedsRoll(segment, frames, n))
                 {
                     result = WriteLocked(segment, ref payloads, crcs, frames, stamp);
@@ -346,7 +507,7 @@ public sealed partial class PartitionLog
                     }
                     else if (_policy.Kind is FlushPolicyKind.Batched or FlushPolicyKind.BatchedOrPeriodic && _pendingRecords >= _policy.Records)
                     {
-                        RequestFlush(FlushTrigger.Batched);
+                        _flushRequests.Request(FlushTrigger.Batched);
                     }
 
                     if (_policy.Kind != FlushPolicyKind.Sync && segment.WriteOffset - segment.WriteBackStarted >= WriteBackStep)
@@ -359,7 +520,7 @@ public sealed partial class PartitionLog
                         segment.WriteBackStarted = writeBackTo;
                     }
 
-                    MaybePreallocate(segment);
+                    _sealer.MaybePreallocate(segment, _policy.Kind);
                 }
             }
 
@@ -386,49 +547,10 @@ public sealed partial class PartitionLog
         var firstId = _lastId + 1;
         var now = Math.Max(NowMicros(), _lastTimestampMicros);
         var ack = _policy.Kind == FlushPolicyKind.Sync ? RecordFlags.None : RecordFlags.AcknowledgedOnWrite;
-        var start = segment.WriteOffset;
-        var bufferStart = start;
-        var used = 0;
-        var previous = segment.LastRecordStart;
-        var rolling = segment.Rolling;
-        long payloadBytes = 0;
-        var stampBytes = 0;
+        long payloadBytes;
         try
         {
-            if (stamp is { } st)
-            {
-                new ProducerStampFrame(st.ProducerId, st.Sequence, firstId).WriteTo(_scratch);
-                stampBytes = ProducerStampFrame.Size;
-                used = stampBytes;
-            }
-
-            for (var i = 0; i < n; i++)
-            {
-                var payload = payloads.Get(i);
-                var frame = SegmentFormat.RecordFrameSize(payload.Length);
-                if (used + frame > _scratch.Length)
-                {
-                    segment.File.Write(bufferStart, _scratch.AsSpan(0, used));
-                    bufferStart += used;
-                    used = 0;
-                }
-
-                var span = _scratch.AsSpan(used, frame);
-                var flags = ack | (i < n - 1 ? RecordFlags.BatchContinues : RecordFlags.None);
-                RecordHeader.WriteBody(span, payload.Length, flags, firstId + i, now);
-                var crc = RecordHeader.ComputeChecksum(crcs[i], span);
-                BinaryPrimitives.WriteUInt32LittleEndian(span[4..], crc);
-                payload.CopyTo(span[RecordHeader.Size..]);
-                span[(RecordHeader.Size + payload.Length)..(frame - RecordTrailer.Size)].Clear();
-                var recordStart = bufferStart + used;
-                new RecordTrailer(crc, payload.Length, previous < 0 ? 0 : (uint)(recordStart - previous)).WriteTo(span[(frame - RecordTrailer.Size)..]);
-                previous = recordStart;
-                rolling = RollingChecksum.Next(rolling, crc);
-                payloadBytes += payload.Length;
-                used += frame;
-            }
-
-            segment.File.Write(bufferStart, _scratch.AsSpan(0, used));
+            payloadBytes = RecordFrameWriter.Write(segment, ref payloads, crcs, _scratch, firstId, now, ack, stamp);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -436,23 +558,6 @@ public sealed partial class PartitionLog
             throw new PartitionFaultedException(_dir.FullName, _faultReason!, e);
         }
 
-        var pos = start + stampBytes;
-        if (segment.Count == 0)
-        {
-            segment.FirstTimestampMicros = now;
-        }
-
-        for (var i = 0; i < n; i++)
-        {
-            segment.Offsets.Add(pos);
-            pos += SegmentFormat.RecordFrameSize(payloads.Get(i).Length);
-        }
-
-        segment.LastRecordStart = previous;
-        Volatile.Write(ref segment.LastRecordEnd, pos);
-        segment.WriteOffset = pos;
-        segment.Rolling = rolling;
-        segment.LastTimestampMicros = now;
         _lastTimestampMicros = now;
         _pendingRecords += n;
         _unflushedBytes += frames;
@@ -478,7 +583,7 @@ public sealed partial class PartitionLog
         // appenders are sharing fsyncs and the flusher serves them better than a blocked caller thread.
         if (!_options.FlushOnCallerThread || Volatile.Read(ref _lastFlushRecords) > 1 || !_flushLock.TryEnter())
         {
-            RequestFlush(FlushTrigger.Sync);
+            _flushRequests.Request(FlushTrigger.Sync);
             return false;
         }
 
@@ -494,7 +599,7 @@ public sealed partial class PartitionLog
         if (Volatile.Read(ref _pendingRecords) > 0)
         {
             // Appends that arrived during this fsync share the next one.
-            RequestFlush(FlushTrigger.Sync);
+            _flushRequests.Request(FlushTrigger.Sync);
         }
 
         if (gate.IsCompletedSuccessfully)
@@ -504,18 +609,19 @@ public sealed partial class PartitionLog
 
         if (!gate.IsCompleted)
         {
-            RequestFlush(FlushTrigger.Sync);
+            _flushRequests.Request(FlushTrigger.Sync);
         }
 
         return false;
     }
 
-    private static long SealReserve(long records) => SealReserveFixed + ProducerTable.HeaderSize + (records * BinaryIndexHeader.EntrySize);
-
     private bool NeedsRoll(ActiveSegment segment, long frames, int records) =>
         segment.Count > 0
         && (segment.WriteOffset + frames + FlushCheckpoint.Size + SealReserve(segment.Count + records) + ((_producers.Count + 1L) * ProducerTable.EntrySize) > _options.MaxSegmentBytes
             || SegmentTooOld(segment));
+
+    private bool SegmentTooOld(ActiveSegment segment) =>
+        _options.MaxSegmentAge is { } age && segment.Count > 0 && _time.GetUtcNow() - segment.CreatedAt >= age;
 
     private void RememberProducer(ProducerEntry entry)
     {
@@ -544,7 +650,7 @@ public sealed partial class PartitionLog
             lock (_writeLock)
             {
                 ThrowIfNotWritable();
-                if (NeedsRoll(_active, frames, records))
+                if (NeedsRoll(_segments.Active, frames, records))
                 {
                     SealActiveLocked(openNext: true);
                 }
@@ -555,15 +661,14 @@ public sealed partial class PartitionLog
     /// <summary>Seals the active segment and optionally opens the next. The caller holds both locks.</summary>
     private SealedSegment SealActiveLocked(bool openNext)
     {
-        var segment = _active;
-        var path = _dir.SegmentPath(segment.BaseId);
+        var segment = _segments.Active;
         var records = _pendingRecords;
         var bytes = _unflushedBytes;
         var started = _time.GetTimestamp();
         SealedSegment sealedSegment;
         try
         {
-            sealedSegment = SegmentFiles.Seal(segment, NowMicros(), path, _producers);
+            sealedSegment = _sealer.Seal(segment, NowMicros(), _producers);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -573,17 +678,18 @@ public sealed partial class PartitionLog
         }
 
         _metrics.Record(FlushTrigger.Forced, true, _time.GetElapsedTime(started), records, bytes);
-        sealedSegment.Adopt(segment.File, segment.Offsets.ToArray());
-        _sealed = [.. _sealed, sealedSegment];
+
+        // The row first: archival finds a sealed segment through the set and needs its row.
+        var sealedRow = _catalog.Update(PartitionRecovery.SealedRow(sealedSegment, SegmentStatus.Sealed));
+        _segments.AddSealed(sealedSegment);
         Volatile.Write(ref _durableId, segment.LastId);
         _pendingRecords = 0;
         _unflushedBytes = 0;
         var gate = _pendingGate;
         _pendingGate = NewGate();
         gate.TrySetResult();
-        TrackOpenReader(sealedSegment);
+        _segments.TrackOpenReader(sealedSegment);
         StorageInstruments.RecordSeal();
-        var sealedRow = UpdateRow(PartitionRecovery.SealedRow(sealedSegment, SegmentStatus.Sealed));
         if (_environment.SegmentSealed is { } onSealed)
         {
             ThreadPool.UnsafeQueueUserWorkItem(static s => NotifySealed(s.Callback, s.Row), (Callback: onSealed, Row: sealedRow), preferLocal: false);
@@ -591,10 +697,9 @@ public sealed partial class PartitionLog
 
         if (openNext)
         {
-            var header = new SegmentHeader(SegmentFormat.Version, 0, SegmentFormat.PartitionHash(_dir.FullName), segment.LastId + 1, NowMicros(), WriterEpoch);
             try
             {
-                _active = SegmentFiles.CreateActive(_fs, _dir, header, _options, TakePreallocated());
+                _segments.SetActive(_sealer.CreateNext(segment.LastId, NowMicros(), WriterEpoch));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -602,7 +707,7 @@ public sealed partial class PartitionLog
                 throw new PartitionFaultedException(_dir.FullName, _faultReason!, e);
             }
 
-            TryCatalog(c => c.Upsert(ActiveInfo(_active)));
+            _catalog.UpsertActive(ActiveInfo(_segments.Active));
         }
 
         SignalDurableAdvancedLocked();
@@ -622,42 +727,12 @@ public sealed partial class PartitionLog
         }
     }
 
-    private void FlushLoopAsyncBody(FlushTrigger trigger)
+    private void FlushUnderLock(FlushTrigger trigger)
     {
         lock (_flushLock)
         {
             FlushOnce(trigger);
         }
-    }
-
-    private async Task FlushLoopAsync()
-    {
-        var reader = _flushSignal.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
-        {
-            reader.TryRead(out _);
-            var bits = Interlocked.Exchange(ref _requestedTriggers, 0);
-            if (bits == 0)
-            {
-                // A request sets its bit before it signals, so the previous round can take a bit whose signal is still to
-                // come: that round's flush already served it. Flushing again would be a spurious flush counted as periodic.
-                continue;
-            }
-
-            FlushLoopAsyncBody(TriggerOf(bits));
-        }
-    }
-
-    private static FlushTrigger TriggerOf(int bits) =>
-        (bits & (1 << (int)FlushTrigger.Forced)) != 0 ? FlushTrigger.Forced
-        : (bits & (1 << (int)FlushTrigger.Sync)) != 0 ? FlushTrigger.Sync
-        : (bits & (1 << (int)FlushTrigger.Batched)) != 0 ? FlushTrigger.Batched
-        : FlushTrigger.Periodic;
-
-    private void RequestFlush(FlushTrigger trigger)
-    {
-        Interlocked.Or(ref _requestedTriggers, 1 << (int)trigger);
-        _flushSignal.Writer.TryWrite(true);
     }
 
     /// <summary>Writes a checkpoint and fsyncs the active segment. The caller holds <see cref="_flushLock"/>.</summary>
@@ -677,7 +752,7 @@ public sealed partial class PartitionLog
                 return;
             }
 
-            segment = _active;
+            segment = _segments.Active;
             checkpointOffset = segment.WriteOffset;
             Span<byte> bytesOfCheckpoint = stackalloc byte[FlushCheckpoint.Size];
             new FlushCheckpoint(checkpointOffset, segment.LastId, segment.Count, segment.Rolling, NowMicros()).WriteTo(bytesOfCheckpoint);
@@ -773,91 +848,55 @@ public sealed partial class PartitionLog
         }
     }
 
-    private void TryCatalog(Action<Catalog.SegmentCatalog> update)
+    private long NowMicros() => SegmentFormat.ToUnixMicroseconds(_time.GetUtcNow());
+
+    private void ConfigureTimers()
     {
-        try
+        _periodicTimer?.Dispose();
+        _periodicTimer = null;
+        if (_policy.Kind is FlushPolicyKind.Periodic or FlushPolicyKind.BatchedOrPeriodic)
         {
-            update(_catalog);
+            _periodicTimer = _time.CreateTimer(static s => ((ActiveSegmentWriter)s!).OnPeriodicTick(), this, _policy.Interval, _policy.Interval);
         }
-        catch (Microsoft.Data.Sqlite.SqliteException e)
+
+        if (_options.MaxSegmentAge is not null && _maintenanceTimer is null)
         {
-            // The catalog is a cache of the segment files; the next open reconciles it.
-            LogCatalogRebuilt(_logger, _dir.FullName, "not updated (" + e.Message + ")");
+            _maintenanceTimer = _time.CreateTimer(static s => ((ActiveSegmentWriter)s!).OnMaintenanceTick(), this, _options.MaintenanceInterval, _options.MaintenanceInterval);
         }
     }
 
-    private void MaybePreallocate(ActiveSegment segment)
+    private void OnPeriodicTick()
     {
-        if (_options.Preallocation == PreallocationMode.None || segment.PreallocationStarted || _preallocation is not null
-            || segment.WriteOffset < _options.MaxSegmentBytes * _options.PreallocateAt)
+        if (Volatile.Read(ref _pendingRecords) > 0)
         {
-            return;
+            _flushRequests.Request(FlushTrigger.Periodic);
         }
-
-        segment.PreallocationStarted = true;
-        var mode = _options.Preallocation != PreallocationMode.Auto ? _options.Preallocation
-            : _policy.Kind == FlushPolicyKind.Sync ? PreallocationMode.ZeroFill : PreallocationMode.Reserve;
-        _preallocation = StartPreallocation(_dir.PreallocatedFile, _options.MaxSegmentBytes, mode, _shutdown.Token);
     }
 
-    // A method of its own: the closure a lambda captures is allocated on entry to the scope that declares the captured
-    // variables, so inside MaybePreallocate (called by every append) it cost 56 bytes per append.
-    private Task StartPreallocation(string path, long size, PreallocationMode mode, CancellationToken token) =>
-        Task.Run(() => Preallocate(path, size, mode, token), token);
-
-    private void Preallocate(string path, long size, PreallocationMode mode, CancellationToken token)
+    private void OnMaintenanceTick()
     {
         try
         {
-            using (var file = _fs.OpenFile(path, FileMode.Create, FileAccess.Write, FileShare.None, mode == PreallocationMode.Reserve ? size : 0))
+            bool aged;
+            lock (_writeLock)
             {
-                if (mode == PreallocationMode.ZeroFill)
-                {
-                    var zeros = new byte[(int)Math.Min(size, 1024 * 1024)];
-                    for (long pos = 0; pos < size; pos += zeros.Length)
-                    {
-                        token.ThrowIfCancellationRequested();
-                        file.Write(pos, zeros.AsSpan(0, (int)Math.Min(zeros.Length, size - pos)));
-                    }
-                }
-
-                file.Flush(dataOnly: false);
+                aged = _state == PartitionState.Open && !_closing && SegmentTooOld(_segments.Active);
             }
 
-            _fs.FlushDirectory(_dir.Segments);
+            if (aged)
+            {
+                Roll(0, 0);
+            }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is AppendLogException or IOException or ObjectDisposedException)
         {
-            LogPreallocationFailed(_logger, _dir.FullName, e);
-            throw;
+            LogMaintenanceFailed(_logger, _dir.FullName, e);
         }
     }
 
-    private string? TakePreallocated()
-    {
-        var task = _preallocation;
-        if (task is null || !task.IsCompleted)
-        {
-            return null;
-        }
+    [LoggerMessage(2, LogLevel.Error, "Partition {Partition} faulted: {Reason}")]
+    private static partial void LogFaulted(ILogger logger, string partition, string reason, Exception? exception);
 
-        _preallocation = null;
-        return task.IsCompletedSuccessfully && _fs.FileExists(_dir.PreallocatedFile) ? _dir.PreallocatedFile : null;
-    }
-
-    private readonly ref struct SinglePayload(ReadOnlySpan<byte> payload) : IPayloads
-    {
-        private readonly ReadOnlySpan<byte> _payload = payload;
-
-        public int Count => 1;
-
-        public ReadOnlySpan<byte> Get(int index) => _payload;
-    }
-
-    private readonly struct MemoryPayloads(ReadOnlyMemory<byte>[] payloads) : IPayloads
-    {
-        public int Count => payloads.Length;
-
-        public ReadOnlySpan<byte> Get(int index) => payloads[index].Span;
-    }
+    [LoggerMessage(5, LogLevel.Warning, "Partition {Partition}: maintenance failed")]
+    private static partial void LogMaintenanceFailed(ILogger logger, string partition, Exception exception);
 }

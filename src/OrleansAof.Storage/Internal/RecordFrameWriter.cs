@@ -1,0 +1,80 @@
+using System.Buffers.Binary;
+using OrleansAof.Storage.Format;
+
+namespace OrleansAof.Storage.Internal;
+
+/// <summary>
+/// Encodes the frames of one append (an optional producer stamp, then header, payload and trailer per record, see
+/// docs/format.md) through a scratch buffer into the active segment's file, and advances the segment's in-memory state
+/// (offsets, rolling checksum, timestamps). Called under the writer's lock.
+/// </summary>
+internal static class RecordFrameWriter
+{
+    /// <summary>Writes the frames at the segment's write offset; returns the payload bytes written.</summary>
+    /// <exception cref="IOException">The write failed; the segment's in-memory state is unchanged.</exception>
+    public static long Write<T>(ActiveSegment segment, scoped ref T payloads, scoped ReadOnlySpan<uint> crcs, byte[] scratch, long firstId, long nowMicros, RecordFlags ack, ProducerStamp? stamp)
+        where T : IPayloads, allows ref struct
+    {
+        var n = payloads.Count;
+        var start = segment.WriteOffset;
+        var bufferStart = start;
+        var used = 0;
+        var previous = segment.LastRecordStart;
+        var rolling = segment.Rolling;
+        long payloadBytes = 0;
+        var stampBytes = 0;
+        if (stamp is { } st)
+        {
+            new ProducerStampFrame(st.ProducerId, st.Sequence, firstId).WriteTo(scratch);
+            stampBytes = ProducerStampFrame.Size;
+            used = stampBytes;
+        }
+
+        for (var i = 0; i < n; i++)
+        {
+            var payload = payloads.Get(i);
+            var frame = SegmentFormat.RecordFrameSize(payload.Length);
+            if (used + frame > scratch.Length)
+            {
+                segment.File.Write(bufferStart, scratch.AsSpan(0, used));
+                bufferStart += used;
+                used = 0;
+            }
+
+            var span = scratch.AsSpan(used, frame);
+            var flags = ack | (i < n - 1 ? RecordFlags.BatchContinues : RecordFlags.None);
+            RecordHeader.WriteBody(span, payload.Length, flags, firstId + i, nowMicros);
+            var crc = RecordHeader.ComputeChecksum(crcs[i], span);
+            BinaryPrimitives.WriteUInt32LittleEndian(span[4..], crc);
+            payload.CopyTo(span[RecordHeader.Size..]);
+            span[(RecordHeader.Size + payload.Length)..(frame - RecordTrailer.Size)].Clear();
+            var recordStart = bufferStart + used;
+            new RecordTrailer(crc, payload.Length, previous < 0 ? 0 : (uint)(recordStart - previous)).WriteTo(span[(frame - RecordTrailer.Size)..]);
+            previous = recordStart;
+            rolling = RollingChecksum.Next(rolling, crc);
+            payloadBytes += payload.Length;
+            used += frame;
+        }
+
+        segment.File.Write(bufferStart, scratch.AsSpan(0, used));
+
+        var pos = start + stampBytes;
+        if (segment.Count == 0)
+        {
+            segment.FirstTimestampMicros = nowMicros;
+        }
+
+        for (var i = 0; i < n; i++)
+        {
+            segment.Offsets.Add(pos);
+            pos += SegmentFormat.RecordFrameSize(payloads.Get(i).Length);
+        }
+
+        segment.LastRecordStart = previous;
+        Volatile.Write(ref segment.LastRecordEnd, pos);
+        segment.WriteOffset = pos;
+        segment.Rolling = rolling;
+        segment.LastTimestampMicros = nowMicros;
+        return payloadBytes;
+    }
+}
