@@ -25,7 +25,7 @@ public sealed class PartitionLog : IAsyncDisposable
     private readonly PartitionCatalog _catalog;
     private readonly FetchedSegmentCache _cache;
     private readonly PartitionArchival _archival;
-    private readonly SegmentSealer _sealer;
+    private readonly WriterState _state;
     private readonly ActiveSegmentWriter _writer;
     private readonly PartitionReader _reader;
 
@@ -36,13 +36,16 @@ public sealed class PartitionLog : IAsyncDisposable
         _dir = recovered.Directory;
         _options = recovered.Options;
         _lockFile = recovered.LockFile;
+        var metrics = new FlushMetrics(_dir.Log, _dir.Partition);
+        _state = new WriterState(_dir.FullName, logger, recovered.Active.LastId, recovered.LastTimestampMicros, _options.FlushPolicy, recovered.FaultReason);
         _segments = new SegmentSet(env.FileSystem, _options, recovered.Sealed, recovered.Active);
         _catalog = new PartitionCatalog(recovered.Catalog, recovered.Rows, recovered.FirstId, env.Archive is not null, logger, _dir.FullName);
         _cache = new FetchedSegmentCache(env.Archive, _dir, env.FileSystem, _segments, _options.ArchiveReadCacheBytes, _shutdown.Token);
         _archival = new PartitionArchival(_dir, _options, env, logger, _segments, _catalog, _cache);
-        _sealer = new SegmentSealer(_dir, _options, env.FileSystem, logger, _shutdown.Token);
-        _writer = new ActiveSegmentWriter(recovered, logger, _segments, _catalog, _archival, _sealer);
-        _reader = new PartitionReader(_dir, _options, _segments, _catalog, _cache, _archival, _writer);
+        var sealer = new SegmentSealer(recovered, logger, _state, _segments, _catalog, metrics, _shutdown.Token);
+        var commit = new GroupCommit(_state, _segments, metrics, env.TimeProvider, _options);
+        _writer = new ActiveSegmentWriter(recovered, logger, _state, commit, metrics, _segments, _archival, sealer);
+        _reader = new PartitionReader(_dir, _options, _segments, _catalog, _cache, _archival, _state);
         StorageInstruments.Register(this);
     }
 
@@ -62,16 +65,16 @@ public sealed class PartitionLog : IAsyncDisposable
     public long WriterEpoch => _writer.WriterEpoch;
 
     /// <summary>Open, faulted or closed.</summary>
-    public PartitionState State => _writer.State;
+    public PartitionState State => _state.CurrentState;
 
     /// <summary>Why the partition is faulted, if it is.</summary>
-    public string? FaultReason => _writer.FaultReason;
+    public string? FaultReason => _state.CurrentFaultReason;
 
     /// <summary>The last id written (-1 when empty). Not necessarily durable.</summary>
-    public long LastId => _writer.LastId;
+    public long LastId => Volatile.Read(ref _state.LastId);
 
     /// <summary>The last id known durable (-1 when none).</summary>
-    public long DurableId => _writer.DurableId;
+    public long DurableId => Volatile.Read(ref _state.DurableId);
 
     /// <summary>The first id still held (0 unless retention removed older records).</summary>
     public long FirstId => _catalog.FirstId;
@@ -171,10 +174,10 @@ public sealed class PartitionLog : IAsyncDisposable
     /// <summary>Completes when id <paramref name="id"/> is durable (does not start a flush).</summary>
     /// <exception cref="InvalidRangeException"><paramref name="id"/> is not written yet.</exception>
     /// <exception cref="PartitionFaultedException">The flush that would cover it failed.</exception>
-    public ValueTask WaitForDurableAsync(long id, CancellationToken cancellationToken = default) => _writer.WaitForDurableAsync(id, cancellationToken);
+    public ValueTask WaitForDurableAsync(long id, CancellationToken cancellationToken = default) => _state.WaitForDurableAsync(id, cancellationToken);
 
     /// <summary>Completes with the durable id once it is greater than <paramref name="knownDurableId"/> (or the partition closes).</summary>
-    public ValueTask<long> WaitForDurableAdvanceAsync(long knownDurableId, CancellationToken cancellationToken = default) => _writer.WaitForDurableAdvanceAsync(knownDurableId, cancellationToken);
+    public ValueTask<long> WaitForDurableAdvanceAsync(long knownDurableId, CancellationToken cancellationToken = default) => _state.WaitForDurableAdvanceAsync(knownDurableId, cancellationToken);
 
     /// <summary>Seals the active segment (metadata, index, footer, fsync) and starts the next one. Returns the sealed segment, or null when the active one is empty.</summary>
     public Task<SegmentInfo?> SealAsync(CancellationToken cancellationToken = default) => _writer.SealAsync(cancellationToken);
@@ -285,7 +288,7 @@ public sealed class PartitionLog : IAsyncDisposable
         _catalog.Dispose();
         _lockFile.Dispose();
         _shutdown.Dispose();
-        _writer.SignalClosed();
+        _state.SignalClosed();
     }
 
     /// <summary>Closes the partition without sealing (see <see cref="CloseAsync"/>).</summary>

@@ -7,129 +7,96 @@ using OrleansAof.Storage.IO;
 namespace OrleansAof.Storage.Internal;
 
 /// <summary>
-/// The write path of a partition: appends into the active segment, id assignment and the producer table, the group-commit
-/// gates and the background flusher, backpressure, rollover into the next segment, and the partition's state (open,
-/// faulted, closed). Two locks: <c>_writeLock</c> guards the append state (short sections, no fsync under it except a
-/// seal's), <c>_flushLock</c> serialises flushes and seals. Lock order: flush lock, write lock, then the leaves
-/// (<see cref="SegmentSet"/>, <see cref="PartitionCatalog"/>).
+/// The write path of a partition: appends into the active segment, id assignment and the producer table, backpressure,
+/// and rollover into the next segment. Durability is <see cref="GroupCommit"/>'s; the shared state and its write lock are
+/// <see cref="WriterState"/>'s. Lock order: the flush lock, the write lock, then the leaves (<see cref="SegmentSet"/>,
+/// <see cref="PartitionCatalog"/>).
 /// </summary>
 /// <remarks>
-/// The replication follower path belongs here, beside <see cref="TryWrite"/>: appending records at ids the leader chose
-/// under the leader's epoch (no id reservation, no producer de-duplication, the same frames and flush gates), and cutting
-/// an uncommitted suffix of the active segment back to a given id. Neither exists yet.
+/// <para>Rollover never blocks an asynchronous append: an append that needs the next segment is parked, the seal (footer,
+/// fsync) and the creation of the next segment run on the thread pool without the write lock, and the parked appends are
+/// then written in the order they were made (appends that arrive meanwhile park behind them). The synchronous
+/// <see cref="Append"/> rolls over on its own thread, as it writes on it.</para>
+/// <para>The replication follower path belongs here, beside <see cref="TryWrite"/>: appending records at ids the leader
+/// chose under the leader's epoch (no id reservation, no producer de-duplication, the same frames and gates), and cutting
+/// an uncommitted suffix of the active segment back to a given id. Neither exists yet.</para>
 /// </remarks>
 internal sealed partial class ActiveSegmentWriter
 {
     private const long NoExpectation = long.MinValue;
     private const long WriteBackStep = 1024 * 1024;
     private const long WriteBackPage = 4096;
-    private const int SealReserveFixed = SegmentMetadata.Size + BinaryIndexHeader.Size + SegmentFooter.Size;
 
     private readonly PartitionDirectory _dir;
     private readonly PartitionLogOptions _options;
-    private readonly PartitionLogEnvironment _environment;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly FlushMetrics _metrics;
     private readonly SegmentSet _segments;
-    private readonly PartitionCatalog _catalog;
     private readonly PartitionArchival _archival;
     private readonly SegmentSealer _sealer;
-    private readonly Lock _writeLock = new();
-    private readonly Lock _flushLock = new();
-    private readonly FlushRequests _flushRequests = new();
+    private readonly WriterState _state;
+    private readonly GroupCommit _commit;
     private readonly byte[] _scratch;
     private readonly Dictionary<long, ProducerEntry> _producers;
-    private readonly Task _flushLoop;
+    private readonly Queue<ParkedAppend> _parked = new();
     private IdReservation? _ids;
-    private FlushPolicy _policy;
-    private ITimer? _periodicTimer;
     private ITimer? _maintenanceTimer;
-    private long _lastId;
-    private long _durableId;
-    private long _lastTimestampMicros;
-    private long _pendingRecords;
-    private long _unflushedBytes;
-    private long _lastFlushRecords;
-    private TaskCompletionSource _pendingGate = NewGate();
-    private TaskCompletionSource? _inflightGate;
-    private long _inflightLastId = -1;
-    private TaskCompletionSource _durableAdvanced = NewGate();
-    private PartitionState _state = PartitionState.Open;
-    private string? _faultReason;
-    private Exception? _fault;
-    private bool _closing;
+    private Task? _drainer;
 
-    public ActiveSegmentWriter(RecoveredPartition recovered, ILogger logger, SegmentSet segments, PartitionCatalog catalog, PartitionArchival archival, SegmentSealer sealer)
+    public ActiveSegmentWriter(RecoveredPartition recovered, ILogger logger, WriterState state, GroupCommit commit, FlushMetrics metrics, SegmentSet segments, PartitionArchival archival, SegmentSealer sealer)
     {
         _dir = recovered.Directory;
         _options = recovered.Options;
-        _environment = recovered.Environment;
         _time = recovered.Environment.TimeProvider;
         _logger = logger;
-        _metrics = new FlushMetrics(_dir.Log, _dir.Partition);
+        _metrics = metrics;
         _segments = segments;
-        _catalog = catalog;
         _archival = archival;
         _sealer = sealer;
+        _state = state;
+        _commit = commit;
         WriterEpoch = recovered.Epoch;
-        _policy = _options.FlushPolicy;
         _scratch = new byte[Math.Max(1024 * 1024, SegmentFormat.RecordFrameSize(_options.MaxRecordBytes) + FlushCheckpoint.Size)];
-        _lastId = recovered.Active.LastId;
-        _durableId = _lastId;
-        _lastTimestampMicros = recovered.LastTimestampMicros;
         _producers = recovered.Producers;
-        if (recovered.FaultReason is not null)
+        if (_options.MaxSegmentAge is not null)
         {
-            _state = PartitionState.Faulted;
-            _faultReason = recovered.FaultReason;
+            _maintenanceTimer = _time.CreateTimer(static s => ((ActiveSegmentWriter)s!).OnMaintenanceTick(), this, _options.MaintenanceInterval, _options.MaintenanceInterval);
         }
-
-        ConfigureTimers();
-        _flushLoop = Task.Run(() => _flushRequests.RunAsync(FlushUnderLock));
     }
 
-    public enum WriteOutcome
+    private enum WriteMode
+    {
+        /// <summary>An asynchronous append on its caller's thread: parks rather than roll over.</summary>
+        Caller,
+
+        /// <summary>The synchronous <see cref="Append"/>: rolls over and waits on its own thread.</summary>
+        Synchronous,
+
+        /// <summary>The drainer writing the oldest parked append: rolls over on the thread pool.</summary>
+        Drainer,
+    }
+
+    private enum WriteOutcome
     {
         Written,
-        Backpressure,
+
+        /// <summary>Wait for the returned task, then try again.</summary>
+        Wait,
+
+        /// <summary>Park the append behind the rollover (see <see cref="Park"/>).</summary>
+        Park,
     }
 
     public long WriterEpoch { get; }
-
-    public PartitionState State
-    {
-        get
-        {
-            lock (_writeLock)
-            {
-                return _state;
-            }
-        }
-    }
-
-    public string? FaultReason
-    {
-        get
-        {
-            lock (_writeLock)
-            {
-                return _faultReason;
-            }
-        }
-    }
-
-    public long LastId => Volatile.Read(ref _lastId);
-
-    public long DurableId => Volatile.Read(ref _durableId);
 
     public FlushPolicy FlushPolicy
     {
         get
         {
-            lock (_writeLock)
+            lock (_state.Sync)
             {
-                return _policy;
+                return _state.Policy;
             }
         }
     }
@@ -142,35 +109,40 @@ internal sealed partial class ActiveSegmentWriter
     {
         if (_ids is { } ids)
         {
-            await ids.SetAsync(LastId, cancellationToken).ConfigureAwait(false);
+            await ids.SetAsync(Volatile.Read(ref _state.LastId), cancellationToken).ConfigureAwait(false);
         }
     }
 
-    /// <summary>A snapshot of the partition: the rows of <paramref name="catalog"/> plus the active segment, consistent with the ids.</summary>
+    /// <summary>A snapshot of the partition: the catalog's rows plus the active segment, consistent with the ids.</summary>
     public PartitionInfo GetInfo(PartitionCatalog catalog)
     {
-        lock (_writeLock)
+        lock (_state.Sync)
         {
+            var active = _segments.Active;
             var segments = catalog.Snapshot();
-            segments.Add(ActiveInfo(_segments.Active));
+
+            // While a seal runs, the sealed row may already be in the catalog: the segment is still the active one here.
+            segments.RemoveAll(r => _state.SealDone is not null && r.BaseId == active.BaseId);
+            segments.Add(PartitionRecovery.ActiveRow(active));
             segments.Sort(static (a, b) => a.BaseId.CompareTo(b.BaseId));
-            return new PartitionInfo(_dir.Log, _dir.Partition, _state, _faultReason, catalog.FirstId, _lastId, _durableId, WriterEpoch, _policy, segments);
+            return new PartitionInfo(_dir.Log, _dir.Partition, _state.State, _state.FaultReason, catalog.FirstId, _state.LastId, _state.DurableId, WriterEpoch, _state.Policy, segments);
         }
     }
 
-    public FlushMetricsSnapshot GetFlushMetrics() => _metrics.Snapshot(Volatile.Read(ref _pendingRecords), Volatile.Read(ref _unflushedBytes));
+    public FlushMetricsSnapshot GetFlushMetrics() => _metrics.Snapshot(Volatile.Read(ref _state.PendingRecords), Volatile.Read(ref _state.UnflushedBytes));
 
-    /// <inheritdoc cref="PartitionLog.AppendAsync(ReadOnlyMemory{byte}, long?, ProducerStamp?, CancellationToken)"/>
+    /// <inheritdoc cref="PartitionLog.AppendAsync(ReadOnlyMemory{byte}, long?, CancellationToken)"/>
     public ValueTask<AppendResult> AppendAsync(ReadOnlyMemory<byte> payload, long? expectedLastId, CancellationToken cancellationToken)
     {
         var source = new SinglePayload(payload.Span);
-        var outcome = TryWrite(ref source, expectedLastId ?? NoExpectation, null, allowWait: _options.BackpressureMode == BackpressureMode.Wait, out var result, out var wait);
-        if (outcome == WriteOutcome.Written)
+        var allowWait = _options.BackpressureMode == BackpressureMode.Wait;
+        var outcome = TryWrite(ref source, expectedLastId ?? NoExpectation, null, allowWait, WriteMode.Caller, out var result, out var wait);
+        return outcome switch
         {
-            return wait is null ? new ValueTask<AppendResult>(result) : AwaitDurableAsync(result, wait, cancellationToken);
-        }
-
-        return AppendAfterBackpressureAsync([payload], expectedLastId ?? NoExpectation, null, wait!, cancellationToken);
+            WriteOutcome.Written => wait is null ? new ValueTask<AppendResult>(result) : AwaitDurableAsync(result, wait, cancellationToken),
+            WriteOutcome.Park => AwaitParkedAsync(Park([payload], expectedLastId ?? NoExpectation, null, allowWait), cancellationToken),
+            _ => AppendAfterWaitAsync([payload], expectedLastId ?? NoExpectation, null, wait!, cancellationToken),
+        };
     }
 
     /// <inheritdoc cref="PartitionLog.AppendBatchAsync(IReadOnlyList{ReadOnlyMemory{byte}}, long?, ProducerStamp?, CancellationToken)"/>
@@ -178,105 +150,34 @@ internal sealed partial class ActiveSegmentWriter
     {
         var array = payloads as ReadOnlyMemory<byte>[] ?? [.. payloads];
         var source = new MemoryPayloads(array);
-        var outcome = TryWrite(ref source, expectedLastId ?? NoExpectation, producer, allowWait: _options.BackpressureMode == BackpressureMode.Wait, out var result, out var wait);
-        if (outcome == WriteOutcome.Written)
+        var allowWait = _options.BackpressureMode == BackpressureMode.Wait;
+        var outcome = TryWrite(ref source, expectedLastId ?? NoExpectation, producer, allowWait, WriteMode.Caller, out var result, out var wait);
+        return outcome switch
         {
-            return wait is null ? new ValueTask<AppendResult>(result) : AwaitDurableAsync(result, wait, cancellationToken);
-        }
-
-        return AppendAfterBackpressureAsync(array, expectedLastId ?? NoExpectation, producer, wait!, cancellationToken);
+            WriteOutcome.Written => wait is null ? new ValueTask<AppendResult>(result) : AwaitDurableAsync(result, wait, cancellationToken),
+            WriteOutcome.Park => AwaitParkedAsync(Park(array, expectedLastId ?? NoExpectation, producer, allowWait), cancellationToken),
+            _ => AppendAfterWaitAsync(array, expectedLastId ?? NoExpectation, producer, wait!, cancellationToken),
+        };
     }
 
     /// <inheritdoc cref="PartitionLog.Append"/>
     public AppendResult Append(ReadOnlySpan<byte> payload, long? expectedLastId)
     {
         var source = new SinglePayload(payload);
-        TryWrite(ref source, expectedLastId ?? NoExpectation, null, allowWait: false, out var result, out _, awaitable: false);
+        TryWrite(ref source, expectedLastId ?? NoExpectation, null, allowWait: false, WriteMode.Synchronous, out var result, out _);
         return result;
     }
 
     /// <inheritdoc cref="PartitionLog.FlushAsync"/>
-    public async ValueTask<long> FlushAsync(CancellationToken cancellationToken)
-    {
-        Task wait;
-        lock (_writeLock)
-        {
-            ThrowIfNotWritable();
-            if (_lastId <= _durableId)
-            {
-                return _durableId;
-            }
-
-            wait = _pendingRecords > 0 ? _pendingGate.Task : _inflightGate?.Task ?? Task.CompletedTask;
-            _flushRequests.Request(FlushTrigger.Forced);
-        }
-
-        await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return DurableId;
-    }
-
-    /// <inheritdoc cref="PartitionLog.WaitForDurableAsync"/>
-    public async ValueTask WaitForDurableAsync(long id, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            Task wait;
-            lock (_writeLock)
-            {
-                if (id <= _durableId)
-                {
-                    return;
-                }
-
-                if (id > _lastId)
-                {
-                    throw new InvalidRangeException($"Id {id} is not written yet; the last id is {_lastId}.");
-                }
-
-                ThrowIfNotWritable();
-                wait = _inflightGate is { } inflight && _inflightLastId >= id ? inflight.Task : _pendingGate.Task;
-            }
-
-            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <inheritdoc cref="PartitionLog.WaitForDurableAdvanceAsync"/>
-    public async ValueTask<long> WaitForDurableAdvanceAsync(long knownDurableId, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            Task wait;
-            lock (_writeLock)
-            {
-                if (_durableId > knownDurableId || _state == PartitionState.Closed)
-                {
-                    return _durableId;
-                }
-
-                wait = _durableAdvanced.Task;
-            }
-
-            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
+    public ValueTask<long> FlushAsync(CancellationToken cancellationToken) => _commit.FlushAsync(cancellationToken);
 
     /// <inheritdoc cref="PartitionLog.SealAsync"/>
     public Task<SegmentInfo?> SealAsync(CancellationToken cancellationToken) => Task.Run(
         () =>
         {
-            lock (_flushLock)
+            lock (_commit.FlushLock)
             {
-                lock (_writeLock)
-                {
-                    ThrowIfNotWritable();
-                    if (_segments.Active.Count == 0)
-                    {
-                        return null;
-                    }
-
-                    return (SegmentInfo?)PartitionRecovery.SealedRow(SealActiveLocked(openNext: true), SegmentStatus.Sealed);
-                }
+                return _sealer.SealActive(openNext: true, closing: false, _producers) is { } s ? PartitionRecovery.SealedRow(s, SegmentStatus.Sealed) : null;
             }
         },
         cancellationToken);
@@ -284,84 +185,70 @@ internal sealed partial class ActiveSegmentWriter
     /// <inheritdoc cref="PartitionLog.SetFlushPolicyAsync"/>
     public async ValueTask SetFlushPolicyAsync(FlushPolicy policy, CancellationToken cancellationToken)
     {
-        lock (_writeLock)
+        lock (_state.Sync)
         {
-            ThrowIfNotWritable();
-            _policy = policy;
-            ConfigureTimers();
+            _state.ThrowIfNotWritable();
+            _state.Policy = policy;
+            _commit.ConfigurePeriodic(policy);
         }
 
         await FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Stops the timers and the flusher, flushes what was appended (and seals the active segment when
-    /// <paramref name="seal"/> is set) and fails what still waits. Returns false when the partition was already closing.
-    /// <paramref name="stopBackground"/> runs between stopping the flusher and the final flush (it cancels background work).
+    /// Stops the timers and the flusher, fails parked appends, flushes what was appended (and seals the active segment
+    /// when <paramref name="seal"/> is set) and fails what still waits. Returns false when the partition was already
+    /// closing. <paramref name="stopBackground"/> cancels the partition's background work.
     /// </summary>
     public async ValueTask<bool> CloseAsync(bool seal, Func<Task> stopBackground)
     {
-        lock (_writeLock)
+        Task? drainer;
+        lock (_state.Sync)
         {
-            if (_closing)
+            if (_state.Closing)
             {
                 return false;
             }
 
-            _closing = true;
+            _state.Closing = true;
+            drainer = _drainer;
         }
 
-        _periodicTimer?.Dispose();
         _maintenanceTimer?.Dispose();
         var stopping = stopBackground();
-        _flushRequests.Complete();
-        await _flushLoop.ConfigureAwait(false);
+        await _commit.StopAsync().ConfigureAwait(false);
         await stopping.ConfigureAwait(false);
         await _sealer.StopAsync().ConfigureAwait(false);
         await Task.Run(() =>
         {
-            lock (_flushLock)
+            lock (_commit.FlushLock)
             {
-                if (State == PartitionState.Open)
+                if (_state.State == PartitionState.Open)
                 {
-                    FlushOnce(FlushTrigger.Forced);
-                    if (seal && State == PartitionState.Open)
+                    _commit.FlushOnce(FlushTrigger.Forced);
+                    if (seal && _state.State == PartitionState.Open)
                     {
-                        lock (_writeLock)
-                        {
-                            if (_segments.Active.Count > 0)
-                            {
-                                SealActiveLocked(openNext: false);
-                            }
-                        }
+                        _sealer.SealActive(openNext: false, closing: true, _producers);
                     }
                 }
             }
         }).ConfigureAwait(false);
 
-        lock (_writeLock)
+        lock (_state.Sync)
         {
-            var closed = new PartitionFaultedException(_dir.FullName, "the partition was closed");
-            _pendingGate.TrySetException(closed);
-            _inflightGate?.TrySetException(closed);
-            _state = PartitionState.Closed;
+            _state.CloseLocked();
+        }
+
+        if (drainer is not null)
+        {
+            // It fails the parked appends (the partition is closed); any wait it is in has completed by now.
+            await drainer.ConfigureAwait(false);
         }
 
         return true;
     }
 
-    /// <summary>Wakes the waiters of <see cref="WaitForDurableAdvanceAsync"/> for the last time (after the close).</summary>
-    public void SignalClosed() => _durableAdvanced.TrySetResult();
-
-    internal static SegmentInfo ActiveInfo(ActiveSegment a) => new(
-        a.BaseId, a.LastId, a.Count, SegmentStatus.Active, a.WriteOffset, a.CreatedAt, null, a.FirstTimestampMicros, a.LastTimestampMicros,
-        a.Rolling, 0, a.Header.WriterEpoch, SegmentFormat.SegmentFileName(a.BaseId), null, 0, 0);
-
-    private static TaskCompletionSource NewGate() => new(TaskCreationOptions.RunContinuationsAsynchronously);
-
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
-
-    private static long SealReserve(long records) => SealReserveFixed + ProducerTable.HeaderSize + (records * BinaryIndexHeader.EntrySize);
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private static async ValueTask<AppendResult> AwaitDurableAsync(AppendResult result, Task durable, CancellationToken cancellationToken)
@@ -378,48 +265,36 @@ internal sealed partial class ActiveSegmentWriter
         return result with { IsDurable = true };
     }
 
-    private async ValueTask<AppendResult> AppendAfterBackpressureAsync(ReadOnlyMemory<byte>[] payloads, long expected, ProducerStamp? producer, Task wait, CancellationToken cancellationToken)
+    private static async ValueTask<AppendResult> AwaitParkedAsync(Task<(AppendResult Result, Task? Durable)> parked, CancellationToken cancellationToken)
+    {
+        var (result, durable) = await parked.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return durable is null ? result : await AwaitDurableAsync(result, durable, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<AppendResult> AppendAfterWaitAsync(ReadOnlyMemory<byte>[] payloads, long expected, ProducerStamp? producer, Task wait, CancellationToken cancellationToken)
     {
         while (true)
         {
             await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
             var source = new MemoryPayloads(payloads);
-            if (TryWrite(ref source, expected, producer, allowWait: true, out var result, out var next) == WriteOutcome.Written)
+            switch (TryWrite(ref source, expected, producer, allowWait: true, WriteMode.Caller, out var result, out var next))
             {
-                return next is null ? result : await AwaitDurableAsync(result, next, cancellationToken).ConfigureAwait(false);
+                case WriteOutcome.Written:
+                    return next is null ? result : await AwaitDurableAsync(result, next, cancellationToken).ConfigureAwait(false);
+                case WriteOutcome.Park:
+                    return await AwaitParkedAsync(Park(payloads, expected, producer, allowWait: true), cancellationToken).ConfigureAwait(false);
+                default:
+                    wait = next!;
+                    break;
             }
-
-            wait = next!;
         }
     }
 
-    private WriteOutcome TryWrite<T>(ref T payloads, long expected, ProducerStamp? stamp, bool allowWait, out AppendResult result, out Task? wait, bool awaitable = true)
+    private WriteOutcome TryWrite<T>(ref T payloads, long expected, ProducerStamp? stamp, bool allowWait, WriteMode mode, out AppendResult result, out Task? wait)
         where T : IPayloads, allows ref struct
     {
         var n = payloads.Count;
-        if (n == 0)
-        {
-            throw new EmptyBatchException();
-        }
-
-        long frames = stamp is null ? 0 : ProducerStampFrame.Size;
-        for (var i = 0; i < n; i++)
-        {
-            var length = payloads.Get(i).Length;
-            if (length > _options.MaxRecordBytes)
-            {
-                throw new RecordTooLargeException(length, _options.MaxRecordBytes);
-            }
-
-            frames += SegmentFormat.RecordFrameSize(length);
-        }
-
-        var largest = _options.MaxSegmentBytes - SegmentHeader.Size - FlushCheckpoint.Size - SealReserve(0);
-        if (frames + (n * (long)BinaryIndexHeader.EntrySize) > largest)
-        {
-            throw new BatchTooLargeException(n, frames, largest);
-        }
-
+        var frames = RecordFrameWriter.Measure(ref payloads, stamp is not null, _options.MaxRecordBytes, _options.MaxSegmentBytes);
         Span<uint> crcs = n <= 128 ? stackalloc uint[n] : new uint[n];
         for (var i = 0; i < n; i++)
         {
@@ -430,12 +305,13 @@ internal sealed partial class ActiveSegmentWriter
         {
             result = default;
             wait = null;
+            Task? blockOn = null;
             var written = false;
             IStorageFile? writeBackFile = null;
             long writeBackFrom = 0, writeBackTo = 0;
-            lock (_writeLock)
+            lock (_state.Sync)
             {
-                ThrowIfNotWritable();
+                _state.ThrowIfNotWritable();
                 if (stamp is { } st && _producers.TryGetValue(st.ProducerId, out var known) && st.Sequence <= known.Sequence)
                 {
                     if (st.Sequence < known.Sequence)
@@ -443,94 +319,140 @@ internal sealed partial class ActiveSegmentWriter
                         throw new StaleSequenceException(st.ProducerId, st.Sequence, known.Sequence);
                     }
 
-                    var durable = known.LastId <= _durableId;
+                    var durable = known.LastId <= _state.DurableId;
                     result = new AppendResult(known.FirstId, known.LastId, durable, IsDuplicate: true);
-                    wait = durable || _policy.Kind != FlushPolicyKind.Sync ? null
-                        : _inflightGate is { } inflight && _inflightLastId >= known.LastId ? inflight.Task : _pendingGate.Task;
+                    wait = durable || _state.Policy.Kind != FlushPolicyKind.Sync ? null : _state.DurableWaitLocked(known.LastId);
                     if (wait is not null)
                     {
-                        _flushRequests.Request(FlushTrigger.Sync);
+                        _commit.Request(FlushTrigger.Sync);
+                    }
+
+                    if (mode == WriteMode.Drainer)
+                    {
+                        _parked.Dequeue();
                     }
 
                     return WriteOutcome.Written;
                 }
 
-                if (_archival.Enabled)
+                // Appends keep their order: none overtakes a parked one, and none writes while a seal runs.
+                if (mode != WriteMode.Drainer && (_parked.Count > 0 || _state.SealDone is not null))
                 {
-                    _archival.ThrowIfBacklogFull();
-                }
-
-                if (expected != NoExpectation && expected != _lastId)
-                {
-                    throw new ExpectedLastIdMismatchException(expected, _lastId);
-                }
-
-                if (_ids is { } ids && !ids.Covers(_lastId + n, out var reserving))
-                {
-                    // No id past the recorded bound is handed out: wait for the store to record a higher one (only the
-                    // synchronous Append cannot wait; this is not memory pressure, so FailFast does not apply).
-                    if (!awaitable)
+                    if (mode == WriteMode.Caller)
                     {
-                        throw new LogBackpressureException(BackpressureReason.IdReservation, Invariant($"ids past {ids.ReservedThrough} are being reserved."), TimeSpan.FromMilliseconds(5));
+                        return WriteOutcome.Park;
                     }
 
-                    wait = reserving;
-                    result = default;
-                    return WriteOutcome.Backpressure;
+                    blockOn = _drainer ?? _state.SealDone?.Task;
                 }
-
-                if (_unflushedBytes > 0 && _unflushedBytes + frames > _options.MaxUnflushedBytes)
+                else if (mode == WriteMode.Drainer && _state.SealDone is { } sealing)
                 {
-                    StorageInstruments.RecordBackpressure(BackpressureReason.UnflushedBytes);
-                    wait = _pendingRecords > 0 ? _pendingGate.Task : _inflightGate?.Task ?? Task.CompletedTask;
-                    _flushRequests.Request(FlushTrigger.Forced);
-                    if (!allowWait)
-                    {
-                        throw new LogBackpressureException(
-                            BackpressureReason.UnflushedBytes,
-                            Invariant($"{_unflushedBytes} bytes are written but not flushed; the bound is {_options.MaxUnflushedBytes} (PartitionLogOptions.MaxUnflushedBytes)."),
-                            TimeSpan.FromMilliseconds(5));
-                    }
-
-                    result = default;
-                    return WriteOutcome.Backpressure;
+                    wait = sealing.Task;
+                    return WriteOutcome.Wait;
                 }
-
-                var segment = _segments.Active;
-                if (!NeedsRoll(segment, frames, n))
+                else
                 {
-                    result = WriteLocked(segment, ref payloads, crcs, frames, stamp);
-                    written = true;
-                    if (_policy.Kind == FlushPolicyKind.Sync)
+                    if (_archival.Enabled)
                     {
-                        wait = _pendingGate.Task;
-                    }
-                    else if (_policy.Kind is FlushPolicyKind.Batched or FlushPolicyKind.BatchedOrPeriodic && _pendingRecords >= _policy.Records)
-                    {
-                        _flushRequests.Request(FlushTrigger.Batched);
+                        _archival.ThrowIfBacklogFull();
                     }
 
-                    if (_policy.Kind != FlushPolicyKind.Sync && segment.WriteOffset - segment.WriteBackStarted >= WriteBackStep)
+                    if (expected != NoExpectation && expected != _state.LastId)
                     {
-                        // Start write-back of the whole pages written since the last hint, so that the disk works while
-                        // appends go on and the next fsync finds little left to write.
-                        writeBackFile = segment.File;
-                        writeBackFrom = segment.WriteBackStarted;
-                        writeBackTo = segment.WriteOffset & ~(WriteBackPage - 1);
-                        segment.WriteBackStarted = writeBackTo;
+                        throw new ExpectedLastIdMismatchException(expected, _state.LastId);
                     }
 
-                    _sealer.MaybePreallocate(segment, _policy.Kind);
+                    if (_ids is { } ids && !ids.Covers(_state.LastId + n, out var reserving))
+                    {
+                        // No id past the recorded bound is handed out: wait for the store to record a higher one (only the
+                        // synchronous Append cannot wait; this is not memory pressure, so FailFast does not apply).
+                        if (mode == WriteMode.Synchronous)
+                        {
+                            throw new LogBackpressureException(BackpressureReason.IdReservation, Invariant($"ids past {ids.ReservedThrough} are being reserved."), TimeSpan.FromMilliseconds(5));
+                        }
+
+                        wait = reserving;
+                        return WriteOutcome.Wait;
+                    }
+
+                    if (_state.UnflushedBytes > 0 && _state.UnflushedBytes + frames > _options.MaxUnflushedBytes)
+                    {
+                        StorageInstruments.RecordBackpressure(BackpressureReason.UnflushedBytes);
+                        wait = _state.FlushWaitLocked();
+                        _commit.Request(FlushTrigger.Forced);
+                        if (!allowWait)
+                        {
+                            throw new LogBackpressureException(
+                                BackpressureReason.UnflushedBytes,
+                                Invariant($"{_state.UnflushedBytes} bytes are written but not flushed; the bound is {_options.MaxUnflushedBytes} (PartitionLogOptions.MaxUnflushedBytes)."),
+                                TimeSpan.FromMilliseconds(5));
+                        }
+
+                        return WriteOutcome.Wait;
+                    }
+
+                    var segment = _segments.Active;
+                    if (!NeedsRoll(segment, frames, n))
+                    {
+                        result = WriteLocked(segment, ref payloads, crcs, frames, stamp);
+                        written = true;
+                        if (mode == WriteMode.Drainer)
+                        {
+                            _parked.Dequeue();
+                        }
+
+                        var policy = _state.Policy;
+                        if (policy.Kind == FlushPolicyKind.Sync)
+                        {
+                            wait = _state.PendingGate.Task;
+                        }
+                        else if (policy.Kind is FlushPolicyKind.Batched or FlushPolicyKind.BatchedOrPeriodic && _state.PendingRecords >= policy.Records)
+                        {
+                            _commit.Request(FlushTrigger.Batched);
+                        }
+
+                        if (policy.Kind != FlushPolicyKind.Sync && segment.WriteOffset - segment.WriteBackStarted >= WriteBackStep)
+                        {
+                            // Start write-back of the whole pages written since the last hint, so that the disk works while
+                            // appends go on and the next fsync finds little left to write.
+                            writeBackFile = segment.File;
+                            writeBackFrom = segment.WriteBackStarted;
+                            writeBackTo = segment.WriteOffset & ~(WriteBackPage - 1);
+                            segment.WriteBackStarted = writeBackTo;
+                        }
+
+                        _sealer.MaybePreallocate(segment, policy.Kind);
+                    }
+                    else if (mode == WriteMode.Caller)
+                    {
+                        // The seal's fsync is not made on the caller's thread (a grain's scheduler): park behind it.
+                        return WriteOutcome.Park;
+                    }
                 }
+            }
+
+            if (blockOn is not null)
+            {
+                // The synchronous Append keeps its place behind parked appends and a running seal by waiting for them.
+                blockOn.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing).GetAwaiter().GetResult();
+                continue;
             }
 
             writeBackFile?.StartWriteBack(writeBackFrom, writeBackTo - writeBackFrom);
             if (written)
             {
-                if (wait is not null && FlushInline(wait))
+                if (wait is not null)
                 {
-                    result = result with { IsDurable = true };
-                    wait = null;
+                    // The drainer hands durability to the flusher: the parked appends share its fsyncs.
+                    if (mode == WriteMode.Drainer)
+                    {
+                        _commit.Request(FlushTrigger.Sync);
+                    }
+                    else if (_commit.FlushInline(wait))
+                    {
+                        result = result with { IsDurable = true };
+                        wait = null;
+                    }
                 }
 
                 return WriteOutcome.Written;
@@ -544,9 +466,9 @@ internal sealed partial class ActiveSegmentWriter
         where T : IPayloads, allows ref struct
     {
         var n = payloads.Count;
-        var firstId = _lastId + 1;
-        var now = Math.Max(NowMicros(), _lastTimestampMicros);
-        var ack = _policy.Kind == FlushPolicyKind.Sync ? RecordFlags.None : RecordFlags.AcknowledgedOnWrite;
+        var firstId = _state.LastId + 1;
+        var now = Math.Max(NowMicros(), _state.LastTimestampMicros);
+        var ack = _state.Policy.Kind == FlushPolicyKind.Sync ? RecordFlags.None : RecordFlags.AcknowledgedOnWrite;
         long payloadBytes;
         try
         {
@@ -554,15 +476,15 @@ internal sealed partial class ActiveSegmentWriter
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            FaultLocked(e, "a write failed: " + e.Message);
-            throw new PartitionFaultedException(_dir.FullName, _faultReason!, e);
+            _state.FaultLocked(e, "a write failed: " + e.Message);
+            throw _state.FaultedError(e);
         }
 
-        _lastTimestampMicros = now;
-        _pendingRecords += n;
-        _unflushedBytes += frames;
+        _state.LastTimestampMicros = now;
+        _state.PendingRecords += n;
+        _state.UnflushedBytes += frames;
         var lastId = firstId + n - 1;
-        Volatile.Write(ref _lastId, lastId);
+        Volatile.Write(ref _state.LastId, lastId);
         if (stamp is { } s)
         {
             RememberProducer(new ProducerEntry(s.ProducerId, s.Sequence, firstId, lastId));
@@ -572,52 +494,63 @@ internal sealed partial class ActiveSegmentWriter
         return new AppendResult(firstId, lastId, false);
     }
 
-    /// <summary>
-    /// Makes a <c>Sync</c> append durable: on the calling thread when no flush is running and
-    /// <see cref="PartitionLogOptions.FlushOnCallerThread"/> allows it (returns true once <paramref name="gate"/> completed),
-    /// otherwise by handing the flush to the flusher (returns false; the caller awaits <paramref name="gate"/>).
-    /// </summary>
-    private bool FlushInline(Task gate)
+    /// <summary>Parks an append behind the rollover (or the appends already parked) and makes sure the drainer runs.</summary>
+    private Task<(AppendResult Result, Task? Durable)> Park(ReadOnlyMemory<byte>[] payloads, long expected, ProducerStamp? stamp, bool allowWait)
     {
-        // Inline only while appends come one at a time: when the last flush covered several records, concurrent
-        // appenders are sharing fsyncs and the flusher serves them better than a blocked caller thread.
-        if (!_options.FlushOnCallerThread || Volatile.Read(ref _lastFlushRecords) > 1 || !_flushLock.TryEnter())
+        var parked = new ParkedAppend(payloads, expected, stamp, allowWait);
+        lock (_state.Sync)
         {
-            _flushRequests.Request(FlushTrigger.Sync);
-            return false;
+            _state.ThrowIfNotWritable();
+            _parked.Enqueue(parked);
+            _drainer ??= Task.Run(DrainAsync);
         }
 
-        try
-        {
-            FlushOnce(FlushTrigger.Sync);
-        }
-        finally
-        {
-            _flushLock.Exit();
-        }
+        return parked.Done.Task;
+    }
 
-        if (Volatile.Read(ref _pendingRecords) > 0)
+    /// <summary>Writes the parked appends in order, rolling over on the thread pool when one needs the next segment.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031", Justification = "Every failure belongs to the parked append that met it.")]
+    private async Task DrainAsync()
+    {
+        while (true)
         {
-            // Appends that arrived during this fsync share the next one.
-            _flushRequests.Request(FlushTrigger.Sync);
-        }
+            ParkedAppend head;
+            lock (_state.Sync)
+            {
+                if (!_parked.TryPeek(out head!))
+                {
+                    _drainer = null;
+                    return;
+                }
+            }
 
-        if (gate.IsCompletedSuccessfully)
-        {
-            return true;
-        }
+            try
+            {
+                var source = new MemoryPayloads(head.Payloads);
+                var outcome = TryWrite(ref source, head.Expected, head.Stamp, head.AllowWait, WriteMode.Drainer, out var result, out var wait);
+                if (outcome == WriteOutcome.Wait)
+                {
+                    await wait!.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    continue;
+                }
 
-        if (!gate.IsCompleted)
-        {
-            _flushRequests.Request(FlushTrigger.Sync);
-        }
+                head.Done.TrySetResult((result, wait));
+            }
+            catch (Exception e)
+            {
+                lock (_state.Sync)
+                {
+                    _parked.Dequeue();
+                }
 
-        return false;
+                head.Done.TrySetException(e);
+            }
+        }
     }
 
     private bool NeedsRoll(ActiveSegment segment, long frames, int records) =>
         segment.Count > 0
-        && (segment.WriteOffset + frames + FlushCheckpoint.Size + SealReserve(segment.Count + records) + ((_producers.Count + 1L) * ProducerTable.EntrySize) > _options.MaxSegmentBytes
+        && (segment.WriteOffset + frames + FlushCheckpoint.Size + RecordFrameWriter.SealReserve(segment.Count + records) + ((_producers.Count + 1L) * ProducerTable.EntrySize) > _options.MaxSegmentBytes
             || SegmentTooOld(segment));
 
     private bool SegmentTooOld(ActiveSegment segment) =>
@@ -645,242 +578,31 @@ internal sealed partial class ActiveSegmentWriter
 
     private void Roll(long frames, int records)
     {
-        lock (_flushLock)
+        lock (_commit.FlushLock)
         {
-            lock (_writeLock)
+            lock (_state.Sync)
             {
-                ThrowIfNotWritable();
-                if (NeedsRoll(_segments.Active, frames, records))
+                _state.ThrowIfNotWritable();
+                if (!NeedsRoll(_segments.Active, frames, records))
                 {
-                    SealActiveLocked(openNext: true);
+                    return;
                 }
             }
-        }
-    }
 
-    /// <summary>Seals the active segment and optionally opens the next. The caller holds both locks.</summary>
-    private SealedSegment SealActiveLocked(bool openNext)
-    {
-        var segment = _segments.Active;
-        var records = _pendingRecords;
-        var bytes = _unflushedBytes;
-        var started = _time.GetTimestamp();
-        SealedSegment sealedSegment;
-        try
-        {
-            sealedSegment = _sealer.Seal(segment, NowMicros(), _producers);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            _metrics.Record(FlushTrigger.Forced, false, _time.GetElapsedTime(started), 0, 0);
-            FaultLocked(e, "sealing a segment failed: " + e.Message);
-            throw new PartitionFaultedException(_dir.FullName, _faultReason!, e);
-        }
-
-        _metrics.Record(FlushTrigger.Forced, true, _time.GetElapsedTime(started), records, bytes);
-
-        // The row first: archival finds a sealed segment through the set and needs its row.
-        var sealedRow = _catalog.Update(PartitionRecovery.SealedRow(sealedSegment, SegmentStatus.Sealed));
-        _segments.AddSealed(sealedSegment);
-        Volatile.Write(ref _durableId, segment.LastId);
-        _pendingRecords = 0;
-        _unflushedBytes = 0;
-        var gate = _pendingGate;
-        _pendingGate = NewGate();
-        gate.TrySetResult();
-        _segments.TrackOpenReader(sealedSegment);
-        StorageInstruments.RecordSeal();
-        if (_environment.SegmentSealed is { } onSealed)
-        {
-            ThreadPool.UnsafeQueueUserWorkItem(static s => NotifySealed(s.Callback, s.Row), (Callback: onSealed, Row: sealedRow), preferLocal: false);
-        }
-
-        if (openNext)
-        {
-            try
-            {
-                _segments.SetActive(_sealer.CreateNext(segment.LastId, NowMicros(), WriterEpoch));
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                FaultLocked(e, "creating the next segment failed: " + e.Message);
-                throw new PartitionFaultedException(_dir.FullName, _faultReason!, e);
-            }
-
-            _catalog.UpsertActive(ActiveInfo(_segments.Active));
-        }
-
-        SignalDurableAdvancedLocked();
-        return sealedSegment;
-    }
-
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031", Justification = "A failing notification callback must not take down the process; the seal itself succeeded.")]
-    private static void NotifySealed(Action<SegmentInfo> callback, SegmentInfo row)
-    {
-        try
-        {
-            callback(row);
-        }
-        catch (Exception)
-        {
-            // Documented on PartitionLogEnvironment.SegmentSealed: ignored.
-        }
-    }
-
-    private void FlushUnderLock(FlushTrigger trigger)
-    {
-        lock (_flushLock)
-        {
-            FlushOnce(trigger);
-        }
-    }
-
-    /// <summary>Writes a checkpoint and fsyncs the active segment. The caller holds <see cref="_flushLock"/>.</summary>
-    private void FlushOnce(FlushTrigger trigger)
-    {
-        TaskCompletionSource gate;
-        long lastId;
-        long records;
-        long bytes;
-        long checkpointOffset;
-        ActiveSegment segment;
-        var started = _time.GetTimestamp();
-        lock (_writeLock)
-        {
-            if (_state != PartitionState.Open || _pendingRecords == 0)
-            {
-                return;
-            }
-
-            segment = _segments.Active;
-            checkpointOffset = segment.WriteOffset;
-            Span<byte> bytesOfCheckpoint = stackalloc byte[FlushCheckpoint.Size];
-            new FlushCheckpoint(checkpointOffset, segment.LastId, segment.Count, segment.Rolling, NowMicros()).WriteTo(bytesOfCheckpoint);
-            try
-            {
-                segment.File.Write(checkpointOffset, bytesOfCheckpoint);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                _metrics.Record(trigger, false, _time.GetElapsedTime(started), 0, 0);
-                FaultLocked(e, "writing a checkpoint failed: " + e.Message);
-                return;
-            }
-
-            segment.WriteOffset = checkpointOffset + FlushCheckpoint.Size;
-            gate = _pendingGate;
-            _pendingGate = NewGate();
-            _inflightGate = gate;
-            _inflightLastId = segment.LastId;
-            lastId = segment.LastId;
-            records = _pendingRecords;
-            bytes = _unflushedBytes + FlushCheckpoint.Size;
-            _pendingRecords = 0;
-            _unflushedBytes = 0;
-        }
-
-        try
-        {
-            segment.File.Flush(dataOnly: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            _metrics.Record(trigger, false, _time.GetElapsedTime(started), 0, 0);
-            lock (_writeLock)
-            {
-                FaultLocked(e, "fsync failed: " + e.Message);
-            }
-
-            return;
-        }
-
-        var elapsed = _time.GetElapsedTime(started);
-        lock (_writeLock)
-        {
-            Volatile.Write(ref _durableId, Math.Max(_durableId, lastId));
-            _inflightGate = null;
-            _inflightLastId = -1;
-            SignalDurableAdvancedLocked();
-        }
-
-        Volatile.Write(ref _lastFlushRecords, records);
-        _metrics.Record(trigger, true, elapsed, records, bytes);
-        gate.TrySetResult();
-    }
-
-    private void SignalDurableAdvancedLocked()
-    {
-        var advanced = _durableAdvanced;
-        _durableAdvanced = NewGate();
-        advanced.TrySetResult();
-    }
-
-    private void FaultLocked(Exception? cause, string reason)
-    {
-        if (_state != PartitionState.Open)
-        {
-            return;
-        }
-
-        _state = PartitionState.Faulted;
-        _faultReason = reason;
-        var error = new PartitionFaultedException(_dir.FullName, reason, cause);
-        _fault = error;
-        _pendingGate.TrySetException(error);
-        _inflightGate?.TrySetException(error);
-        _pendingGate = NewGate();
-        _pendingGate.TrySetException(error);
-        _ = _pendingGate.Task.Exception;
-        SignalDurableAdvancedLocked();
-        LogFaulted(_logger, _dir.FullName, reason, cause);
-    }
-
-    private void ThrowIfNotWritable()
-    {
-        if (_closing || _state == PartitionState.Closed)
-        {
-            throw new ObjectDisposedException(nameof(PartitionLog), $"Partition '{_dir.FullName}' is closed.");
-        }
-
-        if (_state == PartitionState.Faulted)
-        {
-            throw new PartitionFaultedException(_dir.FullName, _faultReason!, _fault?.InnerException);
+            _sealer.SealActive(openNext: true, closing: false, _producers);
         }
     }
 
     private long NowMicros() => SegmentFormat.ToUnixMicroseconds(_time.GetUtcNow());
-
-    private void ConfigureTimers()
-    {
-        _periodicTimer?.Dispose();
-        _periodicTimer = null;
-        if (_policy.Kind is FlushPolicyKind.Periodic or FlushPolicyKind.BatchedOrPeriodic)
-        {
-            _periodicTimer = _time.CreateTimer(static s => ((ActiveSegmentWriter)s!).OnPeriodicTick(), this, _policy.Interval, _policy.Interval);
-        }
-
-        if (_options.MaxSegmentAge is not null && _maintenanceTimer is null)
-        {
-            _maintenanceTimer = _time.CreateTimer(static s => ((ActiveSegmentWriter)s!).OnMaintenanceTick(), this, _options.MaintenanceInterval, _options.MaintenanceInterval);
-        }
-    }
-
-    private void OnPeriodicTick()
-    {
-        if (Volatile.Read(ref _pendingRecords) > 0)
-        {
-            _flushRequests.Request(FlushTrigger.Periodic);
-        }
-    }
 
     private void OnMaintenanceTick()
     {
         try
         {
             bool aged;
-            lock (_writeLock)
+            lock (_state.Sync)
             {
-                aged = _state == PartitionState.Open && !_closing && SegmentTooOld(_segments.Active);
+                aged = _state.State == PartitionState.Open && !_state.Closing && SegmentTooOld(_segments.Active);
             }
 
             if (aged)
@@ -893,9 +615,6 @@ internal sealed partial class ActiveSegmentWriter
             LogMaintenanceFailed(_logger, _dir.FullName, e);
         }
     }
-
-    [LoggerMessage(2, LogLevel.Error, "Partition {Partition} faulted: {Reason}")]
-    private static partial void LogFaulted(ILogger logger, string partition, string reason, Exception? exception);
 
     [LoggerMessage(5, LogLevel.Warning, "Partition {Partition}: maintenance failed")]
     private static partial void LogMaintenanceFailed(ILogger logger, string partition, Exception exception);

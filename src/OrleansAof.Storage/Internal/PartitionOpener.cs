@@ -293,7 +293,7 @@ internal static partial class PartitionOpener
     private static PartitionLog Complete(RecoveredPartition recovered, ILogger logger, string? catalogProblem, LocalScan local, Reconciliation reconciled, int catalogRows)
     {
         var dir = recovered.Directory;
-        var all = new List<SegmentInfo>(recovered.Rows) { ActiveSegmentWriter.ActiveInfo(recovered.Active) };
+        var all = new List<SegmentInfo>(recovered.Rows) { PartitionRecovery.ActiveRow(recovered.Active) };
         recovered.Catalog.ReplaceAll(all);
         recovered.Catalog.SetMeta(PartitionCatalog.FirstIdKey, recovered.FirstId.ToString(CultureInfo.InvariantCulture));
         var log = new PartitionLog(recovered);

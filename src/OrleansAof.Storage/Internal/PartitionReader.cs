@@ -18,9 +18,9 @@ internal sealed class PartitionReader
     private readonly PartitionCatalog _catalog;
     private readonly FetchedSegmentCache _cache;
     private readonly PartitionArchival _archival;
-    private readonly ActiveSegmentWriter _writer;
+    private readonly WriterState _writer;
 
-    public PartitionReader(PartitionDirectory dir, PartitionLogOptions options, SegmentSet segments, PartitionCatalog catalog, FetchedSegmentCache cache, PartitionArchival archival, ActiveSegmentWriter writer)
+    public PartitionReader(PartitionDirectory dir, PartitionLogOptions options, SegmentSet segments, PartitionCatalog catalog, FetchedSegmentCache cache, PartitionArchival archival, WriterState writer)
     {
         _dir = dir;
         _maxRecordBytes = options.MaxRecordBytes;
@@ -149,7 +149,7 @@ internal sealed class PartitionReader
         }
 
         var active = _segments.Active;
-        var last = _writer.LastId;
+        var last = Volatile.Read(ref _writer.LastId);
         if (last >= active.BaseId && active.LastTimestampMicros >= micros)
         {
             return SearchTimestamp(active.File, new ActiveOffsets(active), active.BaseId, last, micros);
@@ -335,13 +335,13 @@ internal sealed class PartitionReader
     /// <summary>Checks where a read starts and returns the highest visible id.</summary>
     private long CheckReadStart(long fromId, bool includeUndurable)
     {
-        if (_writer.State == PartitionState.Closed)
+        if (_writer.CurrentState == PartitionState.Closed)
         {
             throw new ObjectDisposedException(nameof(PartitionLog), $"Partition '{_dir.FullName}' is closed.");
         }
 
-        var last = _writer.LastId;
-        var upper = includeUndurable ? last : Math.Min(last, _writer.DurableId);
+        var last = Volatile.Read(ref _writer.LastId);
+        var upper = includeUndurable ? last : Math.Min(last, Volatile.Read(ref _writer.DurableId));
         if (fromId > last + 1)
         {
             throw new ReadBeyondTailException(fromId, last + 1);

@@ -10,6 +10,45 @@ namespace OrleansAof.Storage.Internal;
 /// </summary>
 internal static class RecordFrameWriter
 {
+    private const int SealReserveFixed = SegmentMetadata.Size + BinaryIndexHeader.Size + SegmentFooter.Size;
+
+    /// <summary>Bytes a seal appends after the data of a segment of <paramref name="records"/> records (without producer entries).</summary>
+    public static long SealReserve(long records) => SealReserveFixed + ProducerTable.HeaderSize + (records * BinaryIndexHeader.EntrySize);
+
+    /// <summary>The bytes the frames of an append take; rejects an empty append, an oversized record and a batch no segment can hold.</summary>
+    /// <exception cref="EmptyBatchException">No payloads.</exception>
+    /// <exception cref="RecordTooLargeException">A payload is over <paramref name="maxRecordBytes"/>.</exception>
+    /// <exception cref="BatchTooLargeException">The batch would not fit in one segment.</exception>
+    public static long Measure<T>(scoped ref T payloads, bool stamped, int maxRecordBytes, long maxSegmentBytes)
+        where T : IPayloads, allows ref struct
+    {
+        var n = payloads.Count;
+        if (n == 0)
+        {
+            throw new EmptyBatchException();
+        }
+
+        long frames = stamped ? ProducerStampFrame.Size : 0;
+        for (var i = 0; i < n; i++)
+        {
+            var length = payloads.Get(i).Length;
+            if (length > maxRecordBytes)
+            {
+                throw new RecordTooLargeException(length, maxRecordBytes);
+            }
+
+            frames += SegmentFormat.RecordFrameSize(length);
+        }
+
+        var largest = maxSegmentBytes - SegmentHeader.Size - FlushCheckpoint.Size - SealReserve(0);
+        if (frames + (n * (long)BinaryIndexHeader.EntrySize) > largest)
+        {
+            throw new BatchTooLargeException(n, frames, largest);
+        }
+
+        return frames;
+    }
+
     /// <summary>Writes the frames at the segment's write offset; returns the payload bytes written.</summary>
     /// <exception cref="IOException">The write failed; the segment's in-memory state is unchanged.</exception>
     public static long Write<T>(ActiveSegment segment, scoped ref T payloads, scoped ReadOnlySpan<uint> crcs, byte[] scratch, long firstId, long nowMicros, RecordFlags ack, ProducerStamp? stamp)
