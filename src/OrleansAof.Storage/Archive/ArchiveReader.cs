@@ -59,7 +59,7 @@ public sealed class ArchiveReader : IDisposable
     /// <exception cref="ArchiveIntegrityException">A fetched segment failed verification.</exception>
     public async Task<RecordBatch> ReadAsync(long fromId, int maxRecords = 1000, long maxBytes = PartitionLog.DefaultMaxReadBytes, CancellationToken cancellationToken = default)
     {
-        PartitionLog.ValidateLimits(fromId, maxRecords, maxBytes);
+        SegmentReads.ValidateLimits(fromId, maxRecords, maxBytes);
         SealedSegment? segment;
         SealedSegment.Lease? acquired = null;
         do
@@ -90,7 +90,7 @@ public sealed class ArchiveReader : IDisposable
         using var builder = new RecordBatchBuilder(maxRecords, maxBytes);
         using var lease = acquired.Value;
         var last = Math.Min(segment.LastId, fromId + maxRecords - 1);
-        var next = PartitionLog.ReadFrames(lease, segment.BaseId, fromId, last, builder, maxBytes, segment.Path);
+        var next = SegmentReads.ReadFrames(lease, segment.BaseId, fromId, last, builder, maxBytes, segment.Path);
         return builder.Build(next);
     }
 

@@ -203,6 +203,10 @@ internal static partial class PartitionRecovery
         new(baseId, lastId, lastId - baseId + 1, SegmentStatus.Missing, 0, DateTimeOffset.UnixEpoch, null, 0, 0, 0, 0, 0, SegmentFormat.SegmentFileName(baseId), null, 0, 0);
 
     /// <summary>The catalog row of a sealed segment held locally.</summary>
+    public static SegmentInfo ActiveRow(ActiveSegment a) => new(
+        a.BaseId, a.LastId, a.Count, SegmentStatus.Active, a.WriteOffset, a.CreatedAt, null, a.FirstTimestampMicros, a.LastTimestampMicros,
+        a.Rolling, 0, a.Header.WriterEpoch, SegmentFormat.SegmentFileName(a.BaseId), null, 0, 0);
+
     public static SegmentInfo SealedRow(SealedSegment s, SegmentStatus status) => new(
         s.BaseId, s.LastId, s.Count, status, s.FileSize, SegmentFormat.FromUnixMicroseconds(s.Header.CreatedAtMicros),
         SegmentFormat.FromUnixMicroseconds(s.Metadata.SealedAtMicros), s.Metadata.FirstTimestampMicros, s.Metadata.LastTimestampMicros,

@@ -1,42 +1,67 @@
+using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using OrleansAof.Storage.Archive;
 using OrleansAof.Storage.Catalog;
 using OrleansAof.Storage.Format;
-using OrleansAof.Storage.Internal;
 using OrleansAof.Storage.IO;
 
-namespace OrleansAof.Storage;
+namespace OrleansAof.Storage.Internal;
 
-public sealed partial class PartitionLog
+/// <summary>
+/// Opening a partition: takes the directory's writer lock and opens the catalog (while the recorded id bound is read),
+/// restores an empty folder from the archive, scans and reconciles the local files (<see cref="PartitionRecovery"/>),
+/// checks them against the id bound, and hands a <see cref="RecoveredPartition"/> to a new <see cref="PartitionLog"/>;
+/// the first id bound of this open is recorded while the rest of the open completes.
+/// </summary>
+internal static partial class PartitionOpener
 {
-    private static async Task<PartitionLog> OpenCoreAsync(PartitionDirectory dir, PartitionLogOptions options, PartitionLogEnvironment env, CancellationToken cancellationToken)
+    private const string UnverifiedRestoreKey = "unverified_restore";
+    private const string LostIdsKey = "lost_ids";
+
+    public static async Task<PartitionLog> OpenAsync(PartitionDirectory dir, PartitionLogOptions options, PartitionLogEnvironment env, CancellationToken cancellationToken)
     {
         var fs = env.FileSystem;
         var logger = env.LoggerFactory.CreateLogger("OrleansAof.Storage.PartitionLog");
-        var (lockFile, catalog, catalogProblem) = await Task.Run(
-            () =>
-            {
-                dir.Create(fs);
-                var taken = dir.AcquireLock(fs);
-                try
-                {
-                    fs.DeleteFile(dir.PreallocatedFile);
-                    return (taken, OpenCatalog(dir, fs, logger, out var problem), problem);
-                }
-                catch
-                {
-                    taken.Dispose();
-                    throw;
-                }
-            },
-            cancellationToken).ConfigureAwait(false);
 
-        LocalScan? local = null;
-        PartitionLog? opened = null;
+        // The recorded bound is read while the lock is taken and the catalog opened (neither depends on it).
+        var boundRead = env.IdBounds is { } bounds ? bounds.ReadAsync(dir.Log, dir.Partition, cancellationToken) : null;
+        IStorageFile lockFile;
+        SegmentCatalog catalog;
+        string? catalogProblem;
         try
         {
-            var bound = env.IdBounds is { } bounds ? await bounds.ReadAsync(dir.Log, dir.Partition, cancellationToken).ConfigureAwait(false) : null;
+            (lockFile, catalog, catalogProblem) = await Task.Run(
+                () =>
+                {
+                    dir.Create(fs);
+                    var taken = dir.AcquireLock(fs);
+                    try
+                    {
+                        fs.DeleteFile(dir.PreallocatedFile);
+                        return (taken, OpenCatalog(dir, fs, out var problem), problem);
+                    }
+                    catch
+                    {
+                        taken.Dispose();
+                        throw;
+                    }
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            Observe(boundRead);
+            throw;
+        }
+
+        LocalScan? local = null;
+        RecoveredPartition? recovered = null;
+        PartitionLog? opened = null;
+        Task? boundWrite = null;
+        try
+        {
+            var bound = boundRead is null ? null : await boundRead.ConfigureAwait(false);
             var restoredBefore = catalogProblem is null && catalog.GetMeta(UnverifiedRestoreKey) is not null;
             var policy = options.LostIds == LostIdsPolicy.SkipPastBound || (catalogProblem is null && catalog.GetMeta(LostIdsKey) == nameof(LostIdsPolicy.SkipPastBound))
                 ? LostIdsPolicy.SkipPastBound
@@ -63,7 +88,7 @@ public sealed partial class PartitionLog
             var now = env.TimeProvider.GetUtcNow();
             local = await Task.Run(() => PartitionRecovery.ScanLocal(fs, dir, options, now, logger), cancellationToken).ConfigureAwait(false);
             var rows = catalogProblem is null ? catalog.ReadAll() : [];
-            long? firstId = catalogProblem is null && long.TryParse(catalog.GetMeta("first_id"), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var storedFirst) ? storedFirst : null;
+            long? firstId = catalogProblem is null && long.TryParse(catalog.GetMeta(PartitionCatalog.FirstIdKey), NumberStyles.Integer, CultureInfo.InvariantCulture, out var storedFirst) ? storedFirst : null;
             var reconciled = PartitionRecovery.Reconcile(local, rows, firstId, listing, env.Archive is not null);
             if (reconciled.NeedsListing)
             {
@@ -81,10 +106,14 @@ public sealed partial class PartitionLog
             }
 
             var scanned = local;
-            opened = await Task.Run(() => Open(dir, options, env, lockFile, catalog, catalogProblem, scanned, reconciled, rows.Count), cancellationToken).ConfigureAwait(false);
+            recovered = await Task.Run(() => Recover(dir, options, env, lockFile, catalog, scanned, reconciled), cancellationToken).ConfigureAwait(false);
+
+            // The first bound of this open (one reservation past the last id) is recorded while the open completes.
+            IdReservation? ids = null;
             if (env.IdBounds is { } store)
             {
-                await opened.ReserveIdsAtOpenAsync(store, bound, logger, cancellationToken).ConfigureAwait(false);
+                ids = new IdReservation(store, dir.Log, dir.Partition, options.IdReservation, env.TimeProvider, logger);
+                boundWrite = ids.SetAsync(Math.Max(bound ?? -1, recovered.Active.LastId) + options.IdReservation, cancellationToken);
             }
             else if (restoredBefore && policy == LostIdsPolicy.SkipPastBound)
             {
@@ -93,17 +122,25 @@ public sealed partial class PartitionLog
                 catalog.SetMeta(LostIdsKey, nameof(LostIdsPolicy.SkipPastBound));
             }
 
+            var complete = recovered;
+            opened = await Task.Run(() => Complete(complete, logger, catalogProblem, scanned, reconciled, rows.Count), cancellationToken).ConfigureAwait(false);
+            if (ids is not null)
+            {
+                await AwaitFirstBoundAsync(opened, ids, boundWrite!, logger).ConfigureAwait(false);
+            }
+
             return opened;
         }
         catch
         {
+            Observe(boundWrite);
             if (opened is not null)
             {
                 await opened.CloseAsync(seal: false).ConfigureAwait(false);
             }
             else
             {
-                local?.Active?.File.Dispose();
+                (recovered?.Active ?? local?.Active)?.File.Dispose();
                 catalog.Dispose();
                 lockFile.Dispose();
             }
@@ -112,8 +149,24 @@ public sealed partial class PartitionLog
         }
     }
 
-    private const string UnverifiedRestoreKey = "unverified_restore";
-    private const string LostIdsKey = "lost_ids";
+    /// <summary>Waits for the first bound of this open; a failure leaves appends waiting for a later raise.</summary>
+    private static async Task AwaitFirstBoundAsync(PartitionLog opened, IdReservation ids, Task boundWrite, ILogger logger)
+    {
+        try
+        {
+            await boundWrite.ConfigureAwait(false);
+            opened.Catalog.RemoveMeta(UnverifiedRestoreKey, LostIdsKey);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogReserveFailed(logger, opened.Log + "/" + opened.Partition, e.Message);
+        }
+
+        opened.Writer.UseIdReservation(ids);
+    }
+
+    private static void Observe(Task? task) =>
+        _ = task?.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     /// <summary>
     /// The archive listing for a restore into an empty folder. When no id bound was ever recorded (a brand-new partition
@@ -185,46 +238,6 @@ public sealed partial class PartitionLog
         reconciled.NextId = bound + 1;
     }
 
-    /// <summary>Records the first id bound of this open (one reservation past the last id); a failure leaves appends waiting for a later raise.</summary>
-    private async Task ReserveIdsAtOpenAsync(IIdBoundStore store, long? recorded, ILogger logger, CancellationToken cancellationToken)
-    {
-        var ids = new IdReservation(store, Log, Partition, _options.IdReservation, _time, logger);
-        try
-        {
-            await ids.SetAsync(Math.Max(recorded ?? -1, LastId) + _options.IdReservation, cancellationToken).ConfigureAwait(false);
-            TryCatalog(static c =>
-            {
-                c.RemoveMeta(UnverifiedRestoreKey);
-                c.RemoveMeta(LostIdsKey);
-            });
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            LogReserveFailed(logger, _dir.FullName, e.Message);
-        }
-
-        _ids = ids;
-    }
-
-    /// <summary>
-    /// Gives the ids reserved past the last id back: records the last id as the partition's id bound. For a handover, after
-    /// appends stopped and every record is archived, so the next owner continues right after it. An append after this
-    /// raises the bound again. Does nothing without an <see cref="IIdBoundStore"/>.
-    /// </summary>
-    public async Task ReleaseIdReservationAsync(CancellationToken cancellationToken = default)
-    {
-        if (_ids is { } ids)
-        {
-            await ids.SetAsync(LastId, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    [LoggerMessage(13, LogLevel.Information, "Partition {Partition}: no id bound is recorded, so it is new; the archive could not be asked ({Reason}) and is not needed")]
-    private static partial void LogNewWithoutArchive(ILogger logger, string partition, string reason);
-
-    [LoggerMessage(14, LogLevel.Warning, "Partition {Partition}: recording the id bound at open failed ({Reason}); appends wait until it is recorded")]
-    private static partial void LogReserveFailed(ILogger logger, string partition, string reason);
-
     private static async Task<List<ArchivedObjectInfo>> ListArchiveAsync(ISegmentArchive archive, PartitionDirectory dir, CancellationToken cancellationToken)
     {
         var objects = new List<ArchivedObjectInfo>();
@@ -240,10 +253,10 @@ public sealed partial class PartitionLog
         return objects;
     }
 
-    private static PartitionLog Open(PartitionDirectory dir, PartitionLogOptions options, PartitionLogEnvironment env, IStorageFile lockFile, SegmentCatalog catalog, string? catalogProblem, LocalScan local, Reconciliation reconciled, int catalogRows)
+    /// <summary>Decides the epoch, the active segment (created when there is none) and the writer's starting state.</summary>
+    private static RecoveredPartition Recover(PartitionDirectory dir, PartitionLogOptions options, PartitionLogEnvironment env, IStorageFile lockFile, SegmentCatalog catalog, LocalScan local, Reconciliation reconciled)
     {
         var fs = env.FileSystem;
-        var logger = env.LoggerFactory.CreateLogger("OrleansAof.Storage.PartitionLog");
         var now = env.TimeProvider.GetUtcNow();
         var fault = reconciled.Fault;
         var active = local.Active;
@@ -273,42 +286,34 @@ public sealed partial class PartitionLog
             lastTs = Math.Max(lastTs, s.Metadata.LastTimestampMicros);
         }
 
-        PartitionLog log;
-        try
-        {
-            var all = new List<SegmentInfo>(reconciled.Rows) { ActiveInfo(active) };
-            catalog.ReplaceAll(all);
-            catalog.SetMeta("first_id", reconciled.FirstId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            var state = new RecoveredState([.. local.Sealed], active, reconciled.FirstId, lastTs, fault, local.Producers);
-            log = new PartitionLog(dir, options, env, catalog, lockFile, epoch, state);
-        }
-        catch
-        {
-            active.File.Dispose();
-            throw;
-        }
+        return new RecoveredPartition(dir, options, env, lockFile, catalog, epoch, [.. local.Sealed], active, reconciled.Rows, reconciled.FirstId, lastTs, fault, local.Producers);
+    }
 
-        log.InitializeRows(reconciled.Rows);
+    /// <summary>Rewrites the catalog to match what recovery decided and constructs the partition.</summary>
+    private static PartitionLog Complete(RecoveredPartition recovered, ILogger logger, string? catalogProblem, LocalScan local, Reconciliation reconciled, int catalogRows)
+    {
+        var dir = recovered.Directory;
+        var all = new List<SegmentInfo>(recovered.Rows) { PartitionRecovery.ActiveRow(recovered.Active) };
+        recovered.Catalog.ReplaceAll(all);
+        recovered.Catalog.SetMeta(PartitionCatalog.FirstIdKey, recovered.FirstId.ToString(CultureInfo.InvariantCulture));
+        var log = new PartitionLog(recovered);
         var problem = catalogProblem ?? (reconciled.Findings.Count > 0 ? string.Join("; ", reconciled.Findings) : null);
         if (problem is not null && (local.FileCount > 0 || catalogRows > 0 || reconciled.Rows.Count > 0))
         {
             // A brand-new partition has no catalog yet: that is not worth a warning.
-            LogCatalogRebuilt(logger, dir.FullName, problem);
+            PartitionCatalog.LogCatalogRebuilt(logger, dir.FullName, problem);
         }
 
-        if (fault is not null)
+        if (recovered.FaultReason is { } fault)
         {
             LogFaulted(logger, dir.FullName, fault, null);
         }
 
-        LogOpened(logger, dir.FullName, epoch, reconciled.FirstId, log.LastId, local.Sealed.Count, local.Discarded, local.TornBytes);
+        LogOpened(logger, dir.FullName, recovered.Epoch, recovered.FirstId, log.LastId, local.Sealed.Count, local.Discarded, local.TornBytes);
         return log;
     }
 
-    [LoggerMessage(7, LogLevel.Warning, "Partition {Partition}: no local segment; restoring from the archive ({Count} archived segment(s), fetched the newest: {FileName})")]
-    private static partial void LogRestored(ILogger logger, string partition, int count, string fileName);
-
-    private static SegmentCatalog OpenCatalog(PartitionDirectory dir, IFileSystem fs, ILogger logger, out string? problem)
+    private static SegmentCatalog OpenCatalog(PartitionDirectory dir, IFileSystem fs, out string? problem)
     {
         problem = File.Exists(dir.CatalogFile) ? null : "missing";
         try
@@ -323,4 +328,19 @@ public sealed partial class PartitionLog
             return SegmentCatalog.Open(dir.CatalogFile, fs);
         }
     }
+
+    [LoggerMessage(1, LogLevel.Information, "Partition {Partition} opened at epoch {Epoch}: ids {FirstId}..{LastId}, {Sealed} sealed segment(s); recovery discarded {Discarded} unacknowledged record(s) and {Bytes} byte(s) of torn tail")]
+    private static partial void LogOpened(ILogger logger, string partition, long epoch, long firstId, long lastId, int @sealed, int discarded, long bytes);
+
+    [LoggerMessage(2, LogLevel.Error, "Partition {Partition} faulted: {Reason}")]
+    private static partial void LogFaulted(ILogger logger, string partition, string reason, Exception? exception);
+
+    [LoggerMessage(7, LogLevel.Warning, "Partition {Partition}: no local segment; restoring from the archive ({Count} archived segment(s), fetched the newest: {FileName})")]
+    private static partial void LogRestored(ILogger logger, string partition, int count, string fileName);
+
+    [LoggerMessage(13, LogLevel.Information, "Partition {Partition}: no id bound is recorded, so it is new; the archive could not be asked ({Reason}) and is not needed")]
+    private static partial void LogNewWithoutArchive(ILogger logger, string partition, string reason);
+
+    [LoggerMessage(14, LogLevel.Warning, "Partition {Partition}: recording the id bound at open failed ({Reason}); appends wait until it is recorded")]
+    private static partial void LogReserveFailed(ILogger logger, string partition, string reason);
 }

@@ -1,0 +1,257 @@
+using OrleansAof.Storage.Archive;
+using OrleansAof.Storage.Format;
+using OrleansAof.Storage.IO;
+
+namespace OrleansAof.Storage.Internal;
+
+/// <summary>
+/// Segments that live only in the archive, fetched back into the partition's <c>cache/</c> folder for reads: downloaded
+/// once and shared by concurrent readers, least recently used removed beyond
+/// <see cref="PartitionLogOptions.ArchiveReadCacheBytes"/>, never one a read is about to open (pins). Own lock, a leaf
+/// except for closing segment files.
+/// </summary>
+internal sealed class FetchedSegmentCache
+{
+    private const int MaxFetchAttempts = 3;
+
+    private readonly Lock _lock = new();
+    private readonly Dictionary<long, SealedSegment> _fetched = [];
+    private readonly LinkedList<long> _fetchedOrder = new();
+    private readonly Dictionary<long, Task<SealedSegment>> _fetching = [];
+
+    // Reads that were handed a fetched segment and have not opened it yet, by segment: the cache never evicts these.
+    // A download's waiters are counted in _fetchWaiters and become pins when it lands in the cache.
+    private readonly Dictionary<SealedSegment, int> _fetchPins = [];
+    private readonly Dictionary<long, int> _fetchWaiters = [];
+    private readonly ISegmentArchive? _archive;
+    private readonly PartitionDirectory _dir;
+    private readonly IFileSystem _fs;
+    private readonly SegmentSet _segments;
+    private readonly long _maxBytes;
+    private readonly CancellationToken _shutdown;
+    private bool _closed;
+
+    public FetchedSegmentCache(ISegmentArchive? archive, PartitionDirectory dir, IFileSystem fs, SegmentSet segments, long maxBytes, CancellationToken shutdown)
+    {
+        _archive = archive;
+        _dir = dir;
+        _fs = fs;
+        _segments = segments;
+        _maxBytes = maxBytes;
+        _shutdown = shutdown;
+    }
+
+    /// <summary>
+    /// A segment fetched back from the archive, with a read lease on it. The segment is pinned in the cache from the
+    /// moment it is handed out until the lease holds its file open, so a concurrent fetch cannot evict (delete) it in
+    /// between. When its file is gone anyway (deleted from outside the cache) the segment is forgotten and fetched again.
+    /// </summary>
+    public async Task<(SealedSegment Segment, SealedSegment.Lease Lease)> AcquireAsync(SegmentInfo row, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var fetch = FetchPinnedAsync(row);
+            SealedSegment segment;
+            try
+            {
+                segment = await fetch.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // The download goes on for other readers; release this reader's pin once it lands.
+                _ = fetch.ContinueWith(static (t, state) => ((FetchedSegmentCache)state!).Unpin(t.Result), this, CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+                throw;
+            }
+
+            try
+            {
+                return (segment, _segments.Acquire(segment));
+            }
+            catch (FileNotFoundException) when (attempt < MaxFetchAttempts)
+            {
+                Forget(segment);
+            }
+            finally
+            {
+                Unpin(segment);
+            }
+        }
+    }
+
+    /// <summary>Removes the segment of <paramref name="baseId"/> from the cache and deletes its file (retention).</summary>
+    public void Drop(long baseId)
+    {
+        lock (_lock)
+        {
+            DropLocked(baseId);
+        }
+    }
+
+    /// <summary>Closes every cached segment; a fetch that completes later leaves the cache folder alone.</summary>
+    public void Close()
+    {
+        lock (_lock)
+        {
+            _closed = true;
+            foreach (var s in _fetched.Values)
+            {
+                s.Close();
+            }
+        }
+    }
+
+    /// <summary>Removes <paramref name="segment"/> from the cache when it is still there, leaving the files alone.</summary>
+    private void Forget(SealedSegment segment)
+    {
+        lock (_lock)
+        {
+            if (_fetched.TryGetValue(segment.BaseId, out var cached) && ReferenceEquals(cached, segment))
+            {
+                _fetched.Remove(segment.BaseId);
+                _fetchedOrder.Remove(segment.BaseId);
+                segment.Close();
+            }
+        }
+    }
+
+    private void Unpin(SealedSegment segment)
+    {
+        lock (_lock)
+        {
+            if (_fetchPins.TryGetValue(segment, out var pins))
+            {
+                if (pins <= 1)
+                {
+                    _fetchPins.Remove(segment);
+                }
+                else
+                {
+                    _fetchPins[segment] = pins - 1;
+                }
+            }
+        }
+    }
+
+    /// <summary>A fetched segment (downloaded once, shared by concurrent readers), pinned for the caller.</summary>
+    private Task<SealedSegment> FetchPinnedAsync(SegmentInfo row)
+    {
+        lock (_lock)
+        {
+            StorageInstruments.RecordCacheLookup(_dir.Log, _fetched.ContainsKey(row.BaseId));
+            if (_fetched.TryGetValue(row.BaseId, out var cached))
+            {
+                _fetchedOrder.Remove(row.BaseId);
+                _fetchedOrder.AddFirst(row.BaseId);
+                _fetchPins[cached] = _fetchPins.GetValueOrDefault(cached) + 1;
+                return Task.FromResult(cached);
+            }
+
+            _fetchWaiters[row.BaseId] = _fetchWaiters.GetValueOrDefault(row.BaseId) + 1;
+            if (!_fetching.TryGetValue(row.BaseId, out var task))
+            {
+                // May complete synchronously (the file is already in the cache folder): then it must not be left in _fetching.
+                task = FetchCoreAsync(row);
+                if (!task.IsCompleted)
+                {
+                    _fetching[row.BaseId] = task;
+                }
+            }
+
+            return task;
+        }
+    }
+
+    private async Task<SealedSegment> FetchCoreAsync(SegmentInfo row)
+    {
+        try
+        {
+            var archive = _archive ?? throw new SegmentCorruptedException(row.FileName, row.BaseId, "the segment was evicted to an archive, but no archive is configured");
+            var path = Path.Combine(_dir.Cache, row.FileName);
+            _fs.CreateDirectory(_dir.Cache);
+
+            // Always a fresh download: cache files are not flushed to stable storage, so a file left by an earlier
+            // process (perhaps one that crashed) is not trusted. Within this process a fetched segment stays in _fetched.
+            await SegmentFiles.DownloadVerifiedAsync(archive, new ArchiveObjectKey(_dir.Log, _dir.Partition, row.FileName), path, _fs, durable: false, _shutdown).ConfigureAwait(false);
+
+            SealedSegment segment;
+            using (var file = _fs.OpenFile(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+            {
+                var scan = SegmentScanner.ReadSealed(file, validateIndex: false);
+                if (!scan.IsSealed || scan.Metadata!.Value.BaseId != row.BaseId || scan.Metadata.Value.LastId != row.LastId
+                    || (row.FileChecksum != 0 && scan.FileLength != row.SizeBytes))
+                {
+                    _fs.DeleteFile(path);
+                    throw new ArchiveIntegrityException(row.ArchiveKey ?? row.FileName, "the fetched segment does not match the catalog");
+                }
+
+                segment = new SealedSegment(path, scan.Header!.Value, scan.Footer!.Value, scan.Metadata.Value, scan.FileLength);
+            }
+
+            lock (_lock)
+            {
+                var waiters = _fetchWaiters.Remove(row.BaseId, out var n) ? n : 0;
+                if (_closed)
+                {
+                    // A fetch that finished after the partition closed: the cache folder may already belong to the next
+                    // instance of this partition, so this one must not evict (delete) anything in it.
+                    return segment;
+                }
+
+                _fetched[row.BaseId] = segment;
+                _fetchedOrder.AddFirst(row.BaseId);
+                if (waiters > 0)
+                {
+                    _fetchPins[segment] = waiters;
+                }
+
+                long bytes = 0;
+                foreach (var s in _fetched.Values)
+                {
+                    bytes += s.FileSize;
+                }
+
+                // Least recently used first, never the newest and never one a read is about to open.
+                for (var node = _fetchedOrder.Last; bytes > _maxBytes && node is not null && node != _fetchedOrder.First;)
+                {
+                    var previous = node.Previous;
+                    var candidate = _fetched[node.Value];
+                    if (!_fetchPins.ContainsKey(candidate))
+                    {
+                        bytes -= candidate.FileSize;
+                        DropLocked(node.Value);
+                    }
+
+                    node = previous;
+                }
+            }
+
+            return segment;
+        }
+        catch
+        {
+            lock (_lock)
+            {
+                _fetchWaiters.Remove(row.BaseId);
+            }
+
+            throw;
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                _fetching.Remove(row.BaseId);
+            }
+        }
+    }
+
+    private void DropLocked(long baseId)
+    {
+        if (_fetched.Remove(baseId, out var segment))
+        {
+            _fetchedOrder.Remove(baseId);
+            segment.Close();
+            _fs.DeleteFile(segment.Path);
+        }
+    }
+}
