@@ -66,6 +66,27 @@ public sealed class ReplicationSimulationTests(ITestOutputHelper output)
         a.Trace.Count.Should().BeGreaterThan(200);
     }
 
+    /// <summary>
+    /// Seeds that found protocol bugs while the simulation was written: 102 (a candidate truncated its own log before
+    /// reading the adopted one and lost committed entries when a later failover ran on it), 25062 (a seal recorded
+    /// ahead of the durable log before a crash). They stay in the default suite even when the seed range changes.
+    /// </summary>
+    [Theory]
+    [InlineData(102)]
+    [InlineData(25062)]
+    public void Simulation_SeedsThatFoundBugs_NoInvariantViolated(int seed)
+    {
+        var options = SimulationOptions.ForSeed(seed, StepsPerSeed);
+        try
+        {
+            new ReplicationSimulation(options).Run();
+        }
+        catch (InvariantViolationException e)
+        {
+            Assert.Fail(Describe(options, e));
+        }
+    }
+
     [Fact]
     public void Simulation_WithoutFencing_FindsAViolation()
         => FindsViolation(new ReplicationSafety(Fencing: false), lostVolumeRule: true);
