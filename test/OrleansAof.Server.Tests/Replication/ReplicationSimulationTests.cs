@@ -33,6 +33,7 @@ public sealed class ReplicationSimulationTests(ITestOutputHelper output)
         var watch = Stopwatch.StartNew();
         long acknowledged = 0;
         long leaders = 0;
+        var counts = new ReplicationSimulation.SimulationCounts();
         for (var seed = first; seed < first + count; seed++)
         {
             var options = SimulationOptions.ForSeed(seed, StepsPerSeed);
@@ -48,11 +49,18 @@ public sealed class ReplicationSimulationTests(ITestOutputHelper output)
 
             acknowledged += simulation.Acknowledged;
             leaders += simulation.Leaders;
+            counts.Add(simulation.Counts);
         }
 
         output.WriteLine($"{count} seeds x {StepsPerSeed} steps (+ healing): {acknowledged} acknowledged appends, {leaders} serving leaders, 0 violations, {watch.Elapsed.TotalSeconds:0.0} s");
+        output.WriteLine(counts.ToString());
         acknowledged.Should().BeGreaterThan(count * 10L, "the runs must do real work, not only fail over");
         leaders.Should().BeGreaterThan(count * 2L, "the runs must exercise failovers");
+        if (count >= 1000)
+        {
+            counts.LostVolumes.Should().BeGreaterThan(count / 10, "lost volumes must be exercised");
+            counts.Rejoined.Should().BeGreaterThan(counts.LostVolumes / 8, "replicas that lost their volume must catch up and vote again");
+        }
     }
 
     [Fact]
