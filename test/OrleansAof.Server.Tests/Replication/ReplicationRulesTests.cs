@@ -209,6 +209,28 @@ public sealed class ReplicationRulesTests
     }
 
     [Fact]
+    public void Candidate_WithoutAMajorityOfVoters_StaysFencing_AndNeverLeads()
+    {
+        var config = new InMemoryReplicationConfigurationStore(new ReplicationConfiguration(1, "b", Three));
+        var (a, aStore) = NewReplica("a");
+        var candidate = Candidate.TryBegin(config, a, maxBatch: 4)!;
+        var outbox = new List<Outgoing>();
+        candidate.Step(outbox);
+
+        // b is down; c lost its volume and answers NotVoter: one voter of three is not a majority.
+        var c = Replica.OpenAfterLostVolume("c", new InMemoryReplicaLogStore(), configurationEpoch: 1, incarnation: 5);
+        var toC = new List<Outgoing>();
+        c.OnFence("a", (FenceRequest)outbox.Single(o => o.To == "c").Message, toC);
+        candidate.OnFenceReply("c", (FenceReply)toC.Single().Message);
+
+        candidate.State.Should().Be(CandidateState.Fencing);
+        candidate.FencedMajority.Should().BeFalse();
+        var act = () => candidate.BecomeLeader();
+        act.Should().Throw<InvalidOperationException>();
+        aStore.End.Should().Be(LogPosition.Start, "nothing was written: unavailable, not wrong");
+    }
+
+    [Fact]
     public void LostVolume_ReplicaPromisesTheConfigurationEpoch_AnswersFencesNotVoter_UntilCaughtUpToACompleteCommitForItsIncarnation()
     {
         var store = new InMemoryReplicaLogStore();
