@@ -177,33 +177,12 @@ internal sealed class Replica
         }
     }
 
-    /// <summary>Raises the known commit point to <paramref name="commit"/> (a position this log holds) and seals the segments it closes.</summary>
+    /// <summary>Raises the known commit point to <paramref name="commit"/> (a position this log holds).</summary>
     internal void AdvanceCommit(LogPosition commit)
     {
-        if (commit <= _commit)
+        if (commit > _commit)
         {
-            return;
-        }
-
-        var from = _commit;
-        _commit = commit;
-        var sealedBefore = _store.State.SealedBefore;
-        foreach (var entry in _store.ReadAfter(from, int.MaxValue))
-        {
-            if (entry.Position > commit)
-            {
-                break;
-            }
-
-            if (entry.StartsSegment && entry.Position.Id > sealedBefore)
-            {
-                sealedBefore = entry.Position.Id;
-            }
-        }
-
-        if (sealedBefore != _store.State.SealedBefore)
-        {
-            _store.WriteState(_store.State with { SealedBefore = sealedBefore });
+            _commit = commit;
         }
     }
 
@@ -255,13 +234,34 @@ internal sealed class Replica
         }
     }
 
+    /// <summary>
+    /// Persists the known commit point as far as the durable log holds it, and seals the segments it closes: a segment is
+    /// sealed only once the first record of the next one is committed and durable here.
+    /// </summary>
     private void PersistCommit()
     {
+        var state = _store.State;
         var durable = LogPosition.Min(_commit, _store.DurableEnd);
-        if (durable > _store.State.Commit && _store.Contains(durable))
+        if (durable <= state.Commit || !_store.Contains(durable))
         {
-            _store.WriteState(_store.State with { Commit = durable });
+            return;
         }
+
+        var sealedBefore = state.SealedBefore;
+        foreach (var entry in _store.ReadAfter(state.Commit, int.MaxValue))
+        {
+            if (entry.Position > durable)
+            {
+                break;
+            }
+
+            if (entry.StartsSegment && entry.Position.Id > sealedBefore)
+            {
+                sealedBefore = entry.Position.Id;
+            }
+        }
+
+        _store.WriteState(state with { Commit = durable, SealedBefore = sealedBefore });
     }
 
     private AppendReply Refusal(long epoch, RefusalReason reason, LogPosition prev)

@@ -85,6 +85,9 @@ internal sealed class ReplicationSimulation
     /// <summary>Failovers that reached a serving leader.</summary>
     public int Leaders { get; private set; }
 
+    /// <summary>How often each kind of fault and event happened.</summary>
+    public SimulationCounts Counts { get; } = new();
+
     /// <summary>The trace (when tracing).</summary>
     public IReadOnlyList<string> Trace => _trace ?? [];
 
@@ -240,6 +243,7 @@ internal sealed class ReplicationSimulation
             else if (node.Up && down < _nodes.Count - 1)
             {
                 node.Frozen = true;
+                Counts.Freezes++;
                 Log($"freeze {node.Name}");
             }
         }
@@ -292,6 +296,7 @@ internal sealed class ReplicationSimulation
 
         if (_random.NextDouble() < _duplicateRate)
         {
+            Counts.Duplicated++;
             Log($"duplicate {message}");
         }
         else
@@ -302,6 +307,7 @@ internal sealed class ReplicationSimulation
 
         if (!target.Up || _random.NextDouble() < _lossRate)
         {
+            Counts.Lost++;
             Log($"lose {message}");
             return;
         }
@@ -356,7 +362,14 @@ internal sealed class ReplicationSimulation
     private void Flush(SimNode node)
     {
         Log($"flush {node.Name} end{node.Store.End}");
+        var wasVoter = node.Replica.Voter;
         node.Replica.Flush(_outbox);
+        if (!wasVoter && node.Replica.Voter)
+        {
+            Counts.Rejoined++;
+            Log($"{node.Name} caught up after its lost volume: a voter again");
+        }
+
         node.Leader?.OnLocalFlush(_acks);
         AfterEvent(node);
     }
@@ -389,6 +402,7 @@ internal sealed class ReplicationSimulation
             return;
         }
 
+        Counts.Failovers++;
         Log($"failover {node.Name} -> epoch {candidate.Epoch}");
         node.Leader = null;
         node.Candidate = candidate;
@@ -400,6 +414,7 @@ internal sealed class ReplicationSimulation
     private void Crash(SimNode node)
     {
         var keep = _random.Next(3);
+        Counts.Crashes++;
         Log($"crash {node.Name} (keeps {keep} unflushed)");
         node.Store = node.Store.Crash(keep);
         node.Up = false;
@@ -413,6 +428,7 @@ internal sealed class ReplicationSimulation
         node.Up = true;
         if (wiped)
         {
+            Counts.LostVolumes++;
             node.Store = new InMemoryReplicaLogStore();
             var epoch = _configuration.Read().Epoch;
             node.Replica = _options.LostVolumeRule
@@ -618,6 +634,38 @@ internal sealed class ReplicationSimulation
     private void Log(string line) => _trace?.Add(string.Create(CultureInfo.InvariantCulture, $"{_step,6} {line}"));
 
     private sealed record Issued(long Token, long Epoch, string How);
+
+    /// <summary>Event counts of a run (or, added up, of many).</summary>
+    internal sealed class SimulationCounts
+    {
+        public long Lost { get; set; }
+
+        public long Duplicated { get; set; }
+
+        public long Crashes { get; set; }
+
+        public long Freezes { get; set; }
+
+        public long LostVolumes { get; set; }
+
+        public long Rejoined { get; set; }
+
+        public long Failovers { get; set; }
+
+        public void Add(SimulationCounts other)
+        {
+            Lost += other.Lost;
+            Duplicated += other.Duplicated;
+            Crashes += other.Crashes;
+            Freezes += other.Freezes;
+            LostVolumes += other.LostVolumes;
+            Rejoined += other.Rejoined;
+            Failovers += other.Failovers;
+        }
+
+        public override string ToString()
+            => $"{Failovers} failovers started, {Crashes} crashes, {Freezes} freezes, {LostVolumes} lost volumes ({Rejoined} caught up and voting again), {Lost} messages lost, {Duplicated} duplicated";
+    }
 
     private sealed record InFlight(string From, string To, ReplicationMessage Message)
     {
