@@ -11,7 +11,19 @@ using OrleansAof.SiloHost;
 using OrleansAof.Storage;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-var settings = SiloHostSettings.Load(builder.Configuration);
+SiloHostSettings settings;
+try
+{
+    settings = SiloHostSettings.Load(builder.Configuration);
+    settings.Validate();
+}
+catch (SiloHostSettingsException e)
+{
+    // One line naming the key, exit 1: a bad setting is the operator's to fix, not a crash to debug.
+    Console.Error.WriteLine("Invalid configuration: " + e.Message);
+    return 1;
+}
+
 builder.WebHost.UseUrls($"http://0.0.0.0:{settings.HttpPort}");
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);
 
@@ -160,7 +172,18 @@ var app = builder.Build();
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
 app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = SiloReadyCheck.WriteAsync });
 app.MapPrometheusScrapingEndpoint("/metrics");
-await app.RunAsync();
+try
+{
+    await app.RunAsync();
+}
+catch (Exception e) when (e is Microsoft.Extensions.Options.OptionsValidationException or OrleansConfigurationException)
+{
+    // An option the hosting extensions validate (AppendLogOptions.FlushPolicy, ...): one line with its name, exit 1.
+    Console.Error.WriteLine("Invalid configuration: " + e.Message.Split('\n', 2)[0].TrimEnd());
+    return 1;
+}
+
+return 0;
 
 static string Required(string? value, string key) =>
     string.IsNullOrWhiteSpace(value) ? throw new InvalidOperationException($"{key} is required by the chosen provider.") : value;
