@@ -15,11 +15,21 @@ using OrleansAof.SiloHost;
 using OrleansAof.Storage;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-var settings = SiloHostSettings.Load(builder.Configuration);
+SiloHostSettings settings;
+try
+{
+    settings = SiloHostSettings.Load(builder.Configuration);
+    settings.Validate();
+}
+catch (SiloHostSettingsException e)
+{
+    // One line naming the key, exit 1: a bad setting is the operator's to fix, not a crash to debug.
+    Console.Error.WriteLine("Invalid configuration: " + e.Message);
+    return 1;
+}
+
 var otlp = settings.OtlpUri();
-var otlpProtocol = Enum.TryParse<OtlpExportProtocol>(settings.OtlpProtocol, ignoreCase: true, out var protocol) && Enum.IsDefined(protocol)
-    ? protocol
-    : throw new OrleansConfigurationException($"Aof:OtlpProtocol '{settings.OtlpProtocol}' is not one of Grpc, HttpProtobuf.");
+var otlpProtocol = Enum.Parse<OtlpExportProtocol>(settings.OtlpProtocol, ignoreCase: true);
 builder.WebHost.UseUrls($"http://0.0.0.0:{settings.HttpPort}");
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);
 
@@ -201,7 +211,18 @@ if (settings.Dashboard)
     app.MapOrleansDashboard(routePrefix: settings.DashboardPath);
 }
 
-await app.RunAsync();
+try
+{
+    await app.RunAsync();
+}
+catch (Exception e) when (e is Microsoft.Extensions.Options.OptionsValidationException or OrleansConfigurationException)
+{
+    // An option the hosting extensions validate (AppendLogOptions.FlushPolicy, ...): one line with its name, exit 1.
+    Console.Error.WriteLine("Invalid configuration: " + e.Message.Split('\n', 2)[0].TrimEnd());
+    return 1;
+}
+
+return 0;
 
 // Over HTTP an endpoint set in code is used as is: give each signal its standard path (gRPC takes the base address).
 static Uri OtlpSignalUri(Uri endpoint, OtlpExportProtocol protocol, string path) =>

@@ -217,10 +217,22 @@ public sealed class SiloHostSettings
         [.. typeof(SiloHostSettings).GetProperties().Where(p => p.CanWrite).Select(p => Section + ":" + p.Name)];
 
     /// <summary>Binds the settings from <paramref name="configuration"/> and the pod variables.</summary>
+    /// <exception cref="SiloHostSettingsException">A value cannot be read as its key's type (the message names the key).</exception>
     public static SiloHostSettings Load(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var settings = configuration.GetSection(Section).Get<SiloHostSettings>() ?? new SiloHostSettings();
+        SiloHostSettings settings;
+        try
+        {
+            settings = configuration.GetSection(Section).Get<SiloHostSettings>() ?? new SiloHostSettings();
+        }
+        catch (InvalidOperationException e)
+        {
+            // The binder names the path ("Failed to convert configuration value '...' at 'Aof:GatewayPort' to type ...").
+            var key = ConfigurationKeys.FirstOrDefault(k => e.Message.Contains($"'{k}'", StringComparison.OrdinalIgnoreCase)) ?? Section;
+            throw new SiloHostSettingsException(key, $"{key} '{Shown(configuration[key])}' cannot be read as {TypeOf(key)}.");
+        }
+
         settings.SiloName ??= configuration["POD_NAME"] ?? "aof-0";
         settings.AdvertisedIp ??= configuration["POD_IP"];
         return settings;
@@ -232,6 +244,109 @@ public sealed class SiloHostSettings
         string.IsNullOrWhiteSpace(OtlpEndpoint) ? null
         : Uri.TryCreate(OtlpEndpoint, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) ? uri
         : throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"Aof:OtlpEndpoint '{OtlpEndpoint}' is not an absolute http:// or https:// URI."));
+
+    /// <summary>
+    /// Checks every setting that the hosting extensions would otherwise reject late, with an internal option name, or
+    /// not at all (a data root that is a file starts Healthy and fails at the first append). Creates
+    /// <see cref="DataRoot"/> (and the archive folder) when missing, as the host would at the first append.
+    /// </summary>
+    /// <exception cref="SiloHostSettingsException">The first invalid setting; the message starts with its <c>Aof:</c> key.</exception>
+    public void Validate()
+    {
+        Require(!string.IsNullOrWhiteSpace(ClusterId), "ClusterId", ClusterId, "must not be empty");
+        Require(!string.IsNullOrWhiteSpace(ServiceId), "ServiceId", ServiceId, "must not be empty");
+        Require(!string.IsNullOrWhiteSpace(SiloName), "SiloName", SiloName, "must not be empty");
+        Require(string.IsNullOrWhiteSpace(AdvertisedIp) || IPAddress.TryParse(AdvertisedIp, out _), "AdvertisedIp", AdvertisedIp, "is not an IP address (for example 10.0.0.7; POD_IP sets it on Kubernetes)");
+        Require(string.IsNullOrWhiteSpace(PrimarySiloEndpoint) || (IPEndPoint.TryParse(PrimarySiloEndpoint, out var primary) && primary.Port is > 0 and <= 65535 && PrimarySiloEndpoint.Contains(':', StringComparison.Ordinal)),
+            "PrimarySiloEndpoint", PrimarySiloEndpoint, "is not ip:port (for example 127.0.0.1:11111, the primary silo's Aof:SiloPort)");
+        Port(SiloPort, "SiloPort");
+        Port(GatewayPort, "GatewayPort");
+        Port(HttpPort, "HttpPort");
+        Require(new[] { SiloPort, GatewayPort, HttpPort }.Distinct().Count() == 3, "GatewayPort", GatewayPort.ToString(CultureInfo.InvariantCulture),
+            $"must differ from Aof:SiloPort ({SiloPort}) and Aof:HttpPort ({HttpPort}), and they from each other");
+        Require(Enum.IsDefined(Clustering), "Clustering", Clustering.ToString(), "is not one of Localhost, Redis, AdoNet");
+        Require(Enum.IsDefined(Reminders), "Reminders", Reminders.ToString(), "is not one of None, InMemory, Redis, AdoNet");
+        Require(Enum.IsDefined(Archive), "Archive", Archive.ToString(), "is not one of None, FileSystem, S3");
+        Require(Clustering == ClusteringProvider.Localhost || !string.IsNullOrWhiteSpace(ClusteringConnectionString), "ClusteringConnectionString", ClusteringConnectionString, $"is required with Aof:Clustering={Clustering}");
+        Require(Reminders is ReminderProvider.None or ReminderProvider.InMemory || !string.IsNullOrWhiteSpace(RemindersConnectionString ?? ClusteringConnectionString),
+            "RemindersConnectionString", RemindersConnectionString, $"is required with Aof:Reminders={Reminders} (or set Aof:ClusteringConnectionString)");
+        Require(IdleDeactivationAge >= TimeSpan.FromMinutes(1), "IdleDeactivationAge", IdleDeactivationAge.ToString(), "must be at least 00:01:00 (Orleans deactivates idle grains on a one-minute quantum)");
+        Require(ShutdownTimeout > TimeSpan.Zero, "ShutdownTimeout", ShutdownTimeout.ToString(), "must be positive");
+        Require(MaxRecordBytes > 0, "MaxRecordBytes", MaxRecordBytes.ToString(CultureInfo.InvariantCulture), "must be positive");
+        Require(MaxSegmentBytes > 0, "MaxSegmentBytes", MaxSegmentBytes.ToString(CultureInfo.InvariantCulture), "must be positive");
+        Require(KeepLocalSegments >= 0, "KeepLocalSegments", KeepLocalSegments.ToString(CultureInfo.InvariantCulture), "must not be negative");
+        Require(Archive != ArchiveProvider.S3 || !string.IsNullOrWhiteSpace(S3Bucket), "S3Bucket", S3Bucket, "is required with Aof:Archive=S3");
+        Require(string.IsNullOrWhiteSpace(OtlpEndpoint) || (Uri.TryCreate(OtlpEndpoint, UriKind.Absolute, out var otlp) && (otlp.Scheme == Uri.UriSchemeHttp || otlp.Scheme == Uri.UriSchemeHttps)),
+            "OtlpEndpoint", OtlpEndpoint, "is not an absolute http:// or https:// URI");
+        Require(OtlpProtocol is not null && (OtlpProtocol.Equals("Grpc", StringComparison.OrdinalIgnoreCase) || OtlpProtocol.Equals("HttpProtobuf", StringComparison.OrdinalIgnoreCase)),
+            "OtlpProtocol", OtlpProtocol, "is not one of Grpc, HttpProtobuf");
+        Require(!Dashboard || (DashboardPath.StartsWith('/') && DashboardPath.Length > 1), "DashboardPath", DashboardPath, "must start with / and name a path (for example /dashboard)");
+        WritableFolder(DataRoot, "DataRoot");
+        if (Archive == ArchiveProvider.FileSystem)
+        {
+            WritableFolder(ArchivePath, "ArchivePath");
+        }
+    }
+
+    private static void Port(int port, string name) =>
+        Require(port is > 0 and <= 65535, name, port.ToString(CultureInfo.InvariantCulture), "is not a port number (1 to 65535)");
+
+    private static void Require(bool valid, string name, string? value, string problem)
+    {
+        if (!valid)
+        {
+            throw new SiloHostSettingsException($"{Section}:{name}", $"{Section}:{name} '{Shown(value)}' {problem}.");
+        }
+    }
+
+    /// <summary>A folder the silo can create files in: not a file, creatable, writable (probed with a file it deletes).</summary>
+    private static void WritableFolder(string path, string name)
+    {
+        Require(!string.IsNullOrWhiteSpace(path), name, path, "must not be empty");
+        var full = Path.GetFullPath(path);
+        Require(!File.Exists(full), name, path, "is a file, not a folder");
+        try
+        {
+            Directory.CreateDirectory(full);
+            var probe = Path.Combine(full, $".write-probe-{Environment.ProcessId}");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Require(false, name, path, $"is not a folder this process can write to ({e.GetType().Name}: {FirstLine(e.Message)})");
+        }
+    }
+
+    /// <summary>A value for a message: at most 128 characters, control characters escaped.</summary>
+    private static string Shown(string? value)
+    {
+        if (value is null)
+        {
+            return "";
+        }
+
+        var builder = new System.Text.StringBuilder();
+        foreach (var c in value.Length > 128 ? value[..128] : value)
+        {
+            builder.Append(char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString());
+        }
+
+        return value.Length > 128 ? builder.Append("...").ToString() : builder.ToString();
+    }
+
+    private static string FirstLine(string text) => text.Split('\n', 2)[0].TrimEnd();
+
+    private static string TypeOf(string key)
+    {
+        var property = typeof(SiloHostSettings).GetProperty(key[(Section.Length + 1)..]);
+        var type = property is null ? null : Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+        return type == typeof(int) || type == typeof(long) ? "a whole number"
+            : type == typeof(bool) ? "true or false"
+            : type == typeof(TimeSpan) ? "a duration (hh:mm:ss or d.hh:mm:ss)"
+            : type is { IsEnum: true } ? "one of " + string.Join(", ", Enum.GetNames(type))
+            : "its type";
+    }
 
     /// <summary>The advertised address: <see cref="AdvertisedIp"/> or the loopback address.</summary>
     public IPAddress AdvertisedAddress() => string.IsNullOrWhiteSpace(AdvertisedIp) ? IPAddress.Loopback : IPAddress.Parse(AdvertisedIp);
@@ -257,4 +372,11 @@ public sealed class SiloHostSettings
 
         return table;
     }
+}
+
+/// <summary>A silo-host setting is invalid; the message is one line that starts with its <c>Aof:</c> key.</summary>
+public sealed class SiloHostSettingsException(string key, string message) : Exception(message)
+{
+    /// <summary>The key, <c>Aof:Name</c>.</summary>
+    public string Key { get; } = key;
 }

@@ -18,6 +18,13 @@ public sealed class AppendLogClientOptions
     /// <summary>How long a tail waits before asking again when its partition is unavailable. Default 200 ms.</summary>
     public TimeSpan TailRetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>
+    /// How long a client's start keeps retrying its first connection to the cluster before it fails with
+    /// <see cref="ClusterConnectionException"/> (registered by <c>clientBuilder.AddAppendLogClient</c> unless the client has
+    /// its own <c>IClientConnectionRetryFilter</c>). Default 10 s.
+    /// </summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Whether reads of a partition whose owner is down fall back to the archive for archived records (served by any silo). Default true.</summary>
     public bool ReadArchiveWhenUnavailable { get; set; } = true;
 }

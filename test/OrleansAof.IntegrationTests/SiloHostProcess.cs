@@ -123,6 +123,45 @@ public sealed class SiloHostProcess : IAsyncDisposable
     }
 
     /// <summary>
+    /// Starts the process and waits for it to exit by itself (a start that must fail); returns the exit code, or throws when
+    /// it is still running after <paramref name="timeout"/> (then it is killed).
+    /// </summary>
+    public async Task<int> RunUntilExitAsync(TimeSpan timeout)
+    {
+        var info = new ProcessStartInfo("dotnet", [HostAssembly()])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = DataRoot,
+        };
+        foreach (var (key, value) in Settings)
+        {
+            info.Environment[key] = value;
+        }
+
+        info.Environment["DOTNET_gcServer"] = "0";
+        var process = Process.Start(info) ?? throw new InvalidOperationException("The silo host did not start.");
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _process = process;
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"The silo host was still running after {timeout.TotalSeconds:0} s; it should have refused its configuration:\n{Output}");
+        }
+
+        await process.WaitForExitAsync();
+        return process.ExitCode;
+    }
+
+    /// <summary>
     /// Where the PID is recorded while the process may run (<c>$AOF_TEST_SERVERS_DIR</c>, so that <c>test.sh</c> stops
     /// the leftovers of an interrupted run), or <see langword="null"/> when the variable is not set.
     /// </summary>

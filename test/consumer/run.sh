@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # The packages as a user gets them: packs every OrleansAof package into a local folder feed (artifacts/packages),
 # installs the `aof` tool from it and runs `aof --help`, builds the package-only consumer solution (test/consumer: a
-# silo, a client, the storage engine and a TestingHost test, made from the README's snippets) against that feed, and
-# runs the consumer's tests.
+# silo, a client, the storage engine and a TestingHost test, made from the README's snippets) against that feed, runs the
+# consumer's tests, and runs the README's client program as written against the silo host (built by OrleansAof.sln):
+# once against a silo host with another cluster id (it must fail at start naming the ids), once against the default one.
 #
 #   test/consumer/run.sh [--no-build] [RESULTS_DIR]
 #
 # --no-build packs what the last Release build of OrleansAof.sln produced (test.sh builds it first). RESULTS_DIR
 # (default artifacts/test-results) receives Consumer.Tests.trx and packages.trx, in which pack, tool and consumer build
-# count as one test each, so that a failure shows in test.sh's "N passed, N failed" line. Exit 0 only if all passed.
+# count as one test each (the README client program too), so that a failure shows in test.sh's "N passed, N failed" line. Exit 0 only if all passed.
 set -uo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -41,7 +42,7 @@ failed=0
 started=$SECONDS
 timings=""
 finish() {
-  local total=3
+  local total=4
   printf '<?xml version="1.0" encoding="utf-8"?>\n<TestRun name="packages"><ResultSummary outcome="%s"><Counters total="%d" executed="%d" passed="%d" failed="%d" /></ResultSummary></TestRun>\n' \
     "$([ "$failed" = 0 ] && echo Completed || echo Failed)" "$total" "$total" "$passed" "$((total - passed))" > "$results/packages.trx"
   echo "packages step: $((SECONDS - started)) s ($timings)"
@@ -101,6 +102,72 @@ passed=$((passed + 1))
 # 4. Its tests (the README's TestingHost snippet), counted by their own .trx.
 if ! timed test "${consumer_env[@]}" dotnet test test/consumer/Consumer.Tests -c Release --no-build --nologo \
   --logger "trx;LogFileName=Consumer.Tests.trx" --results-directory "$results" --logger "console;verbosity=minimal"; then
+  failed=1
+fi
+
+# 5. The README's client program, as written, against the silo host. Its only input is the gateway port (Aof:GatewayPort,
+# the silo host's key), because the machine may run other silos on the default one.
+silo_pid=""
+stop_silo() {
+  if [ -n "$silo_pid" ]; then kill "$silo_pid" 2>/dev/null; wait "$silo_pid" 2>/dev/null; silo_pid=""; fi
+}
+trap stop_silo EXIT
+free_port() {  # a port nothing listens on
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 40000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+}
+ready() {  # ready PORT: /health/ready answers 200
+  local line
+  exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
+  printf 'GET /health/ready HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
+  IFS= read -r -t 5 line <&3
+  exec 3<&- 3>&-
+  case "$line" in *" 200 "*) return 0 ;; *) return 1 ;; esac
+}
+start_silo() {  # start_silo CLUSTER_ID: the silo host on free ports, its data under artifacts/consumer/silo
+  gateway=$(free_port); http=$(free_port); silo_port=$(free_port)
+  env Aof__ClusterId="$1" Aof__DataRoot="$work/silo/data" Aof__ArchivePath="$work/silo/archive" Aof__SiloPort="$silo_port" \
+    Aof__GatewayPort="$gateway" Aof__HttpPort="$http" dotnet "$host_dll" > "$work/silo-$1.log" 2>&1 &
+  silo_pid=$!
+  for _ in $(seq 1 120); do
+    ready "$http" 2>/dev/null && return 0
+    kill -0 "$silo_pid" 2>/dev/null || break
+    sleep 0.5
+  done
+  echo "FAILED: the silo host did not become ready:"; tail -20 "$work/silo-$1.log"; return 1
+}
+readme_client() {
+  host_dll="$root/silo-host/OrleansAof.SiloHost/bin/Release/net10.0/OrleansAof.SiloHost.dll"
+  local client_dll="$work/build/bin/Consumer.Client/release/Consumer.Client.dll" out="$work/readme-client.txt" t0 rc
+  [ -e "$host_dll" ] || { echo "FAILED: no silo host at $host_dll (build OrleansAof.sln -c Release)"; return 1; }
+  # a) Other cluster id: the README's client (ids 'aof') fails at start, soon, naming the ids.
+  start_silo other-cluster || return 1
+  t0=$SECONDS
+  # (In a subshell whose output goes to the file: the program ends with an unhandled exception, and the shell's own
+  # "Aborted" note belongs there too.)
+  (timeout 60 dotnet "$client_dll" readme-client "--Aof:GatewayPort=$gateway") > "$out" 2>&1; rc=$?
+  stop_silo
+  if [ "$rc" = 0 ] || [ "$rc" = 124 ] || ! grep -q "ClusterConnectionException" "$out" || ! grep -q "cluster id 'aof'" "$out" || [ $((SECONDS - t0)) -gt 40 ]; then
+    echo "FAILED: against a silo host with another cluster id, the README client did not fail at start naming the ids (exit $rc after $((SECONDS - t0)) s):"; head -20 "$out"; return 1
+  fi
+  # b) The silo host's defaults: the program runs to its end and prints what it appended, read and tailed.
+  start_silo aof || return 1
+  timeout 120 dotnet "$client_dll" readme-client "--Aof:GatewayPort=$gateway" > "$out" 2>&1; rc=$?
+  stop_silo
+  local partition
+  partition=$(sed -n 's/^appended 0 to partition \([0-7]\); read 1 record(s) from it$/\1/p' "$out")
+  if [ "$rc" != 0 ] || [ -z "$partition" ] || ! grep -qx "0: order 1" "$out" || ! grep -qx "1: order 2" "$out"; then
+    echo "FAILED: the README client program did not run as written against the silo host (exit $rc):"; cat "$out"; return 1
+  fi
+  echo "README client program: appended, read and tailed partition $partition of 'orders' against the silo host"
+}
+echo "run the README client program against the silo host"
+if timed readme-client readme_client; then
+  passed=$((passed + 1))
+else
   failed=1
 fi
 finish "$failed"
