@@ -1,4 +1,5 @@
 using FluentAssertions;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Streams;
 using OrleansAof.Server.Tests.Fixtures;
 using OrleansAof.Server.Tests.Grains;
@@ -120,6 +121,43 @@ public sealed class AppendLogStreamsTests(StreamsCluster fixture)
 
         await ProduceAsync(Room("chat", room), room, 60, 5);
         (await WaitForAsync(late, 55, "the rewound subscriber also gets new events")).Select(r => r.Number).Should().Equal(Enumerable.Range(10, 55));
+    }
+
+    [Fact]
+    public async Task Receiver_resumes_from_its_durable_checkpoint_and_writes_it_back_at_shutdown()
+    {
+        // A second provider instance over the same log, with its own checkpoints (the live agents never touch them).
+        var services = fixture.Client.ServiceProvider;
+        var factory = new Streams.AppendLogQueueAdapterFactory(
+            "resume-test",
+            new Streams.AppendLogStreamOptions { Log = StreamsCluster.Log, Partitions = 4 },
+            fixture.Client,
+            services.GetRequiredService<Orleans.Serialization.Serializer>(),
+            TimeProvider.System,
+            services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>());
+        var room = $"resume-{Guid.NewGuid():N}";
+        var streamId = StreamId.Create("chat", room);
+        var partition = factory.PartitionOf(streamId);
+        await ProduceAsync(Room("chat", room), room, 0, 20);
+        var tail = (await fixture.Partition(StreamsCluster.Log, partition).GetInfoAsync()).NextId;
+        var ours = await fixture.Partition(StreamsCluster.Log, partition).ReadBackwardAsync(tail - 1, 20);
+        var sixth = ours[14].Id; // newest first: index 14 is the 6th of the 20 events
+
+        var checkpoint = fixture.Client.GetGrain<Streams.IStreamCheckpointGrain>($"resume-test/{StreamsCluster.Log}/{partition}");
+        await checkpoint.SetAsync(sixth);
+        var queue = factory.GetStreamQueueMapper().GetQueueForStream(streamId);
+        var cache = factory.CreateQueueCache(queue);
+        var receiver = factory.CreateReceiver(queue);
+        await receiver.Initialize(TimeSpan.FromSeconds(10));
+        var read = await receiver.GetQueueMessagesAsync(1000, CancellationToken.None);
+
+        read.Select(b => b.SequenceToken.SequenceNumber).Should().Equal(Enumerable.Range(0, (int)(tail - sixth)).Select(i => sixth + i), "reading resumes at the checkpoint, every record once");
+        read.Where(b => b.StreamId.Equals(streamId)).SelectMany(b => b.GetEvents<ChatMessage>()).Select(e => e.Item1.Number).Should().Equal(Enumerable.Range(5, 15));
+
+        // Nothing subscribed: every record read is done with, so the checkpoint written at shutdown is the tail.
+        cache.AddToCache(read);
+        await receiver.Shutdown(TimeSpan.FromSeconds(10));
+        (await checkpoint.GetAsync()).Should().Be(tail);
     }
 
     private string PartitionOf(string room)

@@ -24,7 +24,7 @@ internal static class CompareRunner
 
     private static readonly string[] ArchiveSections = ["archive-put", "archive-read"];
 
-    private static readonly string[] AllSections = [.. DefaultSections, .. ClusterSections, .. ArchiveSections];
+    private static readonly string[] AllSections = [.. DefaultSections, .. ClusterSections, .. ArchiveSections, "streams"];
 
     private sealed record Settings(bool Quick, int Rounds, int OtherSizeRounds, TimeSpan Slice, long VolumeBytes, long ScanBytes, int Opens, int[] Sizes, HashSet<string> Sections, int TailSeconds);
 
@@ -178,6 +178,12 @@ internal static class CompareRunner
         if (ArchiveSections.Any(settings.Sections.Contains))
         {
             await ArchiveComparisonsAsync(settings, temp, targets, notes, Progress);
+        }
+
+        if (settings.Sections.Contains("streams"))
+        {
+            Progress($"streams: AddAppendLogStreams (Sync) vs memory streams, {(settings.Quick ? 3 : 5)} rounds of {(settings.Quick ? 2_000 : 5_000):N0} events");
+            absolute.AddRange(await StreamsBenchmark.RunAsync(temp.NewFolder("streams"), settings.Quick ? 2_000 : 5_000, settings.Quick ? 3 : 5, Progress));
         }
 
         if (settings.Sections.Contains("open"))

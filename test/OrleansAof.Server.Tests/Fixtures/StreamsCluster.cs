@@ -8,7 +8,7 @@ public sealed class StreamsCluster() : AofClusterFixture(2)
     public const string Provider = "aof-streams";
     public const string Log = "streams";
 
-    private static void Configure(Streams.AppendLogStreamOptions o)
+    internal static void Configure(Streams.AppendLogStreamOptions o)
     {
         o.Log = Log;
         o.Partitions = 4;
@@ -19,6 +19,27 @@ public sealed class StreamsCluster() : AofClusterFixture(2)
     protected override void ConfigureSilo(ISiloBuilder silo) => silo.AddAppendLogStreams(Provider, Configure);
 
     protected override void ConfigureClient(IClientBuilder client) => client.AddAppendLogStreams(Provider, Configure);
+}
+
+/// <summary>
+/// The archiving cluster (8 KiB segments, one local sealed segment kept, archiver reminders every second) with the same
+/// stream provider: rewinds read evicted records back from the archive.
+/// </summary>
+public sealed class ArchivingStreamsCluster : ArchivingCluster
+{
+    protected override void ConfigureSilo(ISiloBuilder silo)
+    {
+        base.ConfigureSilo(silo);
+        silo.AddAppendLogStreams(StreamsCluster.Provider, StreamsCluster.Configure);
+    }
+
+    protected override void ConfigureClient(IClientBuilder client) => client.AddAppendLogStreams(StreamsCluster.Provider, StreamsCluster.Configure);
+}
+
+[CollectionDefinition(Name)]
+public sealed class ArchivingStreamsClusterGroup : ICollectionFixture<ArchivingStreamsCluster>
+{
+    public const string Name = "append-log streams archiving cluster";
 }
 
 [CollectionDefinition(Name)]
