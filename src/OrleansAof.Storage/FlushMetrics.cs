@@ -282,11 +282,11 @@ public static class StorageInstruments
         ArchiveDownloadDuration.Record(duration.TotalMilliseconds, tags);
     }
 
-    internal static void RecordArchiveFailure(string operation, string reason)
+    internal static void RecordArchiveFailure(string log, string operation, string reason)
     {
         if (ArchiveFailures.Enabled)
         {
-            ArchiveFailures.Add(1, new TagList { { "operation", operation }, { "reason", reason } });
+            ArchiveFailures.Add(1, new TagList { { "log", log }, { "operation", operation }, { "reason", reason } });
         }
     }
 

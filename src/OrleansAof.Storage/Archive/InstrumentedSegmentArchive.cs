@@ -25,7 +25,7 @@ internal sealed class InstrumentedSegmentArchive(ISegmentArchive inner) : ISegme
         }
         catch (Exception e)
         {
-            Failed(activity, "upload", e);
+            Failed(activity, key.Log, "upload", e);
             throw;
         }
     }
@@ -38,7 +38,7 @@ internal sealed class InstrumentedSegmentArchive(ISegmentArchive inner) : ISegme
         }
         catch (Exception e)
         {
-            Failed(null, "get-info", e);
+            Failed(null, key.Log, "get-info", e);
             throw;
         }
     }
@@ -56,7 +56,7 @@ internal sealed class InstrumentedSegmentArchive(ISegmentArchive inner) : ISegme
         }
         catch (Exception e)
         {
-            Failed(activity, "download", e);
+            Failed(activity, key.Log, "download", e);
             throw;
         }
     }
@@ -74,7 +74,7 @@ internal sealed class InstrumentedSegmentArchive(ISegmentArchive inner) : ISegme
         }
         catch (Exception e)
         {
-            Failed(activity, "read-range", e);
+            Failed(activity, key.Log, "read-range", e);
             throw;
         }
     }
@@ -96,7 +96,7 @@ internal sealed class InstrumentedSegmentArchive(ISegmentArchive inner) : ISegme
             }
             catch (Exception error)
             {
-                Failed(null, "list", error);
+                Failed(null, log, "list", error);
                 throw;
             }
 
@@ -112,7 +112,7 @@ internal sealed class InstrumentedSegmentArchive(ISegmentArchive inner) : ISegme
         }
         catch (Exception e)
         {
-            Failed(null, "delete", e);
+            Failed(null, key.Log, "delete", e);
             throw;
         }
     }
@@ -136,9 +136,9 @@ internal sealed class InstrumentedSegmentArchive(ISegmentArchive inner) : ISegme
         _ => "other",
     };
 
-    private static void Failed(Activity? activity, string operation, Exception error)
+    private static void Failed(Activity? activity, string log, string operation, Exception error)
     {
-        StorageInstruments.RecordArchiveFailure(operation, ReasonOf(error));
+        StorageInstruments.RecordArchiveFailure(log, operation, ReasonOf(error));
         if (activity is not null)
         {
             activity.SetStatus(ActivityStatusCode.Error, error.GetType().Name);

@@ -109,6 +109,37 @@ public sealed class FlushInstrumentsTests : LogTestBase
         recorder.Partitions.Should().Equal("p7");
     }
 
+    [Fact]
+    public async Task Instruments_WithoutPartitionMetricTags_AggregateThePartitionsOfALog()
+    {
+        var logName = "metrics-" + Guid.NewGuid().ToString("N")[..8];
+        using var recorder = new Recorder(logName);
+        var options = Options(o => o.FlushPolicy = FlushPolicy.Async);
+        options.PartitionMetricTags.Should().BeFalse("partition tags are opt-in");
+        await using var a = await OpenAsync(options, time: _time, log: logName, partition: "a");
+        await using var b = await OpenAsync(options, time: _time, log: logName, partition: "b");
+        for (var i = 0; i < 2; i++)
+        {
+            await a.AppendAsync(Payload(i, PayloadSize));
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            await b.AppendAsync(Payload(i, PayloadSize));
+        }
+
+        // One series per log: the gauges sum the partitions' pending records and bytes.
+        recorder.Observe();
+        recorder.Gauge("aof-pending-records").Should().Equal(5L);
+        recorder.Gauge("aof-pending-bytes").Should().Equal(5L * SegmentFormat.RecordFrameSize(PayloadSize));
+        recorder.Gauge("aof-archive-backlog-segments").Should().Equal(0L);
+
+        (await a.FlushAsync()).Should().Be(1);
+        (await b.FlushAsync()).Should().Be(2);
+        recorder.Longs("aof-flushed-records").Select(m => m.Value).Should().BeEquivalentTo([2L, 3L]);
+        recorder.Partitions.Should().Equal("(none)");
+    }
+
     private readonly record struct Tagged<T>(T Value, string? Trigger, string? Result);
 
     /// <summary>Listens to the engine's meter and keeps the measurements whose <c>log</c> tag is the given log.</summary>
@@ -151,7 +182,7 @@ public sealed class FlushInstrumentsTests : LogTestBase
         {
             lock (_sync)
             {
-                _measurements.RemoveAll(m => m.Instrument is "aof-pending-records" or "aof-pending-bytes" or "aof-flush-success-rate");
+                _measurements.RemoveAll(m => m.Instrument is "aof-pending-records" or "aof-pending-bytes" or "aof-flush-success-rate" or "aof-archive-backlog-segments" or "aof-archive-backlog-bytes");
             }
 
             _listener.RecordObservableInstruments();
