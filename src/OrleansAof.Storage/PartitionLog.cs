@@ -26,6 +26,7 @@ public sealed class PartitionLog : IAsyncDisposable
     private readonly FetchedSegmentCache _cache;
     private readonly PartitionArchival _archival;
     private readonly WriterState _state;
+    private readonly FlushMetrics _metrics;
     private readonly ActiveSegmentWriter _writer;
     private readonly PartitionReader _reader;
 
@@ -36,7 +37,7 @@ public sealed class PartitionLog : IAsyncDisposable
         _dir = recovered.Directory;
         _options = recovered.Options;
         _lockFile = recovered.LockFile;
-        var metrics = new FlushMetrics(_dir.Log, _dir.Partition, _options.PartitionMetricTags);
+        var metrics = _metrics = new FlushMetrics(_dir.Log, _dir.Partition, _options.PartitionMetricTags);
         _state = new WriterState(_dir.FullName, logger, recovered.Active.LastId, recovered.LastTimestampMicros, _options.FlushPolicy, recovered.FaultReason);
         _segments = new SegmentSet(env.FileSystem, _options, recovered.Sealed, recovered.Active);
         _catalog = new PartitionCatalog(recovered.Catalog, recovered.Rows, recovered.FirstId, env.Archive is not null, logger, _dir.FullName);
@@ -44,7 +45,7 @@ public sealed class PartitionLog : IAsyncDisposable
         _archival = new PartitionArchival(_dir, _options, env, logger, _segments, _catalog, _cache);
         var sealer = new SegmentSealer(recovered, logger, _state, _segments, _catalog, metrics, _shutdown.Token);
         var commit = new GroupCommit(_state, _segments, metrics, env.TimeProvider, _options);
-        _writer = new ActiveSegmentWriter(recovered, logger, _state, commit, metrics, _segments, _archival, sealer);
+        _writer = new ActiveSegmentWriter(recovered, logger, _state, commit, _segments, _archival, sealer);
         _reader = new PartitionReader(_dir, _options, _segments, _catalog, _cache, _archival, _state);
         StorageInstruments.Register(this);
     }
@@ -116,10 +117,23 @@ public sealed class PartitionLog : IAsyncDisposable
     }
 
     /// <summary>A snapshot of the partition and its segments.</summary>
-    public PartitionInfo GetInfo() => _writer.GetInfo(_catalog);
+    public PartitionInfo GetInfo()
+    {
+        lock (_state.Sync)
+        {
+            var active = _segments.Active;
+            var segments = _catalog.Snapshot();
+
+            // While a seal runs, the sealed row may already be in the catalog: the segment is still the active one here.
+            segments.RemoveAll(r => _state.SealDone is not null && r.BaseId == active.BaseId);
+            segments.Add(PartitionRecovery.ActiveRow(active));
+            segments.Sort(static (a, b) => a.BaseId.CompareTo(b.BaseId));
+            return new PartitionInfo(Log, Partition, _state.State, _state.FaultReason, _catalog.FirstId, _state.LastId, _state.DurableId, WriterEpoch, _state.Policy, segments);
+        }
+    }
 
     /// <summary>Flush statistics since the partition was opened.</summary>
-    public FlushMetricsSnapshot GetFlushMetrics() => _writer.GetFlushMetrics();
+    public FlushMetricsSnapshot GetFlushMetrics() => _metrics.Snapshot(Volatile.Read(ref _state.PendingRecords), Volatile.Read(ref _state.UnflushedBytes));
 
     /// <summary>
     /// Appends one record. The returned task completes once the record is written to the operating system, and under

@@ -31,7 +31,6 @@ internal sealed partial class ActiveSegmentWriter
     private readonly PartitionLogOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly FlushMetrics _metrics;
     private readonly SegmentSet _segments;
     private readonly PartitionArchival _archival;
     private readonly SegmentSealer _sealer;
@@ -44,13 +43,12 @@ internal sealed partial class ActiveSegmentWriter
     private ITimer? _maintenanceTimer;
     private Task? _drainer;
 
-    public ActiveSegmentWriter(RecoveredPartition recovered, ILogger logger, WriterState state, GroupCommit commit, FlushMetrics metrics, SegmentSet segments, PartitionArchival archival, SegmentSealer sealer)
+    public ActiveSegmentWriter(RecoveredPartition recovered, ILogger logger, WriterState state, GroupCommit commit, SegmentSet segments, PartitionArchival archival, SegmentSealer sealer)
     {
         _dir = recovered.Directory;
         _options = recovered.Options;
         _time = recovered.Environment.TimeProvider;
         _logger = logger;
-        _metrics = metrics;
         _segments = segments;
         _archival = archival;
         _sealer = sealer;
@@ -112,24 +110,6 @@ internal sealed partial class ActiveSegmentWriter
             await ids.SetAsync(Volatile.Read(ref _state.LastId), cancellationToken).ConfigureAwait(false);
         }
     }
-
-    /// <summary>A snapshot of the partition: the catalog's rows plus the active segment, consistent with the ids.</summary>
-    public PartitionInfo GetInfo(PartitionCatalog catalog)
-    {
-        lock (_state.Sync)
-        {
-            var active = _segments.Active;
-            var segments = catalog.Snapshot();
-
-            // While a seal runs, the sealed row may already be in the catalog: the segment is still the active one here.
-            segments.RemoveAll(r => _state.SealDone is not null && r.BaseId == active.BaseId);
-            segments.Add(PartitionRecovery.ActiveRow(active));
-            segments.Sort(static (a, b) => a.BaseId.CompareTo(b.BaseId));
-            return new PartitionInfo(_dir.Log, _dir.Partition, _state.State, _state.FaultReason, catalog.FirstId, _state.LastId, _state.DurableId, WriterEpoch, _state.Policy, segments);
-        }
-    }
-
-    public FlushMetricsSnapshot GetFlushMetrics() => _metrics.Snapshot(Volatile.Read(ref _state.PendingRecords), Volatile.Read(ref _state.UnflushedBytes));
 
     /// <inheritdoc cref="PartitionLog.AppendAsync(ReadOnlyMemory{byte}, long?, CancellationToken)"/>
     public ValueTask<AppendResult> AppendAsync(ReadOnlyMemory<byte> payload, long? expectedLastId, CancellationToken cancellationToken)
