@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Placement;
 using OrleansAof.Server.Ownership;
+using OrleansAof.Storage.IO;
 using OrleansAof.Server.Placement;
 
 namespace OrleansAof.Server;
@@ -9,7 +10,8 @@ namespace OrleansAof.Server;
 /// <summary>
 /// <see cref="IAppendLogSiloGrain"/>: lists the partition directories under this silo's data root and the partitions
 /// open here, and drains the silo. Placed on the silo its key names and never moved; it holds no state. Listing
-/// interleaves with everything; drains run one at a time.
+/// interleaves with everything; drains run one at a time. Disk work (listing folders, moving a handed-over folder aside)
+/// runs on the thread pool, never on the grain's scheduler.
 /// </summary>
 [SiloNamePlacement]
 [Immovable]
@@ -20,6 +22,7 @@ internal sealed partial class AppendLogSiloGrain(
     PartitionOwnership ownership,
     OwnershipRefresher refresher,
     IClusterMembershipService membership,
+    TimeProvider time,
     ILogger<AppendLogSiloGrain> logger) : Grain, IAppendLogSiloGrain
 {
     private const string SegmentsFolder = "segments";
@@ -79,7 +82,7 @@ internal sealed partial class AppendLogSiloGrain(
     {
         var candidates = Candidates(targets);
         var results = new List<DrainedPartition>();
-        foreach (var key in LocalPartitionKeys())
+        foreach (var key in await LocalPartitionKeysAsync())
         {
             results.Add(await MoveAsync(key, PartitionOwnership.Rendezvous(key, candidates)));
         }
@@ -88,16 +91,16 @@ internal sealed partial class AppendLogSiloGrain(
         return new DrainReport(SiloName, results);
     }
 
-    public Task<DrainedPartition> MovePartitionAsync(string partition, string[]? targets)
+    public async Task<DrainedPartition> MovePartitionAsync(string partition, string[]? targets)
     {
         var (log, name) = PartitionKey.Parse(partition);
         var key = PartitionKey.Format(log, name);
-        if (!LocalPartitionKeys().Contains(key, StringComparer.Ordinal))
+        if (!(await LocalPartitionKeysAsync()).Contains(key, StringComparer.Ordinal))
         {
             throw new ArgumentException($"Partition '{key}' is not on silo '{SiloName}' (no folder under {DataRoot}); nothing to move.", nameof(partition));
         }
 
-        return MoveAsync(key, PartitionOwnership.Rendezvous(key, Candidates(targets)));
+        return await MoveAsync(key, PartitionOwnership.Rendezvous(key, Candidates(targets)));
     }
 
     /// <summary>The silos a partition of this silo may move to: <paramref name="targets"/>, or every other configured silo.</summary>
@@ -166,8 +169,7 @@ internal sealed partial class AppendLogSiloGrain(
         var (log, partition) = PartitionKey.Parse(key);
         var folder = Path.Combine(DataRoot, log, partition);
         var aside = Path.Combine(DataRoot, HandedOverFolder, log, $"{partition}.{handover.WriterEpoch}");
-        Directory.CreateDirectory(Path.GetDirectoryName(aside)!);
-        Directory.Move(folder, aside);
+        await Task.Run(() => MoveAsideDurably(folder, aside));
 
         // The first calls after the hand-over may still reach this silo through a cached directory entry and be refused
         // here (the fence): retry until the new owner answers.
@@ -182,7 +184,7 @@ internal sealed partial class AppendLogSiloGrain(
             catch (PartitionUnavailableException e) when (attempt < ConfirmAttempts)
             {
                 LogConfirmRetry(logger, key, target, attempt, e.Message);
-                await Task.Delay(ConfirmRetryDelay);
+                await Task.Delay(ConfirmRetryDelay, time);
             }
             catch (PartitionUnavailableException e)
             {
@@ -200,12 +202,30 @@ internal sealed partial class AppendLogSiloGrain(
         return new DrainedPartition(key, target, handover.LastId, null);
     }
 
-    /// <summary>The keys of the partitions on this silo's disk, sorted (ordinal).</summary>
-    private List<string> LocalPartitionKeys()
+    /// <summary>The keys of the partitions on this silo's disk, sorted (ordinal), listed on the thread pool.</summary>
+    private Task<List<string>> LocalPartitionKeysAsync()
     {
-        var keys = FindPartitions(DataRoot, null).Select(static p => PartitionKey.Format(p.Log, p.Partition)).ToList();
-        keys.Sort(StringComparer.Ordinal);
-        return keys;
+        var dataRoot = DataRoot;
+        return Task.Run(() =>
+        {
+            var keys = FindPartitions(dataRoot, null).Select(static p => PartitionKey.Format(p.Log, p.Partition)).ToList();
+            keys.Sort(StringComparer.Ordinal);
+            return keys;
+        });
+    }
+
+    /// <summary>
+    /// Moves a handed-over partition folder aside so that it is never opened here again, durably: the new parent folders
+    /// and the rename are flushed into their directories, so a power loss cannot bring the folder back under its old name.
+    /// </summary>
+    private static void MoveAsideDurably(string folder, string aside)
+    {
+        var fs = PhysicalFileSystem.Instance;
+        var parent = Path.GetDirectoryName(aside)!;
+        fs.CreateDirectoryDurably(parent);
+        Directory.Move(folder, aside);
+        fs.FlushDirectory(parent);
+        fs.FlushDirectory(Path.GetDirectoryName(folder)!);
     }
 
     /// <summary>Every <c>{root}/{log}/{partition}</c> with a <c>segments</c> folder (the rule <c>aof inspect</c> uses); names that are not valid partition names are skipped.</summary>
