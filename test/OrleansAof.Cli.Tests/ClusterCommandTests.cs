@@ -49,6 +49,23 @@ public sealed class ClusterCommandTests(TwoSiloCluster cluster)
     }
 
     [Fact]
+    public async Task Append_OfAnEmptyInputOrAFolder_IsRefusedWithExit2_SayingNothingWasAppended()
+    {
+        var log = NewLog();
+        var empty = await RunAsync(Array.Empty<byte>(), "append", "--log", log, "--partition", "0", "--json");
+        empty.ExitCode.Should().Be(ExitCodes.Usage, empty.ToString());
+        empty.Json.GetProperty("error").GetProperty("message").GetString().Should().Contain("The input holds no record, so nothing was appended");
+
+        var plain = await RunAsync(Array.Empty<byte>(), "append", "--log", log, "--partition", "0");
+        plain.ExitCode.Should().Be(ExitCodes.Usage, plain.ToString());
+        (plain.Stdout + plain.Stderr).Should().Contain("nothing was appended").And.NotContain("durable").And.NotContain("rerun");
+
+        var folder = await RunAsync("append", "--log", log, "--partition", "0", "--file", Path.GetTempPath());
+        folder.ExitCode.Should().Be(ExitCodes.Usage, folder.ToString());
+        (folder.Stdout + folder.Stderr).Should().Contain("is a folder, not a file; nothing was appended").And.NotContain("denied");
+    }
+
+    [Fact]
     public async Task Append_RerunWithTheSameProducerId_AppendsNothingTwiceAndFinishesAnInterruptedRun()
     {
         var log = NewLog();

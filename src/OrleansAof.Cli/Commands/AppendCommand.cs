@@ -92,6 +92,11 @@ internal sealed class AppendCommand(CliEnvironment environment) : ClusterCommand
                 }
 
                 var path = parse.GetValue(file);
+                if (path is not null && Directory.Exists(path))
+                {
+                    return output.Fail(ExitCodes.Usage, "usage", $"--file {PartitionKey.ForDisplay(path)} is a folder, not a file; nothing was appended.");
+                }
+
                 await using var input = path is null ? Environment.OpenInput() : new FileStream(Path.GetFullPath(path), FileMode.Open, FileAccess.Read, FileShare.Read, 1, useAsync: true);
                 await using var session = await ConnectAsync(parse, connection, cancellationToken, parse.GetValue(partitions));
                 var handle = session.Logs.GetLog(logName);
@@ -120,6 +125,11 @@ internal sealed class AppendCommand(CliEnvironment environment) : ClusterCommand
 
                     batches.Add(done);
                     sequence++;
+                }
+
+                if (batches.Count == 0)
+                {
+                    return output.Fail(ExitCodes.Usage, "usage", $"The input holds no record, so nothing was appended to {logName}/{partitionName}. Pipe records into 'aof append' or pass --file.");
                 }
 
                 var document = AppendDocument.From(logName, partitionName, producer, batches);

@@ -32,7 +32,7 @@ internal sealed class ConnectRetryFilter(IOptions<ClusterOptions> cluster, IOpti
                 FormattableString.Invariant($"Could not connect to the Orleans cluster within {limit.TotalSeconds:0.###} s (AppendLogClientOptions.ConnectTimeout) with cluster id '{ids.ClusterId}' and service id '{ids.ServiceId}'. ")
                 + (_closedByGateway
                     ? "The gateway closed the connection: the cluster id or service id differs from the silos' (the silo host's are Aof:ClusterId and Aof:ServiceId, both 'aof' by default). "
-                    : "No gateway answered: is a silo running, and is the gateway port right (the silo host's Aof:GatewayPort, 30000 by default)? ")
+                    : "No gateway accepted the client: is a silo running, is the gateway port right (the silo host's Aof:GatewayPort, 30000 by default), and are the ids the silos' (Aof:ClusterId and Aof:ServiceId, both 'aof' by default)? ")
                 + "Last error: " + exception.GetType().Name + ": " + FirstLine(exception.Message),
                 exception);
         }
