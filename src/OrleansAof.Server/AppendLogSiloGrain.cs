@@ -2,8 +2,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Placement;
 using OrleansAof.Server.Ownership;
-using OrleansAof.Storage.IO;
 using OrleansAof.Server.Placement;
+using OrleansAof.Storage.IO;
 
 namespace OrleansAof.Server;
 
