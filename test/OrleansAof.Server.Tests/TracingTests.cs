@@ -91,6 +91,14 @@ public sealed class TracingTests(TracingCluster fixture) : IDisposable
         flushes.Where(a => a.GetTagItem(AofTags.Records) is long n && n >= 1 && (string?)a.GetTagItem(AofTags.Trigger) == "sync")
             .Should().NotBeEmpty("a sync flush made the records durable");
 
+        // The tail stream learns of the new durable id: a delivery span of its own trace, with the id and the epoch.
+        await Wait.UntilAsync(
+            () => OfLog(logName).Any(a => a.OperationName == AppendLogTelemetry.TailDeliverySpan && Equals(a.GetTagItem(AofTags.LastId), 1L)),
+            "the tail notification of id 1 is delivered");
+        var delivery = OfLog(logName).First(a => a.OperationName == AppendLogTelemetry.TailDeliverySpan && Equals(a.GetTagItem(AofTags.LastId), 1L));
+        (delivery.GetTagItem(AofTags.Epoch), delivery.ParentSpanId, delivery.Kind).Should().Be((grain.GetTagItem(AofTags.Epoch), default(ActivitySpanId), ActivityKind.Producer));
+        delivery.GetTagItem("aof.path").Should().BeOneOf("stream", "direct");
+
         // The first call activated the partition: its recovery span, tagged with the epoch it opened at.
         var recovery = OfLog(logName).Should().ContainSingle(a => a.OperationName == StorageTelemetry.RecoverySpan).Subject;
         recovery.GetTagItem(AofTags.Epoch).Should().Be(grain.GetTagItem(AofTags.Epoch));
