@@ -168,7 +168,12 @@ public sealed partial class S3SegmentArchive : ISegmentArchive, IDisposable
         {
             // A HEAD answers a missing bucket with the same bare 404 as a missing key. Absence makes eviction keep the
             // local file and archive it again, so it must not be reported during an outage: a listing names NoSuchBucket.
-            await _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = ObjectKeyOf(key), MaxKeys = 1 }, cancellationToken);
+            // (Before the first put creates a bucket this archive may create, a missing bucket is plain absence.)
+            if (!_options.CreateBucketIfMissing || _bucketReady)
+            {
+                await _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = ObjectKeyOf(key), MaxKeys = 1 }, cancellationToken);
+            }
+
             return null;
         }
 

@@ -467,7 +467,7 @@ public sealed class ManifestValidator
         {
             settings = _host.Bind(SiloEnvironment);
         }
-        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        catch (Exception e) when (e is InvalidOperationException or FormatException || e.GetType().Name == "SiloHostSettingsException")
         {
             Problem($"{where}: the silo host cannot bind the environment: {e.Message}");
             return;
