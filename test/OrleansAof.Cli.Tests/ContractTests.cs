@@ -47,14 +47,15 @@ public sealed class ContractTests : CliTestBase
     [InlineData("--json", "true")]
     public async Task ParseError_WithJson_PrintsTheJsonErrorDocument_AndExitsTwo(params string[] json)
     {
-        var run = await RunAsync(["verify", .. json, "--no-such-option"]);
+        // verify without its path argument: a parse error, reported before any command runs.
+        var run = await RunAsync(["verify", .. json]);
 
         run.ExitCode.Should().Be(ExitCodes.Usage, run.ToString());
         var error = run.Json.GetProperty("error");
         error.GetProperty("kind").GetString().Should().Be("usage");
-        error.GetProperty("message").GetString().Should().Contain("--no-such-option");
+        error.GetProperty("message").GetString().Should().Be("Required argument 'path' missing for command: 'verify'.");
         run.Json.GetProperty("exitCode").GetInt32().Should().Be(ExitCodes.Usage);
-        run.Stderr.Should().Contain("--no-such-option");
+        run.Stderr.Should().Contain("Required argument 'path' missing");
     }
 
     [Theory]
@@ -63,11 +64,11 @@ public sealed class ContractTests : CliTestBase
     [InlineData("--json", "false")]
     public async Task ParseError_WithJsonFalse_PrintsNoJson(params string[] json)
     {
-        var run = await RunAsync(["verify", .. json, "--no-such-option"]);
+        var run = await RunAsync(["verify", .. json]);
 
         run.ExitCode.Should().Be(ExitCodes.Usage, run.ToString());
         run.Stdout.Should().BeEmpty();
-        run.Stderr.Should().Contain("--no-such-option");
+        run.Stderr.Should().Contain("Required argument 'path' missing");
     }
 
     [Fact]
