@@ -55,7 +55,7 @@ internal static class AofCli
             }
 
             await environment.Error.WriteLineAsync("Run 'aof --help' or 'aof <command> --help' for usage.");
-            if (Array.IndexOf(args, "--json") >= 0)
+            if (WantsJson(args))
             {
                 new CommandOutput(environment, json: true).WriteJson(
                     new ErrorDocument(new ErrorBody("usage", string.Join(" ", parsed.Errors.Select(static e => e.Message))), ExitCodes.Usage),
@@ -67,5 +67,33 @@ internal static class AofCli
 
         var configuration = new InvocationConfiguration { Output = environment.Out, Error = environment.Error, EnableDefaultExceptionHandler = false };
         return await parsed.InvokeAsync(configuration, cancellationToken);
+    }
+
+    /// <summary>
+    /// Whether the command line asks for JSON, read from the raw arguments because the parse failed: <c>--json</c>,
+    /// <c>--json true</c>, <c>--json=true</c> or <c>--json:true</c> (anything but <c>false</c>); arguments after <c>--</c> are not options.
+    /// </summary>
+    private static bool WantsJson(string[] args)
+    {
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            if (arg == "--")
+            {
+                return false;
+            }
+
+            if (arg == "--json")
+            {
+                return i + 1 >= args.Length || !args[i + 1].Equals("false", StringComparison.OrdinalIgnoreCase);
+            }
+
+            if (arg.StartsWith("--json=", StringComparison.Ordinal) || arg.StartsWith("--json:", StringComparison.Ordinal))
+            {
+                return !arg["--json=".Length..].Equals("false", StringComparison.OrdinalIgnoreCase);
+            }
+        }
+
+        return false;
     }
 }

@@ -28,7 +28,7 @@ internal static class ReportRenderer
         console.MarkupLineInterpolated(CultureInfo.InvariantCulture,
             $"[bold]{partition.Log}/{partition.Partition}[/]  {partition.Path}");
         console.MarkupLineInterpolated(CultureInfo.InvariantCulture,
-            $"  health: [{Colour(partition.Health)}]{partition.Health}[/]   writer lock: {(partition.Locked ? "[yellow]held by a writer[/]" : "free")}   epoch: {partition.WriterEpoch}   segments: {partition.Segments.Count}   records: {partition.TotalRecords}   ids: {Range(partition.FirstLocalId, partition.LastId)}   size: {Bytes(partition.TotalBytes)}");
+            $"  health: [{Colour(partition.Health)}]{partition.Health}[/]   writer lock: [{(partition.Locked ? "yellow" : "default")}]{(partition.Locked ? "held by a writer" : "free")}[/]   epoch: {partition.WriterEpoch}   segments: {partition.Segments.Count}   records: {partition.TotalRecords}   ids: {Range(partition.FirstLocalId, partition.LastId)}   size: {Bytes(partition.TotalBytes)}");
         if (partition.Locked)
         {
             console.MarkupLine("  [yellow]A writer holds the partition: the active segment may change while it is read.[/]");

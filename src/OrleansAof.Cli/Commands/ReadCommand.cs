@@ -16,7 +16,7 @@ internal sealed class ReadCommand(CliEnvironment environment) : ClusterCommand(e
     {
         var log = LogOption();
         var partition = PartitionOption();
-        var from = new Option<long>("--from") { Description = "The first id to read (with --backward: the newest; ids past the tail are clamped to it).", HelpName = "id", Required = true };
+        var from = new Option<long>("--from") { Description = "The first id to read (with --backward: the newest). An id past the partition's next id is refused (exit 2, nothing read).", HelpName = "id", Required = true };
         var count = new Option<int?>("--count") { Description = "How many records at most. Default 100, or up to --to.", HelpName = "N" };
         var to = new Option<long?>("--to") { Description = "The last id to read, inclusive (with --backward: the oldest). Not with --count.", HelpName = "id" };
         var backward = new Option<bool>("--backward") { Description = "Read newest first, from --from downward." };
