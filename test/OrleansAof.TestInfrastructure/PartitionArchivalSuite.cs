@@ -475,7 +475,7 @@ public abstract class PartitionArchivalSuite : IDisposable
 
     private string PartitionDir(PartitionLogOptions options) => Path.Combine(options.DataRoot, LogName, "0");
 
-    private string SegmentPath(PartitionLogOptions options, SegmentInfo segment) => Path.Combine(PartitionDir(options), "segments", segment.FileName);
+    protected string SegmentPath(PartitionLogOptions options, SegmentInfo segment) => Path.Combine(PartitionDir(options), "segments", segment.FileName);
 
     private static void FlipPayloadByte(string path, long offset)
     {

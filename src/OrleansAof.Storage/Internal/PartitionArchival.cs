@@ -80,7 +80,7 @@ internal sealed partial class PartitionArchival
 
             row = _catalog.Update(row with { Status = SegmentStatus.Archiving, FileChecksum = facts.Checksum, SizeBytes = facts.Size });
             var key = new ArchiveObjectKey(_dir.Log, _dir.Partition, row.FileName);
-            var stored = await archive.GetInfoAsync(key, cancellationToken).ConfigureAwait(false);
+            var stored = await StoredOrDamagedAsync(archive, key, cancellationToken).ConfigureAwait(false);
             if (stored is null || stored.Original != facts)
             {
                 stored = await archive.PutAsync(key, segment.Path, facts, cancellationToken).ConfigureAwait(false);
@@ -137,7 +137,7 @@ internal sealed partial class PartitionArchival
             if (_archive is { } archive)
             {
                 // Delete the only local copy only while the archive demonstrably holds the bytes the catalog recorded.
-                var stored = await archive.GetInfoAsync(new ArchiveObjectKey(_dir.Log, _dir.Partition, row.FileName), cancellationToken).ConfigureAwait(false);
+                var stored = await StoredOrDamagedAsync(archive, new ArchiveObjectKey(_dir.Log, _dir.Partition, row.FileName), cancellationToken).ConfigureAwait(false);
                 if (stored is null || stored.Original != new SegmentFileFacts(row.SizeBytes, row.FileChecksum))
                 {
                     LogEvictionRefused(_logger, _dir.FullName, row.BaseId, stored?.Original.ToString() ?? "no object");
@@ -379,6 +379,23 @@ internal sealed partial class PartitionArchival
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// What the archive holds at <paramref name="key"/>, or null when it holds nothing or only a damaged object (no or bad
+    /// metadata, the wrong size: an upload cut off by a crash of the store leaves one). Both mean the local file is the
+    /// only good copy: eviction keeps it, and the next put replaces the damaged object.
+    /// </summary>
+    private static async Task<ArchivedObjectInfo?> StoredOrDamagedAsync(ISegmentArchive archive, ArchiveObjectKey key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await archive.GetInfoAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ArchiveIntegrityException)
+        {
+            return null;
         }
     }
 
