@@ -50,7 +50,11 @@ public interface IPartitionGrain : IGrainWithStringKey
     [Alias("Read")]
     Task<LogRecordBatch> ReadAsync(long fromId, int maxRecords = 1000, long maxBytes = 4 * 1024 * 1024, bool includeUndurable = false);
 
-    /// <summary>Reads records downward from <paramref name="fromId"/> (inclusive, clamped to the visible tail), newest first.</summary>
+    /// <summary>
+    /// Reads records downward from <paramref name="fromId"/> (inclusive), newest first. An id past the visible tail but not
+    /// past the next id starts at the newest visible record; an id past the next id is refused like <see cref="ReadAsync"/>
+    /// refuses it.
+    /// </summary>
     /// <inheritdoc cref="ReadAsync"/>
     [AlwaysInterleave]
     [Alias("ReadBackward")]

@@ -241,7 +241,9 @@ public sealed class PartitionLog : IAsyncDisposable
         => _reader.ReadAsync(fromId, maxRecords, maxBytes, includeUndurable, cancellationToken);
 
     /// <summary>
-    /// Reads records downward from <paramref name="fromId"/> (inclusive, clamped to the visible tail), newest first.
+    /// Reads records downward from <paramref name="fromId"/> (inclusive), newest first. An id past the visible tail but not
+    /// past <see cref="NextId"/> starts at the newest visible record; an id past <see cref="NextId"/> is refused like
+    /// <see cref="ReadAsync"/> refuses it.
     /// <see cref="RecordBatch.NextId"/> is the id to continue from (-1 or below <see cref="FirstId"/> at the start).
     /// </summary>
     /// <inheritdoc cref="ReadAsync"/>
