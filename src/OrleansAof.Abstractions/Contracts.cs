@@ -23,8 +23,8 @@ public readonly record struct AppendAck(
 /// same stamp is acknowledged with its original ids and never written twice, also after the partition was deactivated,
 /// reactivated or its silo restarted. Sequence numbers of one producer must increase per partition; gaps are allowed.
 /// </summary>
-/// <param name="ProducerId">A producer's id (a random 64-bit value is fine).</param>
-/// <param name="Sequence">The batch's sequence number within the producer (from 0).</param>
+/// <param name="ProducerId">A producer's id: positive, for example <c>Random.Shared.NextInt64(1, long.MaxValue)</c>; zero or a negative id is refused with <see cref="InvalidProducerStampException"/>.</param>
+/// <param name="Sequence">The batch's sequence number within the producer (from 0; a negative one is refused the same way).</param>
 [GenerateSerializer]
 [Immutable]
 [Alias("aof.ProducerStamp")]

@@ -16,7 +16,7 @@ public readonly record struct AppendResult(long FirstId, long LastId, bool IsDur
 /// same stamp is acknowledged with its original ids and never written twice (also across reopen and restart).
 /// Sequence numbers of one producer must increase; gaps are allowed.
 /// </summary>
-/// <param name="ProducerId">A producer's id (random 64-bit values are fine).</param>
+/// <param name="ProducerId">A producer's id (the grain API accepts positive ids only).</param>
 /// <param name="Sequence">The batch's sequence number within the producer (from 0).</param>
 public readonly record struct ProducerStamp(long ProducerId, long Sequence);
 

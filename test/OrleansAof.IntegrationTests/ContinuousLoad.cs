@@ -19,7 +19,7 @@ namespace OrleansAof.IntegrationTests;
 public sealed class ContinuousLoad : IAsyncDisposable
 {
     private readonly AppendLogHandle _log;
-    private readonly long _producerId = BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8));
+    private readonly long _producerId = Random.Shared.NextInt64(1, long.MaxValue);
     private readonly CancellationTokenSource _stop = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Dictionary<string, PartitionWriter> _writers;
@@ -70,7 +70,7 @@ public sealed class ContinuousLoad : IAsyncDisposable
         var targets = (partitions ?? _writers.Keys).Select(p => (Writer: _writers[p], Goal: (baseline?.GetValueOrDefault(p) ?? 0) + count)).ToArray();
         return Wait.UntilAsync(
             () => targets.All(t => t.Writer.AcknowledgedCount >= t.Goal),
-            $"{why}: every partition has {count} more acknowledged appends (short: {string.Join(", ", targets.Where(t => t.Writer.AcknowledgedCount < t.Goal).Select(t => $"{t.Writer.Partition} at {t.Writer.AcknowledgedCount}/{t.Goal}"))}; last errors: {string.Join(" | ", _writers.Values.SelectMany(w => w.Errors).OrderBy(e => e.At).TakeLast(3).Select(e => e.ToString()))})",
+            () => $"{why}: every partition has {count} more acknowledged appends (short: {string.Join(", ", targets.Where(t => t.Writer.AcknowledgedCount < t.Goal).Select(t => $"{t.Writer.Partition} at {t.Writer.AcknowledgedCount}/{t.Goal}"))}; last errors: {string.Join(" | ", _writers.Values.SelectMany(w => w.Errors).OrderBy(e => e.At).TakeLast(3).Select(e => e.ToString()))})",
             timeout ?? TimeSpan.FromSeconds(60));
     }
 

@@ -29,8 +29,17 @@ public sealed class AppendLogStreamsTests(StreamsCluster fixture)
 
     private static async Task<List<Received>> WaitForAsync(IChatConsumer consumer, int count, string what)
     {
-        await Wait.UntilAsync(async () => (await consumer.GetReceivedAsync()).Count >= count, what);
-        return await consumer.GetReceivedAsync();
+        List<Received> received = [];
+        try
+        {
+            await Wait.UntilAsync(async () => (received = await consumer.GetReceivedAsync()).Count >= count, what);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message} It has {received.Count}: {string.Join(", ", received.Select(r => $"{r.Number}@{r.RecordId}"))}", e);
+        }
+
+        return received;
     }
 
     [Fact]

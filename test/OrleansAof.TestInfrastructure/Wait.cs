@@ -7,7 +7,11 @@ public static class Wait
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
 
-    public static async Task UntilAsync(Func<bool> condition, string whatShouldHappen, TimeSpan? timeout = null)
+    public static Task UntilAsync(Func<bool> condition, string whatShouldHappen, TimeSpan? timeout = null) =>
+        UntilAsync(condition, () => whatShouldHappen, timeout);
+
+    /// <summary>Like <see cref="UntilAsync(Func{bool}, string, TimeSpan?)"/>, with a message that describes the state at the timeout.</summary>
+    public static async Task UntilAsync(Func<bool> condition, Func<string> whatShouldHappen, TimeSpan? timeout = null)
     {
         var limit = timeout ?? DefaultTimeout;
         var sw = Stopwatch.StartNew();
@@ -16,7 +20,7 @@ public static class Wait
         {
             if (sw.Elapsed > limit)
             {
-                throw new TimeoutException($"Timed out after {limit.TotalSeconds:0.#} s waiting until {whatShouldHappen}.");
+                throw new TimeoutException($"Timed out after {limit.TotalSeconds:0.#} s waiting until {whatShouldHappen()}.");
             }
 
             await Task.Delay(delay);

@@ -146,9 +146,8 @@ readme_client() {
   # a) Other cluster id: the README's client (ids 'aof') fails at start, soon, naming the ids.
   start_silo other-cluster || return 1
   t0=$SECONDS
-  # (In a subshell whose output goes to the file: the program ends with an unhandled exception, and the shell's own
-  # "Aborted" note belongs there too.)
-  (timeout 60 dotnet "$client_dll" readme-client "--Aof:GatewayPort=$gateway") > "$out" 2>&1; rc=$?
+  # (The program ends with an unhandled exception: the shell's own "Aborted" note about the subshell goes to the file too.)
+  { (timeout 60 dotnet "$client_dll" readme-client "--Aof:GatewayPort=$gateway") > "$out" 2>&1; } 2>> "$out"; rc=$?
   stop_silo
   if [ "$rc" = 0 ] || [ "$rc" = 124 ] || ! grep -q "ClusterConnectionException" "$out" || ! grep -q "cluster id 'aof'" "$out" || [ $((SECONDS - t0)) -gt 40 ]; then
     echo "FAILED: against a silo host with another cluster id, the README client did not fail at start naming the ids (exit $rc after $((SECONDS - t0)) s):"; head -20 "$out"; return 1

@@ -79,6 +79,41 @@ internal sealed class QueueRecords
         return false;
     }
 
+    /// <summary>
+    /// For every stream with a cursor, the first held record of that stream after the cursor: handed to the pulling agent
+    /// with a read-back, because the agent wakes only the streams of the records it is handed. A cursor that stopped at a
+    /// record that had to be read back would otherwise sleep for good when the read-back range holds none of its stream's
+    /// records while its next one is already held.
+    /// </summary>
+    public List<AppendLogBatchContainer> NextHeldPerStream()
+    {
+        var positions = new Dictionary<StreamId, long>();
+        foreach (var cursor in _cursors)
+        {
+            if (cursor.Position is { } p)
+            {
+                positions[cursor.StreamId] = positions.TryGetValue(cursor.StreamId, out var q) ? Math.Min(p, q) : p;
+            }
+        }
+
+        var next = new List<AppendLogBatchContainer>();
+        foreach (var (id, record) in _records)
+        {
+            if (positions.Count == 0)
+            {
+                break;
+            }
+
+            if (positions.TryGetValue(record.StreamId, out var position) && id > position)
+            {
+                next.Add(record);
+                positions.Remove(record.StreamId);
+            }
+        }
+
+        return next;
+    }
+
     public void Register(AppendLogCursor cursor) => _cursors.Add(cursor);
 
     public void Unregister(AppendLogCursor cursor) => _cursors.Remove(cursor);
@@ -163,6 +198,8 @@ internal sealed class AppendLogQueueCache(QueueRecords records, AppendLogStreamO
 internal sealed class AppendLogCursor(QueueRecords records, StreamId streamId, long? position) : IQueueCacheCursor
 {
     private AppendLogBatchContainer? _current;
+
+    public StreamId StreamId => streamId;
 
     /// <summary>The last record id this cursor has passed (null until its start is known).</summary>
     public long? Position { get; private set; } = position;

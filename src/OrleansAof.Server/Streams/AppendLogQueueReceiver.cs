@@ -99,10 +99,16 @@ internal sealed partial class AppendLogQueueReceiver(
         {
             records.LiveNext = batch.NextId;
         }
-        else if (batch.Count > 0 && batch.NextId < records.LiveNext)
+        else
         {
-            // Keep reading back until the hole closes.
-            records.RequestFill(batch.NextId);
+            if (batch.Count > 0 && batch.NextId < records.LiveNext)
+            {
+                // Keep reading back until the hole closes.
+                records.RequestFill(batch.NextId);
+            }
+
+            // Wake the streams whose cursors wait behind the hole but have no record in it (adding a held record again changes nothing).
+            result.AddRange(records.NextHeldPerStream());
         }
 
         return result;

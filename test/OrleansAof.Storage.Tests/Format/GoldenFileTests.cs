@@ -19,7 +19,11 @@ public class GoldenFileTests
     private const string SealedName = "00000000000000000000.aofseg";
     private const string ActiveName = "00000000000000000004.aofseg";
 
-    private static string GoldenDirectory([CallerFilePath] string source = "") => Path.Combine(Path.GetDirectoryName(source)!, "..", "Golden", "v1");
+    /// <summary>The golden files as copied next to the tests (a deterministic CI build maps source paths to "/_/", so they are not read from the source tree).</summary>
+    private static string GoldenDirectory() => Path.Combine(AppContext.BaseDirectory, "Golden", "v1");
+
+    /// <summary>The golden files in the source tree, written only when regenerating.</summary>
+    private static string SourceGoldenDirectory([CallerFilePath] string source = "") => Path.Combine(Path.GetDirectoryName(source)!, "..", "Golden", "v1");
 
     private static byte[] Payload(int i) => Encoding.UTF8.GetBytes(new string((char)('a' + i), (i * 7) + 1));
 
@@ -53,9 +57,12 @@ public class GoldenFileTests
         var segments = await WriteGoldenLogAsync(temp);
         if (Environment.GetEnvironmentVariable("AOF_REGENERATE_GOLDEN") == "1")
         {
-            Directory.CreateDirectory(GoldenDirectory());
-            File.Copy(Path.Combine(segments, SealedName), Path.Combine(GoldenDirectory(), SealedName), overwrite: true);
-            File.Copy(Path.Combine(segments, ActiveName), Path.Combine(GoldenDirectory(), ActiveName), overwrite: true);
+            foreach (var directory in new[] { SourceGoldenDirectory(), GoldenDirectory() })
+            {
+                Directory.CreateDirectory(directory);
+                File.Copy(Path.Combine(segments, SealedName), Path.Combine(directory, SealedName), overwrite: true);
+                File.Copy(Path.Combine(segments, ActiveName), Path.Combine(directory, ActiveName), overwrite: true);
+            }
         }
 
         File.ReadAllBytes(Path.Combine(segments, SealedName)).Should().Equal(File.ReadAllBytes(Path.Combine(GoldenDirectory(), SealedName)));
