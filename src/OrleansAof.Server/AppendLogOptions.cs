@@ -156,7 +156,13 @@ public sealed class AppendLogOptions
     /// </summary>
     public bool PartitionMetricTags { get; set; }
 
-    /// <summary>The grain storage that keeps the cluster's run-time ownership table (<see cref="IOwnershipGrain"/>). <c>AddAppendLog</c> registers an in-memory one under this name when none is (enough for one silo); a multi-silo cluster must register a durable one (Redis, ADO.NET).</summary>
+    /// <summary>
+    /// The grain storage that keeps the cluster's run-time ownership table (<see cref="IOwnershipGrain"/>) and each
+    /// partition's upper bound of acknowledged ids. <c>AddAppendLog</c> registers an in-memory one under this name when
+    /// none is (a development or test cluster); a silo whose cluster membership is durable (Redis, ADO.NET, any table
+    /// but Orleans' development and in-process test ones) refuses to start while it is in memory: register a durable one
+    /// (<c>AddRedisGrainStorage("AofOwnership", ...)</c>, <c>AddAdoNetGrainStorage("AofOwnership", ...)</c>).
+    /// </summary>
     public const string OwnershipStorageName = "AofOwnership";
 
     /// <summary>The engine options of a partition under <paramref name="dataRoot"/>.</summary>

@@ -183,4 +183,97 @@ public sealed class OptionsValidationTests
         development.UseOrleans(silo => silo.AddAppendLog(o => o.DataRoot = "/tmp/aof"));
         development.Services.Count(d => d.IsKeyedService && Equals(d.ServiceKey, "PubSubStore") && d.ServiceType == typeof(Orleans.Storage.IGrainStorage)).Should().Be(1, "a development silo gets a memory PubSubStore");
     }
+
+    /// <summary>
+    /// A cluster whose membership outlives its silos (here a membership table that is neither Orleans' development one
+    /// nor the in-process test one, as with Redis or ADO.NET clustering) must not keep its ownership table, and with it
+    /// every partition's upper bound of acknowledged ids, in memory: the silo refuses to start and names the storage.
+    /// </summary>
+    [Fact]
+    public async Task Silo_with_durable_membership_and_an_in_memory_ownership_table_refuses_to_start_naming_the_storage()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<Orleans.Configuration.EndpointOptions>(o => (o.SiloPort, o.GatewayPort) = (22113, 30113));
+            silo.Services.AddSingleton<IMembershipTable, DurableMembershipStandIn>();
+            silo.AddAppendLog(o => o.DataRoot = Path.Combine(Path.GetTempPath(), $"aof-ownership-{Guid.NewGuid():N}"));
+        });
+        using var host = builder.Build();
+        var error = await FluentActions.Awaiting(() => host.StartAsync()).Should().ThrowAsync<Exception>();
+        error.Which.ToString().Should().Contain("The cluster keeps its membership durably (DurableMembershipStandIn) but the grain storage 'AofOwnership'")
+            .And.Contain("AddRedisGrainStorage(\"AofOwnership\"");
+        DurableMembershipStandIn.Used.Should().BeFalse("the silo stops before it joins the cluster");
+    }
+
+    [Fact]
+    public void Ownership_table_check_accepts_a_durable_store_registered_after_AddAppendLog_and_memory_on_development_clustering()
+    {
+        var durable = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        durable.UseOrleans(silo =>
+        {
+            silo.Services.AddSingleton<IMembershipTable, DurableMembershipStandIn>();
+            silo.AddAppendLog(o => o.DataRoot = "/tmp/aof");
+            silo.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage, DurableStorageStandIn>(AppendLogOptions.OwnershipStorageName);
+        });
+        using (var host = durable.Build())
+        {
+            FluentActions.Invoking(() => OwnershipCheck(host).ValidateConfiguration()).Should().NotThrow("the host's own storage, registered last, is the one grains get");
+        }
+
+        var development = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        development.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(siloPort: 22114, gatewayPort: 30114);
+            silo.AddAppendLog(o => o.DataRoot = "/tmp/aof");
+        });
+        using (var host = development.Build())
+        {
+            host.Services.GetKeyedService<Orleans.Storage.IGrainStorage>(AppendLogOptions.OwnershipStorageName).Should().BeOfType<Orleans.Storage.MemoryGrainStorage>();
+            FluentActions.Invoking(() => OwnershipCheck(host).ValidateConfiguration()).Should().NotThrow("a development cluster ends with its silos anyway");
+        }
+    }
+
+    private static OwnershipStoreValidator OwnershipCheck(IHost host) =>
+        host.Services.GetServices<IConfigurationValidator>().OfType<OwnershipStoreValidator>().Single();
+
+    /// <summary>Stands for a durable membership table (Redis, ADO.NET): only its type matters; it must never be used.</summary>
+    private sealed class DurableMembershipStandIn : IMembershipTable
+    {
+        public static bool Used { get; private set; }
+
+        public Task InitializeMembershipTable(bool tryInitTableVersion) => Fail();
+
+        public Task DeleteMembershipTableEntries(string clusterId) => Fail();
+
+        public Task CleanupDefunctSiloEntries(DateTimeOffset beforeDate) => Fail();
+
+        public Task<MembershipTableData> ReadRow(SiloAddress key) => Fail<MembershipTableData>();
+
+        public Task<MembershipTableData> ReadAll() => Fail<MembershipTableData>();
+
+        public Task<bool> InsertRow(MembershipEntry entry, TableVersion tableVersion) => Fail<bool>();
+
+        public Task<bool> UpdateRow(MembershipEntry entry, string etag, TableVersion tableVersion) => Fail<bool>();
+
+        public Task UpdateIAmAlive(MembershipEntry entry) => Fail();
+
+        private static Task<bool> Fail() => Fail<bool>();
+
+        private static Task<T> Fail<T>()
+        {
+            Used = true;
+            return Task.FromException<T>(new NotSupportedException("a stand-in membership table"));
+        }
+    }
+
+    /// <summary>Stands for a durable grain storage: only its type matters.</summary>
+    private sealed class DurableStorageStandIn : Orleans.Storage.IGrainStorage
+    {
+        public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => throw new NotSupportedException();
+
+        public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => throw new NotSupportedException();
+
+        public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => throw new NotSupportedException();
+    }
 }

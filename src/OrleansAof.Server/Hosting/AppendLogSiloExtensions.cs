@@ -50,7 +50,8 @@ public static class AppendLogSiloExtensions
 
         if (!builder.Services.Any(d => d.IsKeyedService && Equals(d.ServiceKey, AppendLogOptions.OwnershipStorageName) && d.ServiceType == typeof(IGrainStorage)))
         {
-            // Replaced by a durable store when the host registers one under the same name (the silo host does with Redis or ADO.NET).
+            // Replaced by a durable store when the host registers one under the same name (the silo host does with Redis or
+            // ADO.NET); a silo with durable membership and only this one refuses to start (OwnershipStoreValidator).
             builder.AddMemoryGrainStorage(AppendLogOptions.OwnershipStorageName);
         }
 
@@ -86,6 +87,7 @@ public static class AppendLogSiloExtensions
         services.AddSingleton<IConfigurationValidator, AppendLogOptionsValidator>();
         services.AddSingleton<IConfigurationValidator, LogSubscriberOptionsValidator>();
         services.AddSingleton<IConfigurationValidator, PubSubStoreValidator>();
+        services.AddSingleton<IConfigurationValidator, OwnershipStoreValidator>();
         services.AddSingleton<PartitionOwnership>();
         services.AddSingleton<OrleansAof.Server.Ownership.OwnershipRefresher>();
         services.AddSingleton<OpenPartitions>();
