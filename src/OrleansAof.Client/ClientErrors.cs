@@ -7,7 +7,8 @@ namespace OrleansAof.Client;
 /// <see cref="AppendLogException"/>, <see cref="ArchiveUnavailableException"/> among them) pass as they are, also when
 /// Orleans delivers them inside a rejection (a partition whose activation failed, for example because its first open
 /// needed an unavailable archive). A failure before the request can have reached the partition (no connection, a
-/// rejected or refused message) becomes <see cref="PartitionUnavailableException"/>: nothing was done. A failure after
+/// rejected or refused message, a stopping silo that no longer addresses calls) becomes
+/// <see cref="PartitionUnavailableException"/>: nothing was done. A failure after
 /// the request may have reached it (a timeout, a silo that died with the call in flight) becomes
 /// <see cref="AppendOutcomeUnknownException"/> for an append, and <see cref="PartitionUnavailableException"/> for a call
 /// that changes nothing. Both are retryable.
@@ -38,6 +39,11 @@ internal static class ClientErrors
         AppendLogException => null,
         OrleansMessageRejectionException { InnerException: AppendLogException inner } => inner,
 
+        // Refused by the placement of a silo that is stopping (its gateway still forwards calls for a moment after a
+        // SIGTERM, but it no longer places or addresses them): the request never reached a grain, so nothing was done.
+        SiloUnavailableException when IsRefusedByAStoppingSilo(error) =>
+            new PartitionUnavailableException(partitionKey, Describe("the silo it was sent through is shutting down and did not deliver the call; nothing was done", error), error),
+
         // Sent, and the answer is lost: an append may have been written. (SiloUnavailableException, a rejection Orleans
         // also raises for calls in flight to a silo that died, is checked before the other rejections.)
         TimeoutException or SiloUnavailableException when isAppend =>
@@ -50,6 +56,14 @@ internal static class ClientErrors
             new PartitionUnavailableException(partitionKey, Describe("the silo that serves it cannot be reached", error), error),
         _ => null,
     };
+
+    /// <summary>
+    /// Orleans' placement service of a stopping silo refuses every call it would have to address with exactly
+    /// "Silo '{address}' is shutting down." Any other wording (a silo that died with the call in flight, a local host that
+    /// stops) keeps the outcome unknown.
+    /// </summary>
+    private static bool IsRefusedByAStoppingSilo(Exception error) =>
+        error.InnerException is null && error.Message.StartsWith("Silo '", StringComparison.Ordinal) && error.Message.EndsWith("' is shutting down.", StringComparison.Ordinal);
 
     private static string Describe(string what, Exception error) => what + " (" + error.GetType().Name + ": " + FirstLine(error.Message) + ")";
 

@@ -50,6 +50,11 @@ public sealed class ProducerContractTests(ThreeSiloCluster fixture)
         translated.Should().BeOfType<PartitionUnavailableException>().Which.IsRetryable.Should().BeTrue();
         OrleansAof.Client.ClientErrors.Translate(new TimeoutException("x"), "orders/0", isAppend: true).Should().BeOfType<AppendOutcomeUnknownException>();
         OrleansAof.Client.ClientErrors.Translate(new SiloUnavailableException("gone"), "orders/0", isAppend: true).Should().BeOfType<AppendOutcomeUnknownException>();
+        OrleansAof.Client.ClientErrors.Translate(new SiloUnavailableException("Silo 'S127.0.0.1:38571:155296746' is shutting down."), "orders/0", isAppend: true).Should()
+            .BeOfType<PartitionUnavailableException>("the placement of a stopping silo refused to address it: it never reached the partition")
+            .Which.Message.Should().Contain("nothing was done");
+        OrleansAof.Client.ClientErrors.Translate(new SiloUnavailableException("The local Orleans host is shutting down and can no longer process the request: x."), "orders/0", isAppend: true).Should()
+            .BeOfType<AppendOutcomeUnknownException>("a host that stops while the call is out can no longer receive its answer");
         OrleansAof.Client.ClientErrors.Translate(new Orleans.Runtime.Messaging.ConnectionFailedException("refused"), "orders/0", isAppend: true).Should().BeOfType<PartitionUnavailableException>("a call that never left did not append");
     }
 
