@@ -22,6 +22,9 @@ namespace OrleansAof.Server;
 internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncomingGrainCallFilter, IDisposable
 {
     private const int InlineTailRecords = 1024;
+
+    /// <summary>The state <see cref="GetInfoAsync"/> reports for a partition nothing was ever written to (it has no folder).</summary>
+    internal const string NeverCreatedState = "NeverCreated";
     private static readonly TimeSpan PreviousActivationCloseTimeout = TimeSpan.FromSeconds(10);
     private readonly AppendLogOptions _options;
     private readonly OpenPartitions _partitions;
@@ -44,6 +47,10 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
     private string _logName = "";
     private string _partition = "";
     private PartitionLog? _log;
+    private bool _neverCreated;
+    private bool _holdsSlot;
+    private Task<bool>? _creating;
+    private readonly TaskCompletionSource _created = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _tailLoop;
     private Task? _streamLoop;
     private IAsyncStream<TailAdvanced>? _stream;
@@ -85,13 +92,36 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
     {
         _key = this.GetPrimaryKeyString();
         (_logName, _partition) = PartitionKey.Parse(_key);
-        var dataRoot = _options.DataRootFor(_siloName);
         await FenceAsync();
         if (!await _partitions.AcquireAsync(_key, GrainContext, PreviousActivationCloseTimeout, cancellationToken))
         {
             throw new PartitionUnavailableException(_key, "its previous activation on this silo is still closing; retry");
         }
 
+        _holdsSlot = true;
+        try
+        {
+            // A partition that was never created stays so until something is written: reads never create partitions.
+            _neverCreated = !await OpenAsync(create: false, cancellationToken);
+        }
+        catch
+        {
+            ReleaseSlot();
+            throw;
+        }
+
+        if (_neverCreated)
+        {
+            LogActivatedNeverCreated(_logger, _key, _siloName);
+        }
+    }
+
+    /// <summary>
+    /// Opens the partition's engine and starts its tail and stream loops. Without <paramref name="create"/>, returns false
+    /// and creates nothing when the partition does not exist. The slot on this silo stays held either way.
+    /// </summary>
+    private async Task<bool> OpenAsync(bool create, CancellationToken cancellationToken)
+    {
         var archiver = _archive is null ? null : GrainFactory.GetGrain<IPartitionArchiverGrain>(_key);
         var environment = new PartitionLogEnvironment
         {
@@ -101,23 +131,24 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
             IdBounds = new Ownership.GrainIdBoundStore(GrainFactory),
             SegmentSealed = archiver is not null && _options.ArchiveOnSeal ? _ => archiver.PokeAsync().Ignore() : null,
         };
+        var engineOptions = _options.ToEngineOptions(_options.DataRootFor(_siloName));
+        engineOptions.CreateIfMissing = create;
+        PartitionLog log;
         try
         {
-            _log = await PartitionLog.OpenAsync(_logName, _partition, _options.ToEngineOptions(dataRoot), environment, cancellationToken);
+            log = await PartitionLog.OpenAsync(_logName, _partition, engineOptions, environment, cancellationToken);
+        }
+        catch (Engine.PartitionNotFoundException) when (!create)
+        {
+            return false;
         }
         catch (Engine.AppendLogException e)
         {
-            _partitions.Release(_key);
             LogOpenFailed(_logger, _key, e);
             throw EngineErrors.ToContract(e, _key);
         }
-        catch
-        {
-            _partitions.Release(_key);
-            throw;
-        }
 
-        _partitions.Add(_key, _log);
+        _partitions.Add(_key, log);
         try
         {
             if (!string.IsNullOrEmpty(_options.TailStreamProvider))
@@ -127,27 +158,52 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
         }
         catch
         {
-            // A failed activation gets no OnDeactivateAsync: give the files and the slot back here.
-            var opened = _log;
-            _log = null;
-            await CloseAndReleaseAsync(opened, seal: false);
+            _partitions.Remove(_key, log);
+            await CloseQuietlyAsync(log);
             throw;
         }
 
+        _log = log;
         _instruments.Activation();
-
-        LogActivated(_logger, _key, _siloName, _log.WriterEpoch, _log.LastId);
+        LogActivated(_logger, _key, _siloName, log.WriterEpoch, log.LastId);
         if (archiver is not null)
         {
             // Registers the archiver's reminder and archives whatever waits from an earlier life.
             archiver.PokeAsync().Ignore();
         }
 
-        _tailLoop = RunTailLoopAsync(_log);
+        _tailLoop = RunTailLoopAsync(log);
         if (_stream is not null)
         {
-            _streamLoop = RunStreamLoopAsync(_log);
+            _streamLoop = RunStreamLoopAsync(log);
         }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Creates a partition that was never created, once, for the first call that writes (concurrent ones share it; a failed
+    /// creation is tried again by the next call).
+    /// </summary>
+    private async Task CreateAsync()
+    {
+        var creating = _creating ??= OpenAsync(create: true, _stopping.Token);
+        try
+        {
+            await creating;
+        }
+        catch
+        {
+            if (ReferenceEquals(_creating, creating))
+            {
+                _creating = null;
+            }
+
+            throw;
+        }
+
+        _neverCreated = false;
+        _created.TrySetResult();
     }
 
     /// <summary>
@@ -181,17 +237,35 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
     {
         try
         {
+            await CloseQuietlyAsync(log, seal);
+        }
+        finally
+        {
+            _partitions.Remove(_key, log);
+            ReleaseSlot();
+            _health.Forget(_key);
+        }
+    }
+
+    /// <summary>Gives this activation's slot on the silo back, once.</summary>
+    private void ReleaseSlot()
+    {
+        if (_holdsSlot)
+        {
+            _holdsSlot = false;
+            _partitions.Release(_key);
+        }
+    }
+
+    private async Task CloseQuietlyAsync(PartitionLog log, bool seal = false)
+    {
+        try
+        {
             await log.CloseAsync(seal);
         }
         catch (Exception e) when (e is Engine.AppendLogException or IOException)
         {
             LogCloseFailed(_logger, _key, e);
-        }
-        finally
-        {
-            _partitions.Remove(_key, log);
-            _partitions.Release(_key);
-            _health.Forget(_key);
         }
     }
 
@@ -201,6 +275,11 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
         if (_log is { } log)
         {
             await CloseAndReleaseAsync(log, _options.SealOnDeactivate);
+        }
+        else
+        {
+            // Never created (or its creation failed): only the slot to give back.
+            ReleaseSlot();
         }
 
         if (_tailLoop is { } loop)
@@ -218,11 +297,19 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
 
     public void Dispose() => _stopping.Dispose();
 
-    /// <summary>Maps every engine error of every call to its wire exception, in one place.</summary>
+    /// <summary>
+    /// Maps every engine error of every call to its wire exception, in one place; creates a partition that was never
+    /// created before the first call that writes (reads of it answer as an empty partition and create nothing).
+    /// </summary>
     public async Task Invoke(IIncomingGrainCallContext context)
     {
         try
         {
+            if (_neverCreated && context.InterfaceMethod?.Name is nameof(AppendAsync) or nameof(AppendBatchAsync) or nameof(SealAsync) or nameof(SetFlushPolicyAsync))
+            {
+                await CreateAsync();
+            }
+
             await context.Invoke();
         }
         catch (Engine.AppendLogException e)
@@ -292,6 +379,11 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
 
     public async Task<LogRecordBatch> ReadAsync(long fromId, int maxRecords = 1000, long maxBytes = 4 * 1024 * 1024, bool includeUndurable = false)
     {
+        if (_neverCreated)
+        {
+            return ToContract(PartitionLog.ReadNeverCreated(fromId, maxRecords, maxBytes));
+        }
+
         var log = Log;
         var durable = log.DurableId;
         using var activity = AppendLogTelemetry.Start(AppendLogTelemetry.GrainReadSpan, ActivityKind.Internal, _logName, _partition);
@@ -384,7 +476,7 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
         finally
         {
             _partitions.Remove(_key, log);
-            _partitions.Release(_key);
+            ReleaseSlot();
             _health.Forget(_key);
         }
 
@@ -416,11 +508,17 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
 
     public async Task<ArchivalReport> RunArchivalAsync(int maxSegments)
     {
-        var log = Log;
         if (_archive is null)
         {
             return new ArchivalReport(false, [], [], [], 0, 0, "no archive is configured on this silo");
         }
+
+        if (_neverCreated)
+        {
+            return new ArchivalReport(true, [], [], [], 0, 0, null);
+        }
+
+        var log = Log;
 
         using var activity = AppendLogTelemetry.Start(AppendLogTelemetry.ArchivalSpan, ActivityKind.Internal, _logName, _partition);
         var archived = new List<long>();
@@ -469,15 +567,26 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
     }
 
     public async Task<LogRecordBatch> ReadBackwardAsync(long fromId, int maxRecords = 1000, long maxBytes = 4 * 1024 * 1024, bool includeUndurable = false) =>
-        ToContract(await Log.ReadBackwardAsync(fromId, maxRecords, maxBytes, includeUndurable));
+        _neverCreated
+            ? ToContract(PartitionLog.ReadNeverCreated(fromId, maxRecords, maxBytes, backward: true))
+            : ToContract(await Log.ReadBackwardAsync(fromId, maxRecords, maxBytes, includeUndurable));
 
     public async Task<LogRecordBatch> ReadFromTimestampAsync(DateTimeOffset time, int maxRecords = 1000, long maxBytes = 4 * 1024 * 1024, bool includeUndurable = false) =>
-        ToContract(await Log.ReadFromTimestampAsync(time, maxRecords, maxBytes, includeUndurable));
+        _neverCreated
+            ? ToContract(PartitionLog.ReadNeverCreated(0, maxRecords, maxBytes))
+            : ToContract(await Log.ReadFromTimestampAsync(time, maxRecords, maxBytes, includeUndurable));
 
-    public async Task<long> FindIdAtTimestampAsync(DateTimeOffset time) => await Log.FindIdAtTimestampAsync(time);
+    public async Task<long> FindIdAtTimestampAsync(DateTimeOffset time) => _neverCreated ? 0 : await Log.FindIdAtTimestampAsync(time);
 
     public Task<PartitionStatus> GetInfoAsync()
     {
+        if (_neverCreated)
+        {
+            return Task.FromResult(new PartitionStatus(
+                _logName, _partition, NeverCreatedState, null, 0, -1, -1, 0, EngineErrors.ToContract(Storage.FlushPolicy.Parse(_options.FlushPolicy)), _siloName, [],
+                new PartitionArchiveStatus(_archive is not null, 0, 0, _options.MaxArchiveBacklogSegments, _options.MaxArchiveBacklogBytes, null, null, 0)));
+        }
+
         var log = Log;
         var info = log.GetInfo();
         var segments = new SegmentSummary[info.Segments.Count];
@@ -497,11 +606,16 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
 
     public Task<FlushStatistics> GetFlushStatisticsAsync()
     {
+        if (_neverCreated)
+        {
+            return Task.FromResult(new FlushStatistics(0, 0, 0, 0, 0, TimeSpan.Zero, TimeSpan.Zero, 0));
+        }
+
         var m = Log.GetFlushMetrics();
         return Task.FromResult(new FlushStatistics(m.TotalFlushes, m.FailedFlushes, m.RecordsFlushed, m.BytesFlushed, m.PendingRecords, m.LatencyP50, m.LatencyP99, m.MaxRecordsPerFlush));
     }
 
-    public async Task<long> FlushAsync() => await Log.FlushAsync();
+    public async Task<long> FlushAsync() => _neverCreated ? -1 : await Log.FlushAsync();
 
     public async Task<SegmentSummary?> SealAsync()
     {
@@ -514,8 +628,20 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
 
     public async Task<long> WaitForTailAsync(long knownDurableId, TimeSpan maxWait)
     {
-        var log = Log;
         var wait = maxWait > _options.MaxTailWait ? _options.MaxTailWait : maxWait;
+        if (_neverCreated)
+        {
+            // Waits for the first write to create the partition, then for its tail like any other.
+            var started = _time.GetTimestamp();
+            if (wait <= TimeSpan.Zero || !await WaitAsync(_created.Task, wait))
+            {
+                return -1;
+            }
+
+            wait -= _time.GetElapsedTime(started);
+        }
+
+        var log = Log;
         if (wait <= TimeSpan.Zero || log.DurableId > knownDurableId)
         {
             return log.DurableId;
@@ -536,13 +662,28 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
     public Task<TailAdvanced> RegisterTailListenerAsync(ITailListener listener)
     {
         ArgumentNullException.ThrowIfNull(listener);
-        var log = Log;
+        var log = _neverCreated ? null : Log;
         if (_options.DirectTailPush && (_listeners.Contains(listener) || _listeners.Count < _options.MaxTailListeners) && _listeners.Add(listener))
         {
             _listenerSnapshot = [.. _listeners];
         }
 
-        return Task.FromResult(new TailAdvanced(_logName, _partition, log.DurableId, log.WriterEpoch));
+        // A partition that was never created notifies its listeners once the first write created it.
+        return Task.FromResult(new TailAdvanced(_logName, _partition, log?.DurableId ?? -1, log?.WriterEpoch ?? 0));
+    }
+
+    /// <summary>Whether <paramref name="task"/> completed within <paramref name="timeout"/> (or before the activation stops).</summary>
+    private async Task<bool> WaitAsync(Task task, TimeSpan timeout)
+    {
+        try
+        {
+            await task.WaitAsync(timeout, _time, _stopping.Token);
+            return true;
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     public Task UnregisterTailListenerAsync(ITailListener listener)
@@ -733,6 +874,9 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
         public bool Matches(long fromId, int maxRecords, long maxBytes, long durableId) =>
             FromId == fromId && MaxRecords == maxRecords && MaxBytes == maxBytes && DurableId == durableId;
     }
+
+    [LoggerMessage(12, LogLevel.Debug, "Partition {Partition} activated on silo {Silo} without files: nothing was ever written to it; the first write creates it")]
+    private static partial void LogActivatedNeverCreated(ILogger logger, string partition, string silo);
 
     [LoggerMessage(1, LogLevel.Information, "Partition {Partition} activated on silo {Silo} at epoch {Epoch}, last id {LastId}")]
     private static partial void LogActivated(ILogger logger, string partition, string silo, long epoch, long lastId);

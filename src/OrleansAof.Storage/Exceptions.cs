@@ -47,6 +47,20 @@ public sealed class ReadBeyondTailException(long fromId, long nextId)
     public long NextId { get; } = nextId;
 }
 
+/// <summary>
+/// The partition does not exist and <see cref="PartitionLogOptions.CreateIfMissing"/> is off: its folder is absent, no
+/// id bound is recorded for it and the archive holds nothing of it. Nothing was created.
+/// </summary>
+public sealed class PartitionNotFoundException(string log, string partition)
+    : AppendLogException($"Partition {log}/{partition} does not exist: nothing was ever appended to it. Nothing was created.")
+{
+    /// <summary>The log.</summary>
+    public string Log { get; } = log;
+
+    /// <summary>The partition.</summary>
+    public string Partition { get; } = partition;
+}
+
 /// <summary>A read starts below the partition's first id: the records were removed by retention. Resume from <see cref="FirstId"/>.</summary>
 public sealed class RecordTrimmedException(long fromId, long firstId)
     : AppendLogException($"Id {fromId} was removed by retention; the first id still held is {firstId}.")

@@ -113,7 +113,29 @@ public sealed class PartitionLog : IAsyncDisposable
         var opts = options.Clone();
         opts.Validate();
         var dir = new PartitionDirectory(opts.DataRoot, log, partition);
-        return StorageTelemetry.EndRecovery(StorageTelemetry.StartRecovery(log, partition), PartitionOpener.OpenAsync(dir, opts, environment ?? PartitionLogEnvironment.Default, cancellationToken));
+        var env = environment ?? PartitionLogEnvironment.Default;
+        return opts.CreateIfMissing ? OpenCoreAsync(dir, opts, env, cancellationToken) : OpenIfCreatedAsync(dir, opts, env, cancellationToken);
+    }
+
+    private static async Task<PartitionLog> OpenIfCreatedAsync(PartitionDirectory dir, PartitionLogOptions options, PartitionLogEnvironment env, CancellationToken cancellationToken)
+    {
+        await PartitionOpener.ThrowIfNeverCreatedAsync(dir, env, cancellationToken).ConfigureAwait(false);
+        return await OpenCoreAsync(dir, options, env, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static Task<PartitionLog> OpenCoreAsync(PartitionDirectory dir, PartitionLogOptions options, PartitionLogEnvironment env, CancellationToken cancellationToken) =>
+        StorageTelemetry.EndRecovery(StorageTelemetry.StartRecovery(dir.Log, dir.Partition), PartitionOpener.OpenAsync(dir, options, env, cancellationToken));
+
+    /// <summary>
+    /// What <see cref="ReadAsync"/> (or <see cref="ReadBackwardAsync"/>) answers for a partition that does not exist
+    /// (<see cref="PartitionNotFoundException"/>): the same checks as on an empty partition, and an empty batch.
+    /// </summary>
+    /// <exception cref="InvalidRangeException">A negative id or a non-positive limit.</exception>
+    /// <exception cref="ReadBeyondTailException"><paramref name="fromId"/> is past 0.</exception>
+    public static RecordBatch ReadNeverCreated(long fromId, int maxRecords, long maxBytes, bool backward = false)
+    {
+        SegmentReads.ValidateLimits(fromId, maxRecords, maxBytes);
+        return fromId > 0 ? throw new ReadBeyondTailException(fromId, 0) : new RecordBatch([], [], backward ? -1 : 0);
     }
 
     /// <summary>A snapshot of the partition and its segments.</summary>

@@ -76,6 +76,14 @@ public sealed class PartitionLogOptions
     /// <summary>What an open does when ids up to the recorded id bound are held nowhere. Default <see cref="LostIdsPolicy.Refuse"/>.</summary>
     public LostIdsPolicy LostIds { get; set; } = LostIdsPolicy.Refuse;
 
+    /// <summary>
+    /// Whether an open creates the partition when it does not exist. Default true. When false, an open of a partition whose
+    /// folder is absent, with no id bound recorded for it and nothing of it in the archive, creates nothing and throws
+    /// <see cref="PartitionNotFoundException"/> (a partition that existed and lost its folder still opens as usual:
+    /// restored from the archive or refused). The server opens this way first, so that reads never create partitions.
+    /// </summary>
+    public bool CreateIfMissing { get; set; } = true;
+
     /// <summary>How many sealed segment files stay open for reads. Default 32.</summary>
     public int OpenSegmentReaders { get; set; } = 32;
 

@@ -63,6 +63,10 @@ public sealed class ArchiveOutageTests(S3ArchiveCluster fixture) : IAsyncLifetim
         await fixture.SetFaultAsync(fault);
         var reason = ReasonOf(fault);
 
+        // An upload that started before the fault still goes through with the working client; one archival run (it waits
+        // for the partition's archive step in flight) settles that, so the backlog counted below is exact.
+        await fixture.Client.GetGrain<IPartitionArchiverGrain>(key).RunAsync();
+
         // Appends need no archive: they go on until the backlog bound, then a typed, retryable backpressure error.
         LogBackpressureException? refused = null;
         while (refused is null)

@@ -182,7 +182,9 @@ public sealed class PartitionGrainTests(ThreeSiloCluster fixture)
         var seen = new HashSet<string>();
         for (var p = 0; p < 12; p++)
         {
-            var info = await fixture.Partition(log, p.ToString(System.Globalization.CultureInfo.InvariantCulture)).GetInfoAsync();
+            var grain = fixture.Partition(log, p.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            await grain.AppendAsync(Bytes("x"));
+            var info = await grain.GetInfoAsync();
             info.Silo.Should().Be(fixture.OwnerOf(log, info.Partition));
             seen.Add(info.Silo);
             Directory.Exists(Path.Combine(fixture.Data.Path, info.Silo, log, info.Partition)).Should().BeTrue("the partition lives in its owner's data folder");

@@ -173,6 +173,29 @@ internal static partial class PartitionOpener
     /// under an <see cref="IIdBoundStore"/>), the archive is asked but not depended on: a new partition opens during an
     /// archive outage.
     /// </summary>
+    /// <summary>
+    /// A partition without a folder was never created when no id bound is recorded for it and the archive holds nothing of
+    /// it (an archive that cannot be listed holds nothing a brand-new partition could restore either): then nothing is
+    /// created, and <see cref="PartitionNotFoundException"/> says so. Otherwise the open may go on (restore, or the
+    /// lost-volume rules). Runs before the open and its recovery span (<see cref="PartitionLogOptions.CreateIfMissing"/> off).
+    /// </summary>
+    public static async Task ThrowIfNeverCreatedAsync(PartitionDirectory dir, PartitionLogEnvironment env, CancellationToken cancellationToken)
+    {
+        if (env.FileSystem.DirectoryExists(dir.DirectoryPath)
+            || (env.IdBounds is { } bounds && await bounds.ReadAsync(dir.Log, dir.Partition, cancellationToken).ConfigureAwait(false) is not null))
+        {
+            return;
+        }
+
+        var logger = env.LoggerFactory.CreateLogger("OrleansAof.Storage.PartitionLog");
+        if (env.Archive is { } archive && (await ListForRestoreAsync(archive, dir, brandNew: true, logger, cancellationToken).ConfigureAwait(false)).Count > 0)
+        {
+            return;
+        }
+
+        throw new PartitionNotFoundException(dir.Log, dir.Partition);
+    }
+
     private static async Task<List<ArchivedObjectInfo>> ListForRestoreAsync(ISegmentArchive archive, PartitionDirectory dir, bool brandNew, ILogger logger, CancellationToken cancellationToken)
     {
         if (!brandNew)

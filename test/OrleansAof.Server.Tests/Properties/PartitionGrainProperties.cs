@@ -87,6 +87,9 @@ public sealed class PartitionGrainProperties(ArchivingCluster fixture, ITestOutp
 
         public LogFlushPolicy Policy { get; set; } = LogFlushPolicy.Sync;
 
+        /// <summary>Whether a call that writes (append, seal, policy switch) reached the partition: reads never create it.</summary>
+        public bool Created { get; set; }
+
         public long LastId => Records.Count - 1;
     }
 
@@ -121,6 +124,7 @@ public sealed class PartitionGrainProperties(ArchivingCluster fixture, ITestOutp
 
     private async Task ApplyAsync(IPartitionGrain grain, Model model, Op op)
     {
+        model.Created |= op is Append or Batch or WrongExpectedLast or Seal or Switch;
         switch (op)
         {
             case Append a when a.Retry && a.Producer >= 0 && model.Producers.TryGetValue(a.Producer, out var known):
@@ -171,7 +175,7 @@ public sealed class PartitionGrainProperties(ArchivingCluster fixture, ITestOutp
                 {
                     var before = await grain.GetInfoAsync();
                     var sealedSegment = await grain.SealAsync();
-                    if (before.Segments[^1].RecordCount == 0)
+                    if (before.Segments.Count == 0 || before.Segments[^1].RecordCount == 0)
                     {
                         sealedSegment.Should().BeNull("an empty active segment is not sealed");
                     }
@@ -240,6 +244,12 @@ public sealed class PartitionGrainProperties(ArchivingCluster fixture, ITestOutp
     {
         var info = await grain.GetInfoAsync();
         var because = $"after {after}";
+        if (!model.Created)
+        {
+            (info.State, info.LastId, info.DurableId, info.Segments.Count).Should().Be((PartitionGrain.NeverCreatedState, -1L, -1L, 0), $"nothing wrote to the partition yet ({because})");
+            return;
+        }
+
         (info.FirstId, info.LastId).Should().Be((0L, model.LastId), because);
         info.DurableId.Should().BeLessThanOrEqualTo(info.LastId, because);
         if (model.Policy.Kind == LogFlushPolicyKind.Sync)

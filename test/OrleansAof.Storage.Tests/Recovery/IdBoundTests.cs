@@ -87,6 +87,31 @@ public class IdBoundTests : RecoveryTestBase
         return log.LastId;
     }
 
+    /// <summary>
+    /// <see cref="PartitionLogOptions.CreateIfMissing"/> off (how the server opens a partition for a call that may only
+    /// read): a partition that never existed is not created, and no bound is recorded; one that existed and lost its folder
+    /// is still refused by the lost-volume rule, not mistaken for a partition that never existed; and an archive holding
+    /// the partition's segments makes the open restore it.
+    /// </summary>
+    [Fact]
+    public async Task CreateIfMissingOff_CreatesNothingForANewPartition_ButAPartitionThatExistedStillOpensOrIsRefused()
+    {
+        var archive = NewArchive();
+        var readOnly = BoundOptions();
+        readOnly.CreateIfMissing = false;
+        await FluentActions.Invoking(() => OpenWithBoundsAsync(readOnly, archive)).Should().ThrowAsync<PartitionNotFoundException>();
+        Directory.Exists(Path.Combine(Temp.Path, LogName)).Should().BeFalse("nothing is created");
+        _bounds.Writes.Should().Be(0, "no id bound is recorded for a partition that does not exist");
+
+        var last = await AppendArchiveAndCloseAsync(archive, 120, unarchivedTail: 30);
+        Directory.Delete(PartitionDirectory(Temp.Path), recursive: true);
+        await FluentActions.Invoking(() => OpenWithBoundsAsync(readOnly, archive)).Should().ThrowAsync<PartitionDataLostException>("ids up to the bound were handed out: a lost volume, not a new partition");
+
+        // Without a bound store, the archive alone says the partition existed: the open restores it.
+        await using var restored = await PartitionLog.OpenAsync(LogName, PartitionName, readOnly, new PartitionLogEnvironment { Archive = archive });
+        restored.LastId.Should().Be(last - 30, "the archived part of the partition is back");
+    }
+
     [Fact]
     public async Task LostVolume_OpenRefusesWithTheTypedError_AndAsksTheOperator()
     {
