@@ -203,6 +203,39 @@ public sealed class SiloHostClusterTests(ClusterServers servers, ITestOutputHelp
     }
 
     /// <summary>
+    /// The partitions' id bounds are grain state the silo host keeps in Redis with its membership (<c>AofOwnership</c>): they
+    /// outlive the process. A silo host appends ten <c>Sync</c> records (none archived), stops (SIGTERM), loses the
+    /// partition's folder, and starts again: the partition refuses to open with <see cref="PartitionDataLostException"/>
+    /// instead of handing ids 0..9 out again, because the bound it recorded in Redis says they were acknowledged.
+    /// </summary>
+    [Fact]
+    public async Task Id_bounds_in_Redis_outlive_a_restart_so_a_lost_folder_is_refused_instead_of_reusing_ids()
+    {
+        await using var cluster = new SiloHostCluster(servers, 1, Settings);
+        var silo = cluster.Silos[0];
+        await cluster.StartAsync();
+        using (var client = await cluster.ConnectClientAsync(Log, 1, ResponseTimeout))
+        {
+            var log = client.Logs().GetLog(Log);
+            for (var i = 0; i < 10; i++)
+            {
+                (await log.AppendToPartitionAsync("0", ContinuousLoad.Payload("0", i))).FirstId.Should().Be(i);
+            }
+        }
+
+        (await silo.TerminateAsync()).Should().Be(0);
+        var folders = Directory.GetDirectories(silo.DataRoot, "0", SearchOption.AllDirectories).Where(d => Path.GetFileName(Path.GetDirectoryName(d)) == Log).ToList();
+        folders.Should().ContainSingle("the partition has one folder under the silo's data root");
+        Directory.Delete(folders[0], recursive: true);
+
+        await silo.StartAsync();
+        using var after = await cluster.ConnectClientAsync(Log, 1, ResponseTimeout);
+        var lost = await FluentActions.Awaiting(() => after.Logs().GetLog(Log).AppendToPartitionAsync("0", [1, 2, 3])).Should().ThrowAsync<PartitionDataLostException>();
+        lost.Which.Bound.Should().BeGreaterThanOrEqualTo(9, "the bound recorded before the restart covers every acknowledged id");
+        output.WriteLine($"after the restart: {lost.Which.GetType().Name}: {lost.Which.Message}");
+    }
+
+    /// <summary>
     /// Scale-out and drain under load, as the runbook in <c>k8s/README.md</c> does them: four silos of which only the first
     /// three are in <c>Aof:Silos</c> (the fourth has just joined and owns nothing). <c>aof drain aof-0 --to aof-3</c> hands
     /// aof-0's partitions to the new silo, then <c>aof drain aof-1</c> spreads aof-1's over the other silos, both with the
