@@ -584,7 +584,7 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
         {
             return Task.FromResult(new PartitionStatus(
                 _logName, _partition, NeverCreatedState, null, 0, -1, -1, 0, EngineErrors.ToContract(Storage.FlushPolicy.Parse(_options.FlushPolicy)), _siloName, [],
-                new PartitionArchiveStatus(_archive is not null, 0, 0, _options.MaxArchiveBacklogSegments, _options.MaxArchiveBacklogBytes, null, null, 0)));
+                ArchiveStatus(0, 0)));
         }
 
         var log = Log;
@@ -596,12 +596,17 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
         }
 
         var (backlogSegments, backlogBytes) = log.ArchiveBacklog;
-        var failure = _health.FailureOf(_key);
-        var archive = new PartitionArchiveStatus(
-            _archive is not null, backlogSegments, backlogBytes, _options.MaxArchiveBacklogSegments, _options.MaxArchiveBacklogBytes, failure?.Error, failure?.Since, failure?.Runs ?? 0);
+        var archive = ArchiveStatus(backlogSegments, backlogBytes);
         return Task.FromResult(new PartitionStatus(
             info.Log, info.Partition, info.State.ToString(), info.FaultReason, info.FirstId, info.LastId, info.DurableId, info.WriterEpoch,
             EngineErrors.ToContract(info.FlushPolicy), _siloName, segments, archive));
+    }
+
+    private PartitionArchiveStatus ArchiveStatus(int backlogSegments, long backlogBytes)
+    {
+        var failure = _health.FailureOf(_key);
+        return new PartitionArchiveStatus(
+            _archive is not null, backlogSegments, backlogBytes, _options.MaxArchiveBacklogSegments, _options.MaxArchiveBacklogBytes, failure?.Error, failure?.Since, failure?.Runs ?? 0);
     }
 
     public Task<FlushStatistics> GetFlushStatisticsAsync()

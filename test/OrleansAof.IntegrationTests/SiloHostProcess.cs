@@ -94,25 +94,7 @@ public sealed class SiloHostProcess : IAsyncDisposable
         }
 
         _process?.Dispose();
-        var info = new ProcessStartInfo("dotnet", [HostAssembly()])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = DataRoot,
-        };
-        foreach (var (key, value) in Settings)
-        {
-            info.Environment[key] = value;
-        }
-
-        info.Environment["DOTNET_gcServer"] = "0";
-        var process = Process.Start(info) ?? throw new InvalidOperationException("The silo host did not start.");
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _process = process;
+        var process = Launch();
         if (PidFile is { } pidFile)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(pidFile)!);
@@ -122,11 +104,8 @@ public sealed class SiloHostProcess : IAsyncDisposable
         await WaitReadyAsync();
     }
 
-    /// <summary>
-    /// Starts the process and waits for it to exit by itself (a start that must fail); returns the exit code, or throws when
-    /// it is still running after <paramref name="timeout"/> (then it is killed).
-    /// </summary>
-    public async Task<int> RunUntilExitAsync(TimeSpan timeout)
+    /// <summary>Starts the silo-host process with <see cref="Settings"/>, its output collected into <see cref="Output"/>.</summary>
+    private Process Launch()
     {
         var info = new ProcessStartInfo("dotnet", [HostAssembly()])
         {
@@ -147,6 +126,16 @@ public sealed class SiloHostProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _process = process;
+        return process;
+    }
+
+    /// <summary>
+    /// Starts the process and waits for it to exit by itself (a start that must fail); returns the exit code, or throws when
+    /// it is still running after <paramref name="timeout"/> (then it is killed).
+    /// </summary>
+    public async Task<int> RunUntilExitAsync(TimeSpan timeout)
+    {
+        var process = Launch();
         try
         {
             await process.WaitForExitAsync().WaitAsync(timeout);

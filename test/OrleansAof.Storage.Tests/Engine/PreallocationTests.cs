@@ -40,8 +40,8 @@ public sealed class PreallocationTests : LogTestBase
 
         // The preparing task holds the file exclusively until it is fsynced and closed.
         byte[]? bytes = null;
-        await WaitUntilAsync(() => TryRead(prealloc, out bytes),
-            () => $"next.prealloc prepared once the active segment passed {threshold} bytes");
+        await Wait.UntilAsync(() => TryRead(prealloc, out bytes),
+            () => $"next.prealloc prepared once the active segment passed {threshold} bytes", TimeSpan.FromSeconds(30));
         if (mode == PreallocationMode.Reserve)
         {
             // fallocate keeps the length at 0 and reserves the blocks.
@@ -97,19 +97,5 @@ public sealed class PreallocationTests : LogTestBase
         var parts = stat.StandardOutput.ReadToEnd().Trim().Split(' ');
         stat.WaitForExit();
         return long.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture) * long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, Func<string> because)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (!condition())
-        {
-            if (timeout.IsCancellationRequested)
-            {
-                throw new TimeoutException(because());
-            }
-
-            await Task.Delay(10, CancellationToken.None);
-        }
     }
 }
