@@ -270,7 +270,7 @@ public abstract class PartitionArchivalSuite : IDisposable
         var counting = new CountingSegmentArchive(Archive);
         await using var log = await OpenAsync(Options(o => o.MaxArchiveBacklogSegments = 3), counting);
         counting.Outage = true;
-        LogBackpressureException? refused = null;
+        Storage.LogBackpressureException? refused = null;
         var acknowledged = 0;
         while (refused is null && acknowledged < 2000)
         {
@@ -279,7 +279,7 @@ public abstract class PartitionArchivalSuite : IDisposable
                 await log.AppendAsync(Payload(log.NextId));
                 acknowledged++;
             }
-            catch (LogBackpressureException e)
+            catch (Storage.LogBackpressureException e)
             {
                 refused = e;
             }
@@ -291,7 +291,7 @@ public abstract class PartitionArchivalSuite : IDisposable
         }
 
         refused.Should().NotBeNull();
-        refused!.Reason.Should().Be(BackpressureReason.ArchiveBacklog);
+        refused!.Reason.Should().Be(Storage.BackpressureReason.ArchiveBacklog);
         log.ArchiveBacklog.Segments.Should().Be(4);
         (await log.EvictArchivedAsync()).Should().BeEmpty("nothing unverified is ever evicted");
         log.GetInfo().Segments.Should().NotContain(s => s.Status == SegmentStatus.Archived || s.Status == SegmentStatus.LocalEvicted);
@@ -339,7 +339,7 @@ public abstract class PartitionArchivalSuite : IDisposable
         await using (var log = await OpenAsync(options))
         {
             await AppendAsync(log, 150);
-            await log.AppendAsync(Payload(150), null, new ProducerStamp(42, 7));
+            await log.AppendAsync(Payload(150), null, new Storage.ProducerStamp(42, 7));
             await log.SealAsync();
             await ArchiveAllAsync(log);
             archivedLast = log.GetInfo().Segments.Last(s => s.Status == SegmentStatus.Archived).LastId;
@@ -350,7 +350,7 @@ public abstract class PartitionArchivalSuite : IDisposable
         await using (var log = await OpenAsync(options))
         {
             log.NextId.Should().Be(151, "never from 0");
-            (await log.AppendAsync(Payload(150), null, new ProducerStamp(42, 7))).Should().Be(new AppendResult(150, 150, true, IsDuplicate: true));
+            (await log.AppendAsync(Payload(150), null, new Storage.ProducerStamp(42, 7))).Should().Be(new AppendResult(150, 150, true, IsDuplicate: true));
             await AssertAllRecordsAsync(log, 0, 151);
             (await log.AppendAsync(Payload(151))).FirstId.Should().Be(151);
         }
@@ -373,7 +373,7 @@ public abstract class PartitionArchivalSuite : IDisposable
         var deleted = await log.ApplyRetentionAsync();
         deleted.Select(d => d.BaseId).Should().Equal(oldSegments.Select(s => s.BaseId));
         log.FirstId.Should().Be(100);
-        var e = await log.Invoking(l => l.ReadAsync(99).AsTask()).Should().ThrowAsync<RecordTrimmedException>();
+        var e = await log.Invoking(l => l.ReadAsync(99).AsTask()).Should().ThrowAsync<Storage.RecordTrimmedException>();
         e.Which.FirstId.Should().Be(100);
         await AssertAllRecordsAsync(log, 100, 10);
         (await log.ApplyRetentionAsync()).Should().BeEmpty();
@@ -388,7 +388,7 @@ public abstract class PartitionArchivalSuite : IDisposable
         var evicted = await log.EvictArchivedAsync();
         var victim = evicted[0];
         CorruptStoredObject(new ArchiveObjectKey(LogName, "0", victim.FileName));
-        await log.Invoking(l => l.ReadAsync(victim.BaseId).AsTask()).Should().ThrowAsync<ArchiveIntegrityException>();
+        await log.Invoking(l => l.ReadAsync(victim.BaseId).AsTask()).Should().ThrowAsync<Storage.ArchiveIntegrityException>();
         await AssertAllRecordsAsync(log, evicted[1].BaseId, 200 - evicted[1].BaseId);
     }
 
@@ -561,7 +561,7 @@ public abstract class PartitionArchivalSuite : IDisposable
             var row = log.GetInfo().Segments.Single(s => s.BaseId == victim.BaseId);
             row.Status.Should().Be(SegmentStatus.Missing);
             (row.BaseId, row.LastId).Should().Be((victim.BaseId, victim.LastId));
-            var read = await log.Invoking(l => l.ReadAsync(victim.BaseId + 1).AsTask()).Should().ThrowAsync<RecordsMissingException>();
+            var read = await log.Invoking(l => l.ReadAsync(victim.BaseId + 1).AsTask()).Should().ThrowAsync<Storage.RecordsMissingException>();
             (read.Which.FirstMissingId, read.Which.LastMissingId, read.Which.NextId).Should().Be((victim.BaseId, victim.LastId, victim.LastId + 1));
 
             // A read from before the gap stops at it; the next read, from the gap, says where to continue.
@@ -597,7 +597,7 @@ public abstract class PartitionArchivalSuite : IDisposable
             await using var log = await OpenAsync(options);
             log.State.Should().Be(PartitionState.Faulted, "round {0}: the ids of the lost active segment are unknown", round);
             log.FaultReason.Should().Contain(active.FileName);
-            await log.Invoking(l => l.AppendAsync(Payload(0)).AsTask()).Should().ThrowAsync<PartitionFaultedException>();
+            await log.Invoking(l => l.AppendAsync(Payload(0)).AsTask()).Should().ThrowAsync<Storage.PartitionFaultedException>();
             await AssertAllRecordsAsync(log, 0, active.BaseId);
         }
     }

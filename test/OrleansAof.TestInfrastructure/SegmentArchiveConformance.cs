@@ -1,5 +1,4 @@
 using FluentAssertions;
-using OrleansAof.Storage;
 using OrleansAof.Storage.Archive;
 using OrleansAof.Storage.Format;
 using Xunit;
@@ -105,8 +104,8 @@ public abstract class SegmentArchiveConformance : ArchiveTestBase
         var wrongChecksum = () => Archive.PutAsync(key, path, facts with { Checksum = facts.Checksum ^ 1 }, None);
         var wrongSize = () => Archive.PutAsync(key, path, facts with { Size = facts.Size + 1 }, None);
 
-        (await wrongChecksum.Should().ThrowAsync<ArchiveIntegrityException>()).Which.ObjectKey.Should().Be(key.RelativeKey);
-        await wrongSize.Should().ThrowAsync<ArchiveIntegrityException>();
+        (await wrongChecksum.Should().ThrowAsync<Storage.ArchiveIntegrityException>()).Which.ObjectKey.Should().Be(key.RelativeKey);
+        await wrongSize.Should().ThrowAsync<Storage.ArchiveIntegrityException>();
         (await Archive.GetInfoAsync(key, None)).Should().BeNull();
         (await ListAllAsync("p0")).Should().BeEmpty();
     }
@@ -133,7 +132,7 @@ public abstract class SegmentArchiveConformance : ArchiveTestBase
 
         var put = () => Archive.PutAsync(new ArchiveObjectKey(log, partition, fileName), path, facts, None);
 
-        await put.Should().ThrowAsync<InvalidPartitionNameException>();
+        await put.Should().ThrowAsync<Storage.InvalidPartitionNameException>();
     }
 
     [Fact]
@@ -263,7 +262,7 @@ public abstract class SegmentArchiveConformance : ArchiveTestBase
 
         var download = () => Archive.DownloadAsync(key, destination, None);
 
-        (await download.Should().ThrowAsync<ArchiveIntegrityException>()).Which.ObjectKey.Should().Be(key.RelativeKey);
+        (await download.Should().ThrowAsync<Storage.ArchiveIntegrityException>()).Which.ObjectKey.Should().Be(key.RelativeKey);
         File.Exists(destination).Should().BeFalse("a download that fails verification must not leave its bytes behind");
     }
 }

@@ -1,64 +1,37 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
-using Orleans.TestingHost;
-using OrleansAof.Client;
-using OrleansAof.TestInfrastructure;
+using OrleansAof.TestInfrastructure.Clusters;
 using Xunit;
 
 namespace OrleansAof.Server.Tests.Fixtures;
 
-/// <summary>An in-process cluster with the append log: each silo keeps its partitions under its own folder (named after the silo).</summary>
-public abstract class AofClusterFixture : IAsyncLifetime
+/// <summary>
+/// The cluster of the server tests: <see cref="AofTestCluster"/> (in-process TestingHost silos) with this project's
+/// defaults: 256 KiB records, 5 ms memory-stream polls, subscribers rechecked every 250 ms with their state in
+/// <see cref="SubscriberStorage"/>, tail notifications through <see cref="ChaosTailInterceptor"/>, a silo declared dead
+/// after one missed 500 ms probe, 15 s response timeouts, and a client whose answers <see cref="LostAnswers"/> can lose.
+/// </summary>
+public abstract class AofClusterFixture(AofTestClusterOptions options) : AofTestCluster(Defaults(options))
 {
     public const string SubscriberStorage = "AofSubscribers";
 
-    protected AofClusterFixture(int silos) => SiloCount = silos;
-
-    public int SiloCount { get; }
-
-    public TempDirectory Data { get; } = new("cluster");
-
-    public InProcessTestCluster Cluster { get; private set; } = null!;
-
-    public IClusterClient Client => Cluster.Client;
-
-    public IAppendLogClient Logs => Client.ServiceProvider.GetRequiredService<IAppendLogClient>();
+    protected AofClusterFixture(int silos)
+        : this(new AofTestClusterOptions { Silos = silos })
+    {
+    }
 
     /// <summary>The client's filter that loses answers of appends on demand.</summary>
     public LostAnswerFilter LostAnswers => Client.ServiceProvider.GetRequiredService<LostAnswerFilter>();
 
-    /// <summary>The silo names the cluster uses (in start order).</summary>
-    public IReadOnlyList<string> SiloNames { get; private set; } = [];
-
-    /// <summary>The owner of <paramref name="log"/>/<paramref name="partition"/> under this cluster's silo list.</summary>
-    public string OwnerOf(string log, string partition) =>
-        new Placement.PartitionOwnership(Microsoft.Extensions.Options.Options.Create(new AppendLogOptions { Silos = [.. SiloNames] })).OwnerOf(log, partition)!;
-
-    /// <summary>A partition of <paramref name="log"/> that <paramref name="silo"/> owns.</summary>
-    public string PartitionOwnedBy(string log, string silo) =>
-        Enumerable.Range(0, 64).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).First(p => OwnerOf(log, p) == silo);
-
-    public IPartitionGrain Partition(string log, string partition = "0") => Client.GetGrain<IPartitionGrain>(PartitionKey.Format(log, partition));
-
-    public async Task InitializeAsync()
+    private static AofTestClusterOptions Defaults(AofTestClusterOptions options) => options with
     {
-        await BeforeStartAsync();
-        SiloNames = [.. Enumerable.Range(0, SiloCount).Select(i => $"Silo_{i}")];
-        var builder = new InProcessTestClusterBuilder((short)SiloCount);
-        builder.ConfigureSilo((options, silo) =>
+        ConfigureLog = o =>
         {
-            silo.AddAppendLog(o =>
-            {
-                o.DataRoot = Data.Path;
-                o.DataRootPerSilo = true;
-                o.SiloName = options.SiloName;
-                o.Silos = [.. SiloNames];
-                o.Preallocation = Storage.PreallocationMode.None;
-                o.MaxSegmentBytes = 1024 * 1024;
-                o.MaxRecordBytes = 256 * 1024;
-                o.MemoryStreamPollPeriod = TimeSpan.FromMilliseconds(5);
-                ConfigureLog(o);
-            });
+            o.MaxRecordBytes = 256 * 1024;
+            o.MemoryStreamPollPeriod = TimeSpan.FromMilliseconds(5);
+        },
+        ConfigureSilo = silo =>
+        {
             silo.ConfigureLogSubscribers(o => o.RecheckInterval = TimeSpan.FromMilliseconds(250));
             silo.AddMemoryGrainStorage(SubscriberStorage);
             silo.Services.AddSingleton<ChaosTailInterceptor>();
@@ -71,68 +44,14 @@ public abstract class AofClusterFixture : IAsyncLifetime
                 o.TableRefreshTimeout = TimeSpan.FromMilliseconds(500);
             });
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(15));
-            ConfigureSilo(silo);
-        });
-        builder.ConfigureClient(client =>
+        },
+        ConfigureClient = client =>
         {
-            client.AddAppendLogClient(o => o.PartitionCounts["keyed"] = 4);
             client.Services.AddSingleton<LostAnswerFilter>();
             client.Services.AddSingleton<IOutgoingGrainCallFilter>(sp => sp.GetRequiredService<LostAnswerFilter>());
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(15));
-            ConfigureClient(client);
-        });
-        Cluster = builder.Build();
-        await Cluster.DeployAsync();
-    }
-
-    /// <summary>Kills the running silo named <paramref name="siloName"/> (started with the cluster or restarted since).</summary>
-    public async Task KillSiloAsync(string siloName)
-    {
-        var handle = Cluster.Silos.Concat(_restarted).Single(s => s.Name == siloName && s.IsActive);
-        _restarted.Remove(handle);
-        await Cluster.KillSiloAsync(handle);
-    }
-
-    /// <summary>Starts the silo named <paramref name="siloName"/> again (same name, so same data folder) after it was killed.</summary>
-    public async Task RestartSiloAsync(string siloName)
-    {
-        var instance = SiloNames.ToList().IndexOf(siloName);
-        _restarted.Add(await Cluster.StartSiloAsync(instance, Cluster.Options));
-    }
-
-    private readonly List<InProcessSiloHandle> _restarted = [];
-
-    protected virtual void ConfigureLog(AppendLogOptions options)
-    {
-    }
-
-    protected virtual void ConfigureSilo(ISiloBuilder silo)
-    {
-    }
-
-    protected virtual void ConfigureClient(IClientBuilder client)
-    {
-    }
-
-    /// <summary>Runs before the cluster starts (servers the silos need).</summary>
-    protected virtual Task BeforeStartAsync() => Task.CompletedTask;
-
-    /// <summary>Runs after the cluster stopped.</summary>
-    protected virtual void AfterStop()
-    {
-    }
-
-    public async Task DisposeAsync()
-    {
-        foreach (var silo in _restarted)
-        {
-            await Cluster.StopSiloAsync(silo);
-        }
-
-        await Cluster.DisposeAsync();
-        AfterStop();
-        Data.Dispose();
-    }
+        },
+    };
 }
 
 /// <summary>Three silos, shared by the suites that do not stop silos.</summary>
@@ -148,9 +67,20 @@ public sealed class FailoverCluster() : AofClusterFixture(2)
 /// Two silos that archive to one shared file-system archive (as they would share an S3 bucket), with 8 KiB segments,
 /// one local sealed segment kept, and archiver reminders every second.
 /// </summary>
-public class ArchivingCluster() : AofClusterFixture(2)
+public class ArchivingCluster : AofClusterFixture
 {
-    public string ArchiveRoot => Path.Combine(Data.Path, "archive");
+    /// <summary>Two silos and the shared file-system archive.</summary>
+    protected static readonly AofTestClusterOptions Archiving = new() { Silos = 2, Archive = TestClusterArchive.FileSystem };
+
+    public ArchivingCluster()
+        : this(Archiving)
+    {
+    }
+
+    protected ArchivingCluster(AofTestClusterOptions options)
+        : base(options)
+    {
+    }
 
     protected override void ConfigureLog(AppendLogOptions options)
     {
@@ -165,7 +95,6 @@ public class ArchivingCluster() : AofClusterFixture(2)
     {
         silo.UseInMemoryReminderService();
         silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
-        silo.AddAppendLogFileSystemArchive(o => o.RootPath = ArchiveRoot);
     }
 }
 
@@ -183,18 +112,14 @@ public sealed class ReminderOnlyArchivingCluster : ArchivingCluster
 /// One silo that archives to a file-system archive but has no reminder service at all, so every reminder registration of
 /// the archiver fails; seal pokes (and the archiver's own retries) must archive anyway.
 /// </summary>
-public sealed class NoReminderArchivingCluster() : AofClusterFixture(1)
+public sealed class NoReminderArchivingCluster() : AofClusterFixture(new AofTestClusterOptions { Silos = 1, Archive = TestClusterArchive.FileSystem })
 {
-    public string ArchiveRoot => Path.Combine(Data.Path, "archive");
-
     protected override void ConfigureLog(AppendLogOptions options)
     {
         options.MaxSegmentBytes = 8192;
         options.MaxRecordBytes = 2048;
         options.KeepLocalSegments = 1;
     }
-
-    protected override void ConfigureSilo(ISiloBuilder silo) => silo.AddAppendLogFileSystemArchive(o => o.RootPath = ArchiveRoot);
 }
 
 [CollectionDefinition(Name)]

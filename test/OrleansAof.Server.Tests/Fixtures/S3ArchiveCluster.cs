@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using OrleansAof.Archive.S3;
 using OrleansAof.Storage.Archive;
 using OrleansAof.TestInfrastructure;
+using OrleansAof.TestInfrastructure.Clusters;
 using Xunit;
 
 namespace OrleansAof.Server.Tests.Fixtures;
@@ -29,19 +30,18 @@ public enum ArchiveFault
 /// the archive's fault (<see cref="SetFaultAsync"/>): the server down, a wrong access key or a missing bucket, all real
 /// answers of s3rver; the silo's archive forwards to an S3 archive configured accordingly.
 /// </summary>
-public sealed class S3ArchiveCluster() : AofClusterFixture(1)
+public sealed class S3ArchiveCluster() : AofClusterFixture(new AofTestClusterOptions { Silos = 1, Archive = TestClusterArchive.S3 })
 {
-    public const string Bucket = "aof-cluster";
+    public const string Bucket = S3Bucket;
     public const int MaxBacklogSegments = 3;
     private readonly SwitchingArchive _archive = new();
-    private S3rverServer? _server;
 
-    public S3rverServer Server => _server ?? throw new InvalidOperationException("The fixture has not started.");
+    public S3rverServer Server => S3Server;
 
     public ArchiveFault Fault { get; private set; }
 
     /// <summary>The health of the silo's append log.</summary>
-    public AppendLogHealth Health => Cluster.Silos[0].ServiceProvider.GetRequiredService<AppendLogHealth>();
+    public AppendLogHealth Health => SiloServices(SiloNames[0]).GetRequiredService<AppendLogHealth>();
 
     /// <summary>Makes the archive fail as <paramref name="fault"/> says (or work again with <see cref="ArchiveFault.None"/>).</summary>
     public async Task SetFaultAsync(ArchiveFault fault)
@@ -64,14 +64,13 @@ public sealed class S3ArchiveCluster() : AofClusterFixture(1)
         Fault = fault;
     }
 
-    protected override async Task BeforeStartAsync()
+    protected override Task BeforeStartAsync()
     {
-        _server = await S3rverServer.StartNewAsync();
-        await _server.CreateBucketAsync(Bucket);
-        _archive.Good = new S3SegmentArchive(Options(_server, o => { }));
-        _archive.WrongKey = new S3SegmentArchive(Options(_server, o => o.AccessKey = "NOT-S3RVER"));
-        _archive.MissingBucket = new S3SegmentArchive(Options(_server, o => o.Bucket = "no-such-bucket"));
+        _archive.Good = new S3SegmentArchive(S3Options());
+        _archive.WrongKey = new S3SegmentArchive(S3Options(o => o.AccessKey = "NOT-S3RVER"));
+        _archive.MissingBucket = new S3SegmentArchive(S3Options(o => o.Bucket = "no-such-bucket"));
         _archive.Current = _archive.Good;
+        return Task.CompletedTask;
     }
 
     protected override void ConfigureLog(AppendLogOptions options)
@@ -86,9 +85,10 @@ public sealed class S3ArchiveCluster() : AofClusterFixture(1)
         options.ArchiveReadCacheBytes = 64 * 1024;
     }
 
-    protected override void ConfigureSilo(ISiloBuilder silo)
-    {
-        silo.UseInMemoryReminderService();
+    protected override void ConfigureSilo(ISiloBuilder silo) => silo.UseInMemoryReminderService();
+
+    /// <summary>The silo's archive is the switching one (each of its archives talks to the fixture's s3rver).</summary>
+    protected override void ConfigureArchive(ISiloBuilder silo) =>
         silo.Services.AddSegmentArchive(
             _ => _archive,
             S3ArchiveErrors.IsTransient,
@@ -98,32 +98,12 @@ public sealed class S3ArchiveCluster() : AofClusterFixture(1)
                 retry.BaseDelay = TimeSpan.FromMilliseconds(10);
                 retry.MaxDelay = TimeSpan.FromMilliseconds(20);
             });
-    }
 
     protected override void AfterStop()
     {
         _archive.Good?.Dispose();
         _archive.WrongKey?.Dispose();
         _archive.MissingBucket?.Dispose();
-        _server?.Dispose();
-    }
-
-    private static S3ArchiveOptions Options(S3rverServer server, Action<S3ArchiveOptions> configure)
-    {
-        var options = new S3ArchiveOptions
-        {
-            ServiceUrl = server.ServiceUrl,
-            Bucket = Bucket,
-            Prefix = "cluster",
-            ForcePathStyle = true,
-            AccessKey = S3rverServer.AccessKey,
-            SecretKey = S3rverServer.SecretKey,
-            CompatibilityMode = true,
-            MaxErrorRetry = 0,
-            RequestTimeout = TimeSpan.FromSeconds(10),
-        };
-        configure(options);
-        return options;
     }
 
     /// <summary>Forwards every call to the S3 archive of the current fault (plumbing only: each of them talks to the real s3rver).</summary>

@@ -1,9 +1,10 @@
+using OrleansAof.TestInfrastructure.Clusters;
 using Xunit;
 
 namespace OrleansAof.Server.Tests.Fixtures;
 
 /// <summary>Two silos and a client with the append-log stream provider <see cref="Provider"/> over log <see cref="Log"/> (4 partitions, a tiny cache so that rewinds read back from the log).</summary>
-public sealed class StreamsCluster() : AofClusterFixture(2)
+public sealed class StreamsCluster() : AofClusterFixture(new AofTestClusterOptions { Silos = 2, StreamProvider = Provider, ConfigureStreams = Configure })
 {
     public const string Provider = "aof-streams";
     public const string Log = "streams";
@@ -15,26 +16,13 @@ public sealed class StreamsCluster() : AofClusterFixture(2)
         o.CacheRecords = 8;
         o.CheckpointInterval = TimeSpan.FromMilliseconds(100);
     }
-
-    protected override void ConfigureSilo(ISiloBuilder silo) => silo.AddAppendLogStreams(Provider, Configure);
-
-    protected override void ConfigureClient(IClientBuilder client) => client.AddAppendLogStreams(Provider, Configure);
 }
 
 /// <summary>
 /// The archiving cluster (8 KiB segments, one local sealed segment kept, archiver reminders every second) with the same
 /// stream provider: rewinds read evicted records back from the archive.
 /// </summary>
-public sealed class ArchivingStreamsCluster : ArchivingCluster
-{
-    protected override void ConfigureSilo(ISiloBuilder silo)
-    {
-        base.ConfigureSilo(silo);
-        silo.AddAppendLogStreams(StreamsCluster.Provider, StreamsCluster.Configure);
-    }
-
-    protected override void ConfigureClient(IClientBuilder client) => client.AddAppendLogStreams(StreamsCluster.Provider, StreamsCluster.Configure);
-}
+public sealed class ArchivingStreamsCluster() : ArchivingCluster(Archiving with { StreamProvider = StreamsCluster.Provider, ConfigureStreams = StreamsCluster.Configure });
 
 [CollectionDefinition(Name)]
 public sealed class ArchivingStreamsClusterGroup : ICollectionFixture<ArchivingStreamsCluster>
