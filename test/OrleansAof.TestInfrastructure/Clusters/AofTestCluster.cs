@@ -8,6 +8,7 @@ using OrleansAof.Archive.S3;
 using OrleansAof.Client;
 using OrleansAof.Server;
 using OrleansAof.Server.Placement;
+using StackExchange.Redis;
 using Xunit;
 
 namespace OrleansAof.TestInfrastructure.Clusters;
@@ -227,8 +228,7 @@ public abstract class AofTestCluster : IAsyncLifetime
                 silo.AddAppendLogFileSystemArchive(o => o.RootPath = ArchiveRoot);
                 break;
             case TestClusterArchive.S3:
-                var s3 = S3Options();
-                silo.Services.AddAppendLogS3Archive(o => Copy(s3, o));
+                AddS3Archive(silo);
                 break;
         }
     }
@@ -240,6 +240,22 @@ public abstract class AofTestCluster : IAsyncLifetime
     protected virtual void AfterStop()
     {
     }
+
+    // Kept in methods of their own (as is the Redis part) so that only a fixture that uses them needs their assemblies.
+    private void AddS3Archive(ISiloBuilder silo)
+    {
+        var s3 = S3Options();
+        silo.Services.AddAppendLogS3Archive(o => Copy(s3, o));
+    }
+
+    /// <summary>Membership in the fixture's redis-server, and there also the ownership storage a durable membership requires.</summary>
+    private void UseRedisMembership(ISiloBuilder silo)
+    {
+        silo.UseRedisClustering(Redis.ConnectionString);
+        silo.AddRedisGrainStorage(AppendLogOptions.OwnershipStorageName, o => o.ConfigurationOptions = ConfigurationOptions.Parse(Redis.ConnectionString));
+    }
+
+    private void UseRedisMembership(IClientBuilder client) => client.UseRedisClustering(Redis.ConnectionString);
 
     private static void Copy(S3ArchiveOptions from, S3ArchiveOptions to)
     {
@@ -284,7 +300,7 @@ public abstract class AofTestCluster : IAsyncLifetime
                 silo.ConfigureEndpoints(IPAddress.Loopback, siloPort, gatewayPort);
                 if (Options.Membership == TestClusterMembership.Redis)
                 {
-                    silo.UseRedisClustering(Redis.ConnectionString);
+                    UseRedisMembership(silo);
                 }
                 else
                 {
@@ -303,7 +319,7 @@ public abstract class AofTestCluster : IAsyncLifetime
         {
             if (Options.Membership == TestClusterMembership.Redis)
             {
-                c.UseRedisClustering(Redis.ConnectionString);
+                UseRedisMembership(c);
             }
             else
             {
