@@ -29,6 +29,7 @@ internal sealed partial class AppendLogQueueReceiver(
     {
         records.LiveNext = _written = await _checkpoint.GetAsync().WaitAsync(timeout);
         _lastWrite = time.GetTimestamp();
+        LogStarted(logger, partitionKey, _written);
     }
 
     public async Task<IList<IBatchContainer>> GetQueueMessagesAsync(int maxCount)
@@ -156,6 +157,9 @@ internal sealed partial class AppendLogQueueReceiver(
 
     [LoggerMessage(3, LogLevel.Warning, "Record {Id} of partition {Partition} is not a stream record; skipped")]
     private static partial void LogNotAStreamRecord(ILogger logger, string partition, long id, Exception exception);
+
+    [LoggerMessage(5, LogLevel.Information, "Stream receiver of partition {Partition} starts reading at id {NextId} (its checkpoint)")]
+    private static partial void LogStarted(ILogger logger, string partition, long nextId);
 
     [LoggerMessage(4, LogLevel.Warning, "Stream receiver could not write the checkpoint of partition {Partition}; it tries again")]
     private static partial void LogCheckpointFailed(ILogger logger, string partition, Exception exception);
