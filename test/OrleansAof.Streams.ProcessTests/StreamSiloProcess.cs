@@ -93,11 +93,25 @@ public sealed class StreamSiloProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _process = process;
+        if (PidFile is { } pidFile)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(pidFile)!);
+            await File.WriteAllTextAsync(pidFile, process.Id.ToString(CultureInfo.InvariantCulture));
+        }
+
         await Wait.UntilAsync(
             () => process.HasExited ? throw new InvalidOperationException($"Silo {Name} exited with code {process.ExitCode}:\n{Output}") : _readyLines >= ready,
             $"silo {Name} prints '{StreamSiloSettings.ReadyLine}'",
             TimeSpan.FromSeconds(90));
     }
+
+    /// <summary>
+    /// Where the PID is recorded while the process may run (<c>$AOF_TEST_SERVERS_DIR</c>, so that <c>test.sh</c> stops the
+    /// leftovers of an interrupted run), or <see langword="null"/> when the variable is not set.
+    /// </summary>
+    public string? PidFile => Environment.GetEnvironmentVariable("AOF_TEST_SERVERS_DIR") is { Length: > 0 } dir
+        ? Path.Combine(dir, $"stream-silo-{Name}-{SiloPort}.pid")
+        : null;
 
     /// <summary>SIGKILL: the process dies at once, without flushing or closing anything.</summary>
     public async Task KillAsync()
@@ -134,6 +148,10 @@ public sealed class StreamSiloProcess : IAsyncDisposable
         }
 
         _process?.Dispose();
+        if (PidFile is { } pidFile)
+        {
+            File.Delete(pidFile);
+        }
     }
 
     private void Append(string? line)
