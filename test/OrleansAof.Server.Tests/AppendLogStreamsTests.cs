@@ -139,7 +139,7 @@ public sealed class AppendLogStreamsTests(StreamsCluster fixture)
         var services = fixture.Client.ServiceProvider;
         var factory = new Streams.AppendLogQueueAdapterFactory(
             "resume-test",
-            new Streams.AppendLogStreamOptions { Log = StreamsCluster.Log, Partitions = 4 },
+            new Streams.AppendLogStreamOptions { Log = StreamsCluster.Log, Partitions = 4, CheckpointLag = TimeSpan.Zero },
             fixture.Client,
             services.GetRequiredService<Orleans.Serialization.Serializer>(),
             TimeProvider.System,

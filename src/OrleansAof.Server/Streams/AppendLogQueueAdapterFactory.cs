@@ -140,6 +140,11 @@ internal static class AppendLogStreamOptionsValidator
             throw new OrleansConfigurationException($"{prefix}{nameof(o.CheckpointInterval)} cannot be negative; it is {o.CheckpointInterval}.");
         }
 
+        if (o.CheckpointLag < TimeSpan.Zero)
+        {
+            throw new OrleansConfigurationException($"{prefix}{nameof(o.CheckpointLag)} cannot be negative; it is {o.CheckpointLag}.");
+        }
+
         if (o.Log is not null && !PartitionKey.IsValid(o.Log))
         {
             throw new OrleansConfigurationException($"{prefix}{nameof(o.Log)} '{o.Log}' is not a valid log name.");

@@ -8,7 +8,8 @@ namespace OrleansAof.Server.Streams;
 /// <summary>
 /// Reads one partition for its pulling agent: live from the durable checkpoint on, and back from older ids when a
 /// subscriber rewinds (local segments and the archive alike, through the partition grain). Writes the checkpoint (the
-/// oldest record a subscriber still needs) at most once per <see cref="AppendLogStreamOptions.CheckpointInterval"/>.
+/// oldest record a subscriber still needs, and never a record read less than <see cref="AppendLogStreamOptions.CheckpointLag"/>
+/// ago) at most once per <see cref="AppendLogStreamOptions.CheckpointInterval"/>.
 /// </summary>
 internal sealed partial class AppendLogQueueReceiver(
     string partitionKey,
@@ -22,13 +23,18 @@ internal sealed partial class AppendLogQueueReceiver(
 {
     private readonly IPartitionGrain _partition = grains.GetGrain<IPartitionGrain>(partitionKey);
     private readonly IStreamCheckpointGrain _checkpoint = grains.GetGrain<IStreamCheckpointGrain>(checkpointKey);
+    private readonly Queue<(long Timestamp, long NextId)> _reads = new();
     private long _written = -1;
     private long _lastWrite;
 
+    // The live position reached at least CheckpointLag ago: the checkpoint never passes it.
+    private long _settled;
+
     public async Task Initialize(TimeSpan timeout)
     {
-        records.LiveNext = _written = await _checkpoint.GetAsync().WaitAsync(timeout);
+        records.LiveNext = _written = _settled = await _checkpoint.GetAsync().WaitAsync(timeout);
         _lastWrite = time.GetTimestamp();
+        LogStarted(logger, partitionKey, _written);
     }
 
     public async Task<IList<IBatchContainer>> GetQueueMessagesAsync(int maxCount)
@@ -97,7 +103,7 @@ internal sealed partial class AppendLogQueueReceiver(
 
         if (live)
         {
-            records.LiveNext = batch.NextId;
+            Advance(batch.NextId);
         }
         else
         {
@@ -120,7 +126,7 @@ internal sealed partial class AppendLogQueueReceiver(
         records.AddGap(fromId, nextId);
         if (live)
         {
-            records.LiveNext = nextId;
+            Advance(nextId);
         }
         else if (nextId < records.LiveNext)
         {
@@ -128,9 +134,27 @@ internal sealed partial class AppendLogQueueReceiver(
         }
     }
 
+    /// <summary>Moves the live position, remembering when, for <see cref="AppendLogStreamOptions.CheckpointLag"/>.</summary>
+    private void Advance(long nextId)
+    {
+        if (nextId > records.LiveNext)
+        {
+            records.LiveNext = nextId;
+            _reads.Enqueue((time.GetTimestamp(), nextId));
+        }
+    }
+
     private async Task WriteCheckpointAsync(bool force)
     {
-        var next = records.OldestNeeded();
+        while (_reads.TryPeek(out var read) && time.GetElapsedTime(read.Timestamp) >= options.CheckpointLag)
+        {
+            _settled = read.NextId;
+            _reads.Dequeue();
+        }
+
+        // Never past records read less than CheckpointLag ago: the cursors of a stream new to this agent open only once
+        // Orleans has looked up its subscribers, and until then nothing else says they still need its records.
+        var next = Math.Min(records.OldestNeeded(), _settled);
         if (next <= _written || (!force && time.GetElapsedTime(_lastWrite) < options.CheckpointInterval))
         {
             return;
@@ -156,6 +180,9 @@ internal sealed partial class AppendLogQueueReceiver(
 
     [LoggerMessage(3, LogLevel.Warning, "Record {Id} of partition {Partition} is not a stream record; skipped")]
     private static partial void LogNotAStreamRecord(ILogger logger, string partition, long id, Exception exception);
+
+    [LoggerMessage(5, LogLevel.Information, "Stream receiver of partition {Partition} starts reading at id {NextId} (its checkpoint)")]
+    private static partial void LogStarted(ILogger logger, string partition, long nextId);
 
     [LoggerMessage(4, LogLevel.Warning, "Stream receiver could not write the checkpoint of partition {Partition}; it tries again")]
     private static partial void LogCheckpointFailed(ILogger logger, string partition, Exception exception);

@@ -23,4 +23,12 @@ public sealed class AppendLogStreamOptions
 
     /// <summary>How often a pulling agent writes its checkpoint (the oldest record some subscriber still needs) while records flow. Default 1 s.</summary>
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long a record stays ahead of the checkpoint after it was read, at least. When a stream shows up in a queue for
+    /// the first time, Orleans looks up its subscribers in the background and only then opens their cursors; until it has,
+    /// nothing says those subscribers still need the stream's records, and a checkpoint written in that window, followed
+    /// by a crash, would skip them. A longer lag costs more re-delivered records (same tokens) after a restart. Default 5 s.
+    /// </summary>
+    public TimeSpan CheckpointLag { get; set; } = TimeSpan.FromSeconds(5);
 }
