@@ -5,7 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using OrleansAof.Client;
 using OrleansAof.Server;
-using OrleansAof.Server.Placement;
+using OrleansAof.Server.Ownership;
 using OrleansAof.TestInfrastructure;
 
 namespace OrleansAof.Cli.Tests;

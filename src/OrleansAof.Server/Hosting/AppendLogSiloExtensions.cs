@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Storage;
 using OrleansAof.Server;
-using OrleansAof.Server.Placement;
+using OrleansAof.Server.Ownership;
 
 namespace Orleans.Hosting;
 
@@ -89,7 +89,8 @@ public static class AppendLogSiloExtensions
         services.AddSingleton<IConfigurationValidator, PubSubStoreValidator>();
         services.AddSingleton<IConfigurationValidator, OwnershipStoreValidator>();
         services.AddSingleton<PartitionOwnership>();
-        services.AddSingleton<OrleansAof.Server.Ownership.OwnershipRefresher>();
+        services.AddSingleton<OwnershipRefresher>();
+        services.AddSingleton<PartitionFence>();
         services.AddSingleton<OpenPartitions>();
         services.AddSingleton<AppendLogHealth>();
         services.AddSingleton<OrleansAof.Server.Archival.ArchiveReaders>();

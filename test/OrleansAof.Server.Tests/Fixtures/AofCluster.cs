@@ -32,7 +32,7 @@ public abstract class AofClusterFixture : IAsyncLifetime
 
     /// <summary>The owner of <paramref name="log"/>/<paramref name="partition"/> under this cluster's silo list.</summary>
     public string OwnerOf(string log, string partition) =>
-        new Placement.PartitionOwnership(Microsoft.Extensions.Options.Options.Create(new AppendLogOptions { Silos = [.. SiloNames] })).OwnerOf(log, partition)!;
+        new Ownership.PartitionOwnership(Microsoft.Extensions.Options.Options.Create(new AppendLogOptions { Silos = [.. SiloNames] })).OwnerOf(log, partition)!;
 
     /// <summary>A partition of <paramref name="log"/> that <paramref name="silo"/> owns.</summary>
     public string PartitionOwnedBy(string log, string silo) =>
