@@ -92,7 +92,7 @@ public static class AppendLogSiloExtensions
         services.AddSingleton<OwnershipRefresher>();
         services.AddSingleton<PartitionFence>();
         services.AddSingleton<OpenPartitions>();
-        services.AddSingleton<AppendLogHealth>();
+        services.AddSingleton(static sp => new AppendLogHealth(sp.GetRequiredService<OpenPartitions>(), sp.GetRequiredService<IOptions<AppendLogOptions>>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<OrleansAof.Server.Archival.ArchiveReaders>();
         services.AddSingleton<ServerInstruments>();
         services.TryAddSingleton<ITailNotificationInterceptor, PassThroughTailInterceptor>();

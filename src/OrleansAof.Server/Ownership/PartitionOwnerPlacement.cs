@@ -6,7 +6,7 @@ namespace OrleansAof.Server.Ownership;
 [GenerateSerializer]
 [Immutable]
 [Alias("aof.PartitionOwnerPlacement")]
-public sealed class PartitionOwnerPlacement : PlacementStrategy
+internal sealed class PartitionOwnerPlacement : PlacementStrategy
 {
     /// <summary>The single instance.</summary>
     public static PartitionOwnerPlacement Instance { get; } = new();
@@ -14,7 +14,7 @@ public sealed class PartitionOwnerPlacement : PlacementStrategy
 
 /// <summary>Marks a grain class for <see cref="PartitionOwnerPlacement"/>.</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
-public sealed class PartitionOwnerPlacementAttribute : PlacementAttribute
+internal sealed class PartitionOwnerPlacementAttribute : PlacementAttribute
 {
     /// <summary>Creates the attribute.</summary>
     public PartitionOwnerPlacementAttribute()

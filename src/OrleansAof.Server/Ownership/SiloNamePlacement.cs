@@ -6,7 +6,7 @@ namespace OrleansAof.Server.Ownership;
 [GenerateSerializer]
 [Immutable]
 [Alias("aof.SiloNamePlacement")]
-public sealed class SiloNamePlacement : PlacementStrategy
+internal sealed class SiloNamePlacement : PlacementStrategy
 {
     /// <summary>The single instance.</summary>
     public static SiloNamePlacement Instance { get; } = new();
@@ -14,7 +14,7 @@ public sealed class SiloNamePlacement : PlacementStrategy
 
 /// <summary>Marks a grain class keyed by a silo name for <see cref="SiloNamePlacement"/>.</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
-public sealed class SiloNamePlacementAttribute : PlacementAttribute
+internal sealed class SiloNamePlacementAttribute : PlacementAttribute
 {
     /// <summary>Creates the attribute.</summary>
     public SiloNamePlacementAttribute()
