@@ -132,4 +132,32 @@ public sealed class DrainTests(DrainCluster fixture)
             [nameof(IPartitionAdminGrain.RunArchivalAsync), nameof(IPartitionAdminGrain.PrepareHandoverAsync), nameof(IPartitionAdminGrain.CancelHandoverAsync), nameof(IPartitionAdminGrain.CompleteHandoverAsync)]);
         typeof(IPartitionGrain).GetMethods().Select(m => m.Name).Should().NotIntersectWith(admin);
     }
+
+    [Fact]
+    public async Task Fence_rereads_the_ownership_table_and_refuses_to_open_a_partition_the_table_moved_to_another_silo()
+    {
+        var log = $"fence-{Guid.NewGuid():N}";
+        var here = fixture.SiloNames[0];
+        var other = fixture.SiloNames[1];
+        var partition = fixture.PartitionOwnedBy(log, here);
+        var key = PartitionKey.Format(log, partition);
+        var ownership = new Ownership.PartitionOwnership(Microsoft.Extensions.Options.Options.Create(new AppendLogOptions { Silos = [.. fixture.SiloNames] }));
+        var fence = new Ownership.PartitionFence(ownership, new Ownership.OwnershipRefresher(fixture.Client, ownership, TimeProvider.System), here);
+        var table = fixture.Client.GetGrain<IOwnershipGrain>(0);
+
+        await fence.EnsureOwnerAsync(log, partition);
+        await table.SetAsync(key, other);
+        try
+        {
+            var refused = await FluentActions.Awaiting(() => fence.EnsureOwnerAsync(log, partition)).Should().ThrowAsync<PartitionUnavailableException>(
+                "the table read a moment ago named this silo; the fence reads it again before a partition opens");
+            refused.Which.Message.Should().Contain($"belongs to silo '{other}', not '{here}'");
+        }
+        finally
+        {
+            await table.RemoveAsync(key);
+        }
+
+        await fence.EnsureOwnerAsync(log, partition);
+    }
 }

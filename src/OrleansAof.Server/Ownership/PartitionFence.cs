@@ -7,9 +7,25 @@ namespace OrleansAof.Server.Ownership;
 /// have used a copy a moment old (right after a drain moved the partition), and a partition must never open where it no
 /// longer belongs. See <see cref="PartitionOwnership"/> for the whole picture.
 /// </summary>
-internal sealed class PartitionFence(PartitionOwnership ownership, OwnershipRefresher refresher, IOptions<AppendLogOptions> options, ILocalSiloDetails silo)
+internal sealed class PartitionFence
 {
-    private readonly string _siloName = options.Value.SiloName ?? silo.Name;
+    private readonly PartitionOwnership _ownership;
+    private readonly OwnershipRefresher _refresher;
+    private readonly string _siloName;
+
+    /// <summary>The fence of this silo (named by <see cref="AppendLogOptions.SiloName"/>, else by Orleans).</summary>
+    public PartitionFence(PartitionOwnership ownership, OwnershipRefresher refresher, IOptions<AppendLogOptions> options, ILocalSiloDetails silo)
+        : this(ownership, refresher, options.Value.SiloName ?? silo.Name)
+    {
+    }
+
+    /// <summary>The fence of the silo named <paramref name="siloName"/>.</summary>
+    internal PartitionFence(PartitionOwnership ownership, OwnershipRefresher refresher, string siloName)
+    {
+        _ownership = ownership;
+        _refresher = refresher;
+        _siloName = siloName;
+    }
 
     /// <summary>
     /// Returns when this silo owns <paramref name="log"/>/<paramref name="partition"/> by the newest table (or when no
@@ -18,7 +34,7 @@ internal sealed class PartitionFence(PartitionOwnership ownership, OwnershipRefr
     /// <exception cref="PartitionUnavailableException">Another silo owns the partition, or the table cannot be read; retry.</exception>
     public async Task EnsureOwnerAsync(string log, string partition)
     {
-        if (!ownership.HasConfiguredSilos)
+        if (!_ownership.HasConfiguredSilos)
         {
             return;
         }
@@ -26,14 +42,14 @@ internal sealed class PartitionFence(PartitionOwnership ownership, OwnershipRefr
         var key = PartitionKey.Format(log, partition);
         try
         {
-            await refresher.EnsureFreshAsync(TimeSpan.Zero);
+            await _refresher.EnsureFreshAsync(TimeSpan.Zero);
         }
         catch (Exception e) when (e is not PartitionUnavailableException)
         {
             throw new PartitionUnavailableException(key, "the ownership table cannot be read to confirm this silo owns the partition; retry", e);
         }
 
-        if (ownership.OwnerOf(log, partition) is { } owner && !string.Equals(owner, _siloName, StringComparison.Ordinal))
+        if (_ownership.OwnerOf(log, partition) is { } owner && !string.Equals(owner, _siloName, StringComparison.Ordinal))
         {
             throw new PartitionUnavailableException(key, $"the partition belongs to silo '{owner}', not '{_siloName}'; retry");
         }
