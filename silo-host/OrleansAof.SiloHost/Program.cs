@@ -9,6 +9,7 @@ using OpenTelemetry.Trace;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using Orleans.Serialization;
+using OrleansAof;
 using OrleansAof.Archive.S3;
 using OrleansAof.Server;
 using OrleansAof.SiloHost;
@@ -188,7 +189,7 @@ var telemetry = builder.Services.AddOpenTelemetry()
     .ConfigureResource(r => r.AddService("orleansaof", serviceInstanceId: settings.SiloName))
     .WithMetrics(metrics =>
     {
-        metrics.AddMeter(StorageInstruments.MeterName, ServerInstruments.MeterName, "Microsoft.Orleans").AddPrometheusExporter();
+        metrics.AddMeter(AppendLogTelemetry.StorageMeterName, AppendLogTelemetry.ServerMeterName, "Microsoft.Orleans").AddPrometheusExporter();
         if (otlp is not null)
         {
             metrics.AddOtlpExporter(o => (o.Endpoint, o.Protocol) = (OtlpSignalUri(otlp, otlpProtocol, "v1/metrics"), otlpProtocol));

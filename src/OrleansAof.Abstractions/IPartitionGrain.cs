@@ -10,6 +10,8 @@ namespace OrleansAof;
 /// <remarks>
 /// Errors are the typed exceptions of this assembly, all derived from <see cref="AppendLogException"/>: bad input
 /// changes nothing; <see cref="AppendLogException.IsRetryable"/> says whether the same call may succeed later.
+/// The control plane of the same partition (archival runs, handover) is <see cref="IPartitionAdminGrain"/>: same key,
+/// same activation.
 /// </remarks>
 [Alias("aof.IPartitionGrain")]
 public interface IPartitionGrain : IGrainWithStringKey
@@ -90,33 +92,6 @@ public interface IPartitionGrain : IGrainWithStringKey
     [AlwaysInterleave]
     [Alias("Seal")]
     Task<SegmentSummary?> SealAsync();
-
-    /// <summary>
-    /// Runs archival now (the archiver grain calls it on its reminder and when a segment is sealed): archives up to
-    /// <paramref name="maxSegments"/> sealed segments, each verified before and after upload, then evicts local files that
-    /// retention allows and applies total retention. Needs an archive on the silo (<c>AddAppendLogFileSystemArchive</c> or
-    /// <c>AddAppendLogS3Archive</c>); without one it reports that and does nothing.
-    /// </summary>
-    [AlwaysInterleave]
-    [Alias("RunArchival")]
-    Task<ArchivalReport> RunArchivalAsync(int maxSegments);
-
-    /// <summary>
-    /// First step of moving the partition to another silo (used by a drain): stops taking appends (they fail with a
-    /// retryable <see cref="PartitionUnavailableException"/>), flushes, seals and archives every sealed segment.
-    /// </summary>
-    [AlwaysInterleave]
-    [Alias("PrepareHandover")]
-    Task<HandoverReport> PrepareHandoverAsync();
-
-    /// <summary>Undoes <see cref="PrepareHandoverAsync"/> when the move is abandoned: appends are taken again.</summary>
-    [AlwaysInterleave]
-    [Alias("CancelHandover")]
-    Task CancelHandoverAsync();
-
-    /// <summary>Last step of a move, once the ownership table names the new owner: closes the partition here and deactivates.</summary>
-    [Alias("CompleteHandover")]
-    Task CompleteHandoverAsync();
 
     /// <summary>Switches the flush policy; the switch is a flush boundary. The policy holds until the partition is deactivated.</summary>
     /// <exception cref="InvalidLogOptionsException">The policy is not valid.</exception>

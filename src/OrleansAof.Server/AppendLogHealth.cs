@@ -18,8 +18,8 @@ public sealed class AppendLogHealth
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, ArchivalFailure> _failures = new(StringComparer.Ordinal);
 
-    /// <summary>Creates the health view over the silo's open partitions.</summary>
-    public AppendLogHealth(OpenPartitions partitions, IOptions<AppendLogOptions> options, TimeProvider time)
+    /// <summary>Creates the health view over the silo's open partitions (<c>AddAppendLog</c> registers it).</summary>
+    internal AppendLogHealth(OpenPartitions partitions, IOptions<AppendLogOptions> options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(partitions);
         ArgumentNullException.ThrowIfNull(options);

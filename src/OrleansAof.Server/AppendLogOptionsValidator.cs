@@ -5,7 +5,7 @@ using OrleansAof.Storage;
 namespace OrleansAof.Server;
 
 /// <summary>Rejects invalid <see cref="AppendLogOptions"/> at silo start; the message names the option.</summary>
-public sealed class AppendLogOptionsValidator(IOptions<AppendLogOptions> options, IOptions<ReminderOptions> reminders) : IConfigurationValidator
+internal sealed class AppendLogOptionsValidator(IOptions<AppendLogOptions> options, IOptions<ReminderOptions> reminders) : IConfigurationValidator
 {
     private const string Prefix = nameof(AppendLogOptions) + ".";
 
@@ -166,7 +166,7 @@ public sealed class AppendLogOptionsValidator(IOptions<AppendLogOptions> options
 }
 
 /// <summary>Rejects invalid <see cref="LogSubscriberOptions"/> at silo start; the message names the option.</summary>
-public sealed class LogSubscriberOptionsValidator(IOptions<LogSubscriberOptions> options) : IConfigurationValidator
+internal sealed class LogSubscriberOptionsValidator(IOptions<LogSubscriberOptions> options) : IConfigurationValidator
 {
     /// <inheritdoc />
     public void ValidateConfiguration() => Validate(options.Value);

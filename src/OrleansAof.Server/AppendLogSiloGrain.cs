@@ -2,7 +2,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Placement;
 using OrleansAof.Server.Ownership;
-using OrleansAof.Server.Placement;
 using OrleansAof.Storage.IO;
 
 namespace OrleansAof.Server;
@@ -131,12 +130,12 @@ internal sealed partial class AppendLogSiloGrain(
 
     private async Task<DrainedPartition> MoveAsync(string key, string target)
     {
-        var grain = GrainFactory.GetGrain<IPartitionGrain>(key);
+        var admin = GrainFactory.GetGrain<IPartitionAdminGrain>(key);
         var table = GrainFactory.GetGrain<IOwnershipGrain>(0);
         HandoverReport handover;
         try
         {
-            handover = await grain.PrepareHandoverAsync();
+            handover = await admin.PrepareHandoverAsync();
         }
         catch (Exception e)
         {
@@ -147,7 +146,7 @@ internal sealed partial class AppendLogSiloGrain(
         try
         {
             refresher.Apply(await table.SetAsync(key, target));
-            await grain.CompleteHandoverAsync();
+            await admin.CompleteHandoverAsync();
         }
         catch (Exception e)
         {
@@ -155,7 +154,7 @@ internal sealed partial class AppendLogSiloGrain(
             try
             {
                 refresher.Apply(await table.RemoveAsync(key));
-                await grain.CancelHandoverAsync();
+                await admin.CancelHandoverAsync();
             }
             catch (Exception rollback)
             {
@@ -173,6 +172,7 @@ internal sealed partial class AppendLogSiloGrain(
 
         // The first calls after the hand-over may still reach this silo through a cached directory entry and be refused
         // here (the fence): retry until the new owner answers.
+        var grain = GrainFactory.GetGrain<IPartitionGrain>(key);
         PartitionStatus info;
         for (var attempt = 1; ; attempt++)
         {

@@ -9,7 +9,7 @@ namespace OrleansAof.Server;
 /// closes them); when the silo's services are disposed without a deactivation (a killed in-process silo) it closes
 /// whatever is still open so the lock files are released.
 /// </summary>
-public sealed partial class OpenPartitions(ILogger<OpenPartitions> logger) : IAsyncDisposable
+internal sealed partial class OpenPartitions(ILogger<OpenPartitions> logger) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, PartitionLog> _open = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
@@ -125,22 +125,4 @@ public sealed partial class OpenPartitions(ILogger<OpenPartitions> logger) : IAs
 
     [LoggerMessage(2, LogLevel.Information, "Flushed {Count} open partition(s) before shutdown")]
     private static partial void LogFlushedAll(ILogger logger, int count);
-}
-
-/// <summary>Marks the silo ready once it started and flushes every open partition first thing when it stops.</summary>
-internal sealed class AppendLogLifecycle(OpenPartitions partitions) : ILifecycleParticipant<ISiloLifecycle>
-{
-    public void Participate(ISiloLifecycle lifecycle) => lifecycle.Subscribe(
-        nameof(AppendLogLifecycle),
-        ServiceLifecycleStage.Active,
-        _ =>
-        {
-            partitions.IsReady = true;
-            return Task.CompletedTask;
-        },
-        async ct =>
-        {
-            partitions.IsReady = false;
-            await partitions.FlushAllAsync(ct);
-        });
 }

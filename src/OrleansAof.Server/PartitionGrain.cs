@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Placement;
 using Orleans.Streams;
-using OrleansAof.Server.Placement;
+using OrleansAof.Server.Ownership;
 using OrleansAof.Storage;
 using Engine = OrleansAof.Storage;
 
@@ -13,16 +13,15 @@ namespace OrleansAof.Server;
 /// <summary>
 /// Serves one partition: owns the engine's <see cref="PartitionLog"/> for <c>{log}/{partition}</c> while active.
 /// Reentrant, so concurrent appends share one group commit; it only orchestrates (the engine parses every byte).
-/// Placed on the partition's owner silo only and never moved. After each flush that advances the durable id it
-/// publishes one coalesced <see cref="TailAdvanced"/> to registered listeners and on the tail stream.
+/// Placed on the partition's owner silo only and never moved (<see cref="PartitionOwnership"/>), and opened only after
+/// <see cref="PartitionFence"/> confirmed the owner. Tail delivery is <see cref="PartitionTailDelivery"/>, which the grain
+/// owns; the control plane (<see cref="IPartitionAdminGrain"/>: archival runs, handover) is in <c>PartitionGrain.Admin.cs</c>.
 /// </summary>
 [PartitionOwnerPlacement]
 [Immovable]
 [Reentrant]
-internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncomingGrainCallFilter, IDisposable
+internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IPartitionAdminGrain, IIncomingGrainCallFilter, IDisposable
 {
-    private const int InlineTailRecords = 1024;
-
     /// <summary>The state <see cref="GetInfoAsync"/> reports for a partition nothing was ever written to (it has no folder).</summary>
     internal const string NeverCreatedState = "NeverCreated";
     private static readonly TimeSpan PreviousActivationCloseTimeout = TimeSpan.FromSeconds(10);
@@ -31,18 +30,14 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
     private readonly ITailNotificationInterceptor _interceptor;
     private readonly ServerInstruments _instruments;
     private readonly ILoggerFactory _loggerFactory;
-    private readonly PartitionOwnership _ownership;
-    private readonly Ownership.OwnershipRefresher _ownershipRefresher;
+    private readonly PartitionFence _fence;
     private readonly AppendLogHealth _health;
     private bool _handingOver;
     private readonly Storage.Archive.ConfiguredSegmentArchive? _archive;
     private readonly TimeProvider _time;
     private readonly string _siloName;
     private readonly ILogger _logger;
-    private readonly HashSet<ITailListener> _listeners = [];
     private readonly CancellationTokenSource _stopping = new();
-    private readonly Func<TailAdvanced, ValueTask> _deliver;
-    private readonly Func<TailAdvanced, ValueTask> _publish;
     private string _key = "";
     private string _logName = "";
     private string _partition = "";
@@ -51,10 +46,7 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
     private bool _holdsSlot;
     private Task<bool>? _creating;
     private readonly TaskCompletionSource _created = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private Task? _tailLoop;
-    private Task? _streamLoop;
-    private IAsyncStream<TailAdvanced>? _stream;
-    private ITailListener[] _listenerSnapshot = [];
+    private PartitionTailDelivery? _tail;
     private CachedRead? _lastRead;
 
     public PartitionGrain(
@@ -66,13 +58,11 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
         ILoggerFactory loggerFactory,
         TimeProvider time,
         IServiceProvider services,
-        PartitionOwnership ownership,
-        Ownership.OwnershipRefresher ownershipRefresher,
+        PartitionFence fence,
         AppendLogHealth health)
     {
-        _ownership = ownership;
+        _fence = fence;
         _health = health;
-        _ownershipRefresher = ownershipRefresher;
         _options = options.Value;
         _partitions = partitions;
         _interceptor = interceptor;
@@ -82,17 +72,19 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
         _logger = loggerFactory.CreateLogger<PartitionGrain>();
         _loggerFactory = loggerFactory;
         _archive = services.GetService(typeof(Storage.Archive.ConfiguredSegmentArchive)) as Storage.Archive.ConfiguredSegmentArchive;
-        _deliver = PushToListeners;
-        _publish = PublishToStreamAsync;
     }
 
     private PartitionLog Log => _log ?? throw new PartitionUnavailableException(_key, "the partition is not open on this activation");
+
+    /// <summary>The activation's tail delivery, made when it activates.</summary>
+    private PartitionTailDelivery Tail => _tail ?? throw new PartitionUnavailableException(_key, "the partition is not active; retry");
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _key = this.GetPrimaryKeyString();
         (_logName, _partition) = PartitionKey.Parse(_key);
-        await FenceAsync();
+        _tail = new PartitionTailDelivery(_options, _interceptor, _instruments, _time, _logger, _key, (fromId, maxRecords, maxBytes) => ReadAsync(fromId, maxRecords, maxBytes), _stopping.Token);
+        await _fence.EnsureOwnerAsync(_logName, _partition);
         if (!await _partitions.AcquireAsync(_key, GrainContext, PreviousActivationCloseTimeout, cancellationToken))
         {
             throw new PartitionUnavailableException(_key, "its previous activation on this silo is still closing; retry");
@@ -149,11 +141,12 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
         }
 
         _partitions.Add(_key, log);
+        IAsyncStream<TailAdvanced>? stream = null;
         try
         {
             if (!string.IsNullOrEmpty(_options.TailStreamProvider))
             {
-                _stream = this.GetStreamProvider(_options.TailStreamProvider).GetStream<TailAdvanced>(StreamId.Create(AppendLogStreams.TailNamespace, _key));
+                stream = this.GetStreamProvider(_options.TailStreamProvider).GetStream<TailAdvanced>(StreamId.Create(AppendLogStreams.TailNamespace, _key));
             }
         }
         catch
@@ -172,12 +165,7 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
             archiver.PokeAsync().Ignore();
         }
 
-        _tailLoop = RunTailLoopAsync(log);
-        if (_stream is not null)
-        {
-            _streamLoop = RunStreamLoopAsync(log);
-        }
-
+        Tail.Start(log, stream);
         return true;
     }
 
@@ -204,32 +192,6 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
 
         _neverCreated = false;
         _created.TrySetResult();
-    }
-
-    /// <summary>
-    /// Opens only on the owner named by the newest ownership table: placement may have used a copy a moment old (right
-    /// after a drain moved the partition), and a partition must never open where it no longer belongs.
-    /// </summary>
-    private async Task FenceAsync()
-    {
-        if (!_ownership.HasConfiguredSilos)
-        {
-            return;
-        }
-
-        try
-        {
-            await _ownershipRefresher.EnsureFreshAsync(TimeSpan.Zero);
-        }
-        catch (Exception e) when (e is not PartitionUnavailableException)
-        {
-            throw new PartitionUnavailableException(_key, "the ownership table cannot be read to confirm this silo owns the partition; retry", e);
-        }
-
-        if (_ownership.OwnerOf(_logName, _partition) is { } owner && !string.Equals(owner, _siloName, StringComparison.Ordinal))
-        {
-            throw new PartitionUnavailableException(_key, $"the partition belongs to silo '{owner}', not '{_siloName}'; retry");
-        }
     }
 
     /// <summary>Closes the partition's files and gives its slot on this silo back, even when closing fails.</summary>
@@ -282,14 +244,9 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
             ReleaseSlot();
         }
 
-        if (_tailLoop is { } loop)
+        if (_tail is { } tail)
         {
-            await loop;
-        }
-
-        if (_streamLoop is { } streamLoop)
-        {
-            await streamLoop;
+            await tail.StopAsync();
         }
 
         LogDeactivated(_logger, _key, reason.ReasonCode.ToString());
@@ -417,73 +374,6 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
         return batch;
     }
 
-    public async Task<HandoverReport> PrepareHandoverAsync()
-    {
-        var log = Log;
-        if (_archive is null)
-        {
-            throw new PartitionUnavailableException(_key, "it cannot be handed over: no archive is configured on this silo");
-        }
-
-        _handingOver = true;
-        try
-        {
-            await log.FlushAsync(_stopping.Token);
-            await log.SealAsync(_stopping.Token);
-            var archived = 0;
-            while (await log.ArchiveNextAsync(_stopping.Token) is not null)
-            {
-                archived++;
-            }
-
-            var (backlog, _) = log.ArchiveBacklog;
-            if (backlog > 0)
-            {
-                throw new PartitionUnavailableException(_key, $"{backlog} sealed segment(s) could not be archived; the handover is abandoned");
-            }
-
-            // Everything acknowledged is archived: the new owner continues right after the last id, with no gap.
-            await log.ReleaseIdReservationAsync(_stopping.Token);
-
-            LogHandoverPrepared(_logger, _key, log.LastId, archived);
-            return new HandoverReport(log.LastId, archived, log.WriterEpoch);
-        }
-        catch
-        {
-            _handingOver = false;
-            throw;
-        }
-    }
-
-    public Task CancelHandoverAsync()
-    {
-        _handingOver = false;
-        return Task.CompletedTask;
-    }
-
-    public async Task CompleteHandoverAsync()
-    {
-        if (!_handingOver || _log is not { } log)
-        {
-            throw new InvalidOperationException($"Partition '{_key}' is not being handed over; call PrepareHandoverAsync first.");
-        }
-
-        _log = null;
-        try
-        {
-            await log.CloseAsync(seal: false);
-        }
-        finally
-        {
-            _partitions.Remove(_key, log);
-            ReleaseSlot();
-            _health.Forget(_key);
-        }
-
-        LogHandedOver(_logger, _key, _siloName);
-        DeactivateOnIdle();
-    }
-
     /// <summary>Rejects what the engine must never see: its internal "no expectation" value, or a stamp no producer may use.</summary>
     private static void ValidateAppend(long? expectedLastId, ProducerStamp? stamp)
     {
@@ -496,74 +386,6 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
         {
             throw new InvalidProducerStampException(s.ProducerId, s.Sequence, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"ProducerStamp({s.ProducerId}, {s.Sequence}) is not valid: the producer id must be positive and the sequence number not negative. Nothing was written."));
         }
-    }
-
-    private void ThrowIfHandingOver()
-    {
-        if (_handingOver)
-        {
-            throw new PartitionUnavailableException(_key, "the partition is moving to another silo; retry");
-        }
-    }
-
-    public async Task<ArchivalReport> RunArchivalAsync(int maxSegments)
-    {
-        if (_archive is null)
-        {
-            return new ArchivalReport(false, [], [], [], 0, 0, "no archive is configured on this silo");
-        }
-
-        if (_neverCreated)
-        {
-            return new ArchivalReport(true, [], [], [], 0, 0, null);
-        }
-
-        var log = Log;
-
-        using var activity = AppendLogTelemetry.Start(AppendLogTelemetry.ArchivalSpan, ActivityKind.Internal, _logName, _partition);
-        var archived = new List<long>();
-        IReadOnlyList<Storage.SegmentInfo> evicted = [];
-        IReadOnlyList<Storage.SegmentInfo> deleted = [];
-        string? error = null;
-        try
-        {
-            while (archived.Count < Math.Max(1, maxSegments) && await log.ArchiveNextAsync(_stopping.Token) is { } segment)
-            {
-                archived.Add(segment.BaseId);
-            }
-
-            evicted = await log.EvictArchivedAsync(_stopping.Token);
-            deleted = await log.ApplyRetentionAsync(_stopping.Token);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // An outage or a damaged segment: report it; the archiver retries (with backoff), a poke or the reminder too.
-            error = e.Message;
-            LogArchivalFailed(_logger, _key, e);
-            AppendLogTelemetry.Failed(activity, e);
-        }
-
-        _instruments.ArchivalRun(_logName, archived.Count, evicted.Count, deleted.Count, error is null);
-
-        if (error is null)
-        {
-            _health.ArchivalSucceeded(_key);
-        }
-        else
-        {
-            _health.ArchivalFailed(_key, error);
-        }
-
-        var (backlogSegments, backlogBytes) = log.ArchiveBacklog;
-        if (activity is { IsAllDataRequested: true })
-        {
-            activity.SetTag("aof.archived", archived.Count);
-            activity.SetTag("aof.evicted", evicted.Count);
-            activity.SetTag("aof.deleted", deleted.Count);
-            activity.SetTag("aof.backlog_segments", backlogSegments);
-        }
-
-        return new ArchivalReport(true, archived, [.. evicted.Select(static s => s.BaseId)], [.. deleted.Select(static s => s.BaseId)], backlogSegments, backlogBytes, error);
     }
 
     public async Task<LogRecordBatch> ReadBackwardAsync(long fromId, int maxRecords = 1000, long maxBytes = 4 * 1024 * 1024, bool includeUndurable = false) =>
@@ -668,10 +490,7 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
     {
         ArgumentNullException.ThrowIfNull(listener);
         var log = _neverCreated ? null : Log;
-        if (_options.DirectTailPush && (_listeners.Contains(listener) || _listeners.Count < _options.MaxTailListeners) && _listeners.Add(listener))
-        {
-            _listenerSnapshot = [.. _listeners];
-        }
+        Tail.Register(listener);
 
         // A partition that was never created notifies its listeners once the first write created it.
         return Task.FromResult(new TailAdvanced(_logName, _partition, log?.DurableId ?? -1, log?.WriterEpoch ?? 0));
@@ -694,164 +513,8 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
     public Task UnregisterTailListenerAsync(ITailListener listener)
     {
         ArgumentNullException.ThrowIfNull(listener);
-        if (_listeners.Remove(listener))
-        {
-            _listenerSnapshot = [.. _listeners];
-        }
-
+        Tail.Unregister(listener);
         return Task.CompletedTask;
-    }
-
-    /// <summary>Pushes one notification to the direct listeners each time the durable id advances; runs on the grain's scheduler until deactivation.</summary>
-    private async Task RunTailLoopAsync(PartitionLog log)
-    {
-        // Runs as long as the activation: each delivery is a trace of its own, not a child of whatever activated the grain.
-        Activity.Current = null;
-        var known = log.DurableId;
-        var token = _stopping.Token;
-        while (!token.IsCancellationRequested)
-        {
-            long durable;
-            try
-            {
-                durable = await log.WaitForDurableAdvanceAsync(known, token);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-
-            if (durable <= known || token.IsCancellationRequested)
-            {
-                if (log.State == PartitionState.Closed)
-                {
-                    return;
-                }
-
-                continue;
-            }
-
-            var from = known + 1;
-            known = durable;
-            try
-            {
-                var records = _listenerSnapshot.Length > 0 ? await TryReadInlineAsync(from) : null;
-                await _interceptor.OnPublishAsync(new TailAdvanced(_logName, _partition, durable, log.WriterEpoch, records), _deliver);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogPublishFailed(_logger, _key, e);
-            }
-        }
-    }
-
-    /// <summary>The records from <paramref name="fromId"/> when they are few enough to ride on the push (through the shared read, which the subscribers that still pull then hit).</summary>
-    private async Task<LogRecordBatch?> TryReadInlineAsync(long fromId)
-    {
-        if (_options.InlineTailBytes <= 0)
-        {
-            return null;
-        }
-
-        try
-        {
-            var batch = await ReadAsync(fromId, InlineTailRecords, _options.InlineTailBytes);
-            return batch.Count > 0 && batch.Buffer.Length <= _options.InlineTailBytes ? batch : null;
-        }
-        catch (Engine.AppendLogException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>Publishes the newest durable id on the tail stream, at most once per <see cref="AppendLogOptions.StreamNotificationInterval"/>.</summary>
-    private async Task RunStreamLoopAsync(PartitionLog log)
-    {
-        Activity.Current = null;
-        var published = log.DurableId;
-        var token = _stopping.Token;
-        var interval = _options.StreamNotificationInterval;
-        while (!token.IsCancellationRequested)
-        {
-            long durable;
-            try
-            {
-                durable = await log.WaitForDurableAdvanceAsync(published, token);
-                if (durable <= published)
-                {
-                    if (log.State == PartitionState.Closed)
-                    {
-                        return;
-                    }
-
-                    continue;
-                }
-
-                if (interval > TimeSpan.Zero)
-                {
-                    // Trailing edge: wait out the interval, then send the newest id.
-                    await Task.Delay(interval, _time, token);
-                    durable = log.DurableId;
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-
-            published = durable;
-            try
-            {
-                await _interceptor.OnPublishAsync(new TailAdvanced(_logName, _partition, durable, log.WriterEpoch), _publish);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogPublishFailed(_logger, _key, e);
-            }
-        }
-    }
-
-    private ValueTask PushToListeners(TailAdvanced notification)
-    {
-        _instruments.Notification();
-        using var activity = StartDeliverySpan(notification, "direct");
-        activity?.SetTag("aof.listeners", _listenerSnapshot.Length);
-        foreach (var listener in _listenerSnapshot)
-        {
-            // One-way: returns at once; a slow or dead listener never holds the partition up.
-            _ = listener.OnTailAdvancedAsync(notification);
-        }
-
-        return ValueTask.CompletedTask;
-    }
-
-    private async ValueTask PublishToStreamAsync(TailAdvanced notification)
-    {
-        _instruments.Notification();
-        using var activity = StartDeliverySpan(notification, "stream");
-        try
-        {
-            await _stream!.OnNextAsync(notification);
-        }
-        catch (Exception e)
-        {
-            AppendLogTelemetry.Failed(activity, e);
-            throw;
-        }
-    }
-
-    private Activity? StartDeliverySpan(TailAdvanced notification, string path)
-    {
-        var activity = AppendLogTelemetry.Start(AppendLogTelemetry.TailDeliverySpan, ActivityKind.Producer, _logName, _partition);
-        if (activity is { IsAllDataRequested: true })
-        {
-            activity.SetTag("aof.last_id", notification.LastDurableId);
-            activity.SetTag("aof.epoch", notification.Epoch);
-            activity.SetTag("aof.path", path);
-            activity.SetTag("aof.records", notification.Records?.Count ?? 0);
-        }
-
-        return activity;
     }
 
     private static Engine.ProducerStamp? ToEngine(ProducerStamp? stamp) =>
@@ -894,16 +557,4 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IIncoming
 
     [LoggerMessage(4, LogLevel.Warning, "Partition {Partition} failed to close cleanly")]
     private static partial void LogCloseFailed(ILogger logger, string partition, Exception exception);
-
-    [LoggerMessage(5, LogLevel.Warning, "Partition {Partition} failed to publish a tail notification")]
-    private static partial void LogPublishFailed(ILogger logger, string partition, Exception exception);
-
-    [LoggerMessage(7, LogLevel.Information, "Partition {Partition} prepared for handover: sealed and archived up to id {LastId} ({Archived} segment(s) archived now); appends are refused")]
-    private static partial void LogHandoverPrepared(ILogger logger, string partition, long lastId, int archived);
-
-    [LoggerMessage(8, LogLevel.Information, "Partition {Partition} handed over by silo {Silo}: closed here")]
-    private static partial void LogHandedOver(ILogger logger, string partition, string silo);
-
-    [LoggerMessage(6, LogLevel.Warning, "Partition {Partition}: archival stopped early; the next run retries")]
-    private static partial void LogArchivalFailed(ILogger logger, string partition, Exception exception);
 }

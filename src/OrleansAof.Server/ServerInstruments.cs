@@ -3,8 +3,8 @@ using System.Diagnostics.Metrics;
 
 namespace OrleansAof.Server;
 
-/// <summary>The silo-side instruments of the append log (meter <c>OrleansAof.Server</c>).</summary>
-public sealed class ServerInstruments : IDisposable
+/// <summary>The silo-side instruments of the append log (meter <see cref="AppendLogTelemetry.ServerMeterName"/>).</summary>
+internal sealed class ServerInstruments : IDisposable
 {
     /// <summary>The meter's name.</summary>
     public const string MeterName = "OrleansAof.Server";

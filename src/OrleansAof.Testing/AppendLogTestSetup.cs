@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using OrleansAof.Server;
-using OrleansAof.Server.Placement;
+using OrleansAof.Server.Ownership;
 
 namespace OrleansAof.Testing;
 

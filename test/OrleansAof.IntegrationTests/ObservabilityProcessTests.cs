@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
 using FluentAssertions;
+using Microsoft.Extensions.DependencyInjection;
 using OrleansAof.TestInfrastructure;
 using Xunit;
 using Xunit.Abstractions;
@@ -44,7 +45,7 @@ public sealed partial class ObservabilityProcessTests(ITestOutputHelper output) 
 
         // Archive: each seal pokes the archiver; the admin call archives whatever still waits. Sealed segments end up
         // archived, and all but the newest local one evicted.
-        (await log.Partition("0").RunArchivalAsync(64)).Error.Should().BeNull();
+        (await client.Services.GetRequiredService<IClusterClient>().GetGrain<IPartitionAdminGrain>(PartitionKey.Format("metered", "0")).RunArchivalAsync(64)).Error.Should().BeNull();
         PartitionStatus info = null!;
         await Wait.UntilAsync(
             async () =>

@@ -90,4 +90,74 @@ public sealed class DrainTests(DrainCluster fixture)
         table.Overrides.Should().NotContainKey(key);
         (await grain.AppendAsync(Payload(partition, 5))).FirstId.Should().Be(5, "the partition keeps serving on its owner");
     }
+
+    [Fact]
+    public async Task Admin_interface_reaches_the_partitions_activation_PrepareHandover_refuses_appends_and_CancelHandover_takes_them_again()
+    {
+        var log = $"admin-{Guid.NewGuid():N}";
+        var partition = fixture.PartitionOwnedBy(log, fixture.SiloNames[0]);
+        var grain = fixture.Partition(log, partition);
+        var admin = fixture.Client.GetGrain<IPartitionAdminGrain>(PartitionKey.Format(log, partition));
+        for (var id = 0; id < 5; id++)
+        {
+            (await grain.AppendAsync(Payload(partition, id))).FirstId.Should().Be(id);
+        }
+
+        var epoch = (await grain.GetInfoAsync()).WriterEpoch;
+        var early = await FluentActions.Awaiting(admin.CompleteHandoverAsync).Should().ThrowAsync<InvalidOperationException>();
+        early.Which.Message.Should().Contain("call PrepareHandoverAsync first");
+
+        var report = await admin.PrepareHandoverAsync();
+
+        (report.LastId, report.WriterEpoch).Should().Be((4L, epoch), "the handover reports the partition's own last id and epoch");
+        var refused = await FluentActions.Awaiting(() => grain.AppendAsync(Payload(partition, 5))).Should().ThrowAsync<PartitionUnavailableException>(
+            "the admin call prepared the activation that serves the data plane");
+        refused.Which.Message.Should().Contain("moving to another silo");
+        var info = await grain.GetInfoAsync();
+        (info.LastId, info.Archive!.BacklogSegments).Should().Be((4L, 0), "nothing was written and every sealed segment is archived");
+
+        await admin.CancelHandoverAsync();
+
+        (await grain.AppendAsync(Payload(partition, 5))).FirstId.Should().Be(5, "appends are taken again after the handover is cancelled");
+        var all = await fixture.Logs.GetLog(log).ReadAsync(partition, 0, 100);
+        all.Records.Select(r => r.Id).Should().Equal(0, 1, 2, 3, 4, 5);
+    }
+
+    [Fact]
+    public void The_user_facing_partition_interface_has_no_control_plane_call()
+    {
+        var admin = typeof(IPartitionAdminGrain).GetMethods().Select(m => m.Name).ToList();
+
+        admin.Should().BeEquivalentTo(
+            [nameof(IPartitionAdminGrain.RunArchivalAsync), nameof(IPartitionAdminGrain.PrepareHandoverAsync), nameof(IPartitionAdminGrain.CancelHandoverAsync), nameof(IPartitionAdminGrain.CompleteHandoverAsync)]);
+        typeof(IPartitionGrain).GetMethods().Select(m => m.Name).Should().NotIntersectWith(admin);
+    }
+
+    [Fact]
+    public async Task Fence_rereads_the_ownership_table_and_refuses_to_open_a_partition_the_table_moved_to_another_silo()
+    {
+        var log = $"fence-{Guid.NewGuid():N}";
+        var here = fixture.SiloNames[0];
+        var other = fixture.SiloNames[1];
+        var partition = fixture.PartitionOwnedBy(log, here);
+        var key = PartitionKey.Format(log, partition);
+        var ownership = new Ownership.PartitionOwnership(Microsoft.Extensions.Options.Options.Create(new AppendLogOptions { Silos = [.. fixture.SiloNames] }));
+        var fence = new Ownership.PartitionFence(ownership, new Ownership.OwnershipRefresher(fixture.Client, ownership, TimeProvider.System), here);
+        var table = fixture.Client.GetGrain<IOwnershipGrain>(0);
+
+        await fence.EnsureOwnerAsync(log, partition);
+        await table.SetAsync(key, other);
+        try
+        {
+            var refused = await FluentActions.Awaiting(() => fence.EnsureOwnerAsync(log, partition)).Should().ThrowAsync<PartitionUnavailableException>(
+                "the table read a moment ago named this silo; the fence reads it again before a partition opens");
+            refused.Which.Message.Should().Contain($"belongs to silo '{other}', not '{here}'");
+        }
+        finally
+        {
+            await table.RemoveAsync(key);
+        }
+
+        await fence.EnsureOwnerAsync(log, partition);
+    }
 }

@@ -105,10 +105,10 @@ public sealed class OptionsValidationTests
         options.OwnerOverrides["orders"] = "b";
         options.OwnerOverrides["orders/7"] = "a";
         AppendLogOptionsValidator.Validate(options);
-        var ownership = new Placement.PartitionOwnership(Microsoft.Extensions.Options.Options.Create(options));
+        var ownership = new Ownership.PartitionOwnership(Microsoft.Extensions.Options.Options.Create(options));
         ownership.OwnerOf("orders", "7").Should().Be("a", "an exact partition key wins");
         ownership.OwnerOf("orders", "3").Should().Be("b", "a log override covers its partitions");
-        ownership.OwnerOf("payments", "0").Should().Be(Placement.PartitionOwnership.Rendezvous("payments/0", ["a", "b"]));
+        ownership.OwnerOf("payments", "0").Should().Be(Ownership.PartitionOwnership.Rendezvous("payments/0", ["a", "b"]));
     }
 
     [Fact]
@@ -120,8 +120,8 @@ public sealed class OptionsValidationTests
         for (var p = 0; p < 300; p++)
         {
             var key = $"orders/{p}";
-            var before = Placement.PartitionOwnership.Rendezvous(key, three);
-            var after = Placement.PartitionOwnership.Rendezvous(key, two);
+            var before = Ownership.PartitionOwnership.Rendezvous(key, three);
+            var after = Ownership.PartitionOwnership.Rendezvous(key, two);
             if (before != "s1")
             {
                 after.Should().Be(before);

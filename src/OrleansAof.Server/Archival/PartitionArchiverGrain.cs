@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Placement;
-using OrleansAof.Server.Placement;
+using OrleansAof.Server.Ownership;
 
 namespace OrleansAof.Server.Archival;
 
@@ -42,7 +42,7 @@ internal sealed partial class PartitionArchiverGrain(IOptions<AppendLogOptions> 
         ArchivalReport report;
         try
         {
-            report = await GrainFactory.GetGrain<IPartitionGrain>(key).RunArchivalAsync(options.Value.MaxArchiveSegmentsPerRun);
+            report = await GrainFactory.GetGrain<IPartitionAdminGrain>(key).RunArchivalAsync(options.Value.MaxArchiveSegmentsPerRun);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Storage;
 using OrleansAof.Server;
-using OrleansAof.Server.Placement;
+using OrleansAof.Server.Ownership;
 
 namespace Orleans.Hosting;
 
@@ -89,9 +89,10 @@ public static class AppendLogSiloExtensions
         services.AddSingleton<IConfigurationValidator, PubSubStoreValidator>();
         services.AddSingleton<IConfigurationValidator, OwnershipStoreValidator>();
         services.AddSingleton<PartitionOwnership>();
-        services.AddSingleton<OrleansAof.Server.Ownership.OwnershipRefresher>();
+        services.AddSingleton<OwnershipRefresher>();
+        services.AddSingleton<PartitionFence>();
         services.AddSingleton<OpenPartitions>();
-        services.AddSingleton<AppendLogHealth>();
+        services.AddSingleton(static sp => new AppendLogHealth(sp.GetRequiredService<OpenPartitions>(), sp.GetRequiredService<IOptions<AppendLogOptions>>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<OrleansAof.Server.Archival.ArchiveReaders>();
         services.AddSingleton<ServerInstruments>();
         services.TryAddSingleton<ITailNotificationInterceptor, PassThroughTailInterceptor>();

@@ -1,16 +1,6 @@
 using Orleans.Placement;
-using OrleansAof.Storage;
 
 namespace OrleansAof.Server.Ownership;
-
-/// <summary>The persisted state of <see cref="PartitionRecordGrain"/>.</summary>
-[GenerateSerializer]
-[Alias("aof.PartitionRecordState")]
-internal sealed class PartitionRecordState
-{
-    [Id(0)]
-    public long? IdBound { get; set; }
-}
 
 /// <summary>One partition's durable record, written through to the ownership storage before every answer.</summary>
 /// <remarks>
@@ -32,14 +22,4 @@ internal sealed class PartitionRecordGrain(
             await state.WriteStateAsync();
         }
     }
-}
-
-/// <summary>The engine's id bound store over <see cref="IPartitionRecordGrain"/>.</summary>
-internal sealed class GrainIdBoundStore(IGrainFactory grains) : IIdBoundStore
-{
-    public Task<long?> ReadAsync(string log, string partition, CancellationToken cancellationToken) =>
-        grains.GetGrain<IPartitionRecordGrain>(PartitionKey.Format(log, partition)).GetIdBoundAsync().WaitAsync(cancellationToken);
-
-    public Task WriteAsync(string log, string partition, long bound, CancellationToken cancellationToken) =>
-        grains.GetGrain<IPartitionRecordGrain>(PartitionKey.Format(log, partition)).SetIdBoundAsync(bound).WaitAsync(cancellationToken);
 }

@@ -1,28 +1,6 @@
-using Orleans.Placement;
 using Orleans.Runtime.Placement;
 
-namespace OrleansAof.Server.Placement;
-
-/// <summary>Places a grain keyed by a silo name on the active silo of that name (see <see cref="SiloNamePlacementDirector"/>).</summary>
-[GenerateSerializer]
-[Immutable]
-[Alias("aof.SiloNamePlacement")]
-public sealed class SiloNamePlacement : PlacementStrategy
-{
-    /// <summary>The single instance.</summary>
-    public static SiloNamePlacement Instance { get; } = new();
-}
-
-/// <summary>Marks a grain class keyed by a silo name for <see cref="SiloNamePlacement"/>.</summary>
-[AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
-public sealed class SiloNamePlacementAttribute : PlacementAttribute
-{
-    /// <summary>Creates the attribute.</summary>
-    public SiloNamePlacementAttribute()
-        : base(SiloNamePlacement.Instance)
-    {
-    }
-}
+namespace OrleansAof.Server.Ownership;
 
 /// <summary>
 /// Activates a grain whose string key is a silo name on the active member of that name, and nowhere else: when no

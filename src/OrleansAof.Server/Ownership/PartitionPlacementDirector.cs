@@ -1,29 +1,7 @@
 using Microsoft.Extensions.Logging;
-using Orleans.Placement;
 using Orleans.Runtime.Placement;
 
-namespace OrleansAof.Server.Placement;
-
-/// <summary>Places a partition grain on its owner silo only (see <see cref="PartitionOwnership"/>).</summary>
-[GenerateSerializer]
-[Immutable]
-[Alias("aof.PartitionOwnerPlacement")]
-public sealed class PartitionOwnerPlacement : PlacementStrategy
-{
-    /// <summary>The single instance.</summary>
-    public static PartitionOwnerPlacement Instance { get; } = new();
-}
-
-/// <summary>Marks a grain class for <see cref="PartitionOwnerPlacement"/>.</summary>
-[AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
-public sealed class PartitionOwnerPlacementAttribute : PlacementAttribute
-{
-    /// <summary>Creates the attribute.</summary>
-    public PartitionOwnerPlacementAttribute()
-        : base(PartitionOwnerPlacement.Instance)
-    {
-    }
-}
+namespace OrleansAof.Server.Ownership;
 
 /// <summary>
 /// Activates a partition grain only on its owner silo. When the owner is not an active cluster member the placement
@@ -33,7 +11,7 @@ public sealed class PartitionOwnerPlacementAttribute : PlacementAttribute
 /// </summary>
 internal sealed partial class PartitionPlacementDirector(
     PartitionOwnership ownership,
-    Ownership.OwnershipRefresher refresher,
+    OwnershipRefresher refresher,
     IClusterMembershipService membership,
     ServerInstruments instruments,
     ILogger<PartitionPlacementDirector> logger) : IPlacementDirector

@@ -1,13 +1,33 @@
 using System.Text;
 using Microsoft.Extensions.Options;
 
-namespace OrleansAof.Server.Placement;
+namespace OrleansAof.Server.Ownership;
 
 /// <summary>
-/// Decides which silo owns a partition: an operator override (<see cref="AppendLogOptions.OwnerOverrides"/>) when
-/// there is one, else rendezvous hashing of the partition key over <see cref="AppendLogOptions.Silos"/>. The result
-/// depends only on the configuration, never on which silos happen to be up.
+/// Decides which silo owns a partition: an override of the cluster's ownership table (<see cref="IOwnershipGrain"/>,
+/// set by drains) or of the configuration (<see cref="AppendLogOptions.OwnerOverrides"/>) when there is one, else
+/// rendezvous hashing of the partition key over <see cref="AppendLogOptions.Silos"/>. The result depends only on the
+/// configuration and the table, never on which silos happen to be up.
 /// </summary>
+/// <remarks>
+/// The entry point of placement and fencing, which all live in this namespace (<c>Server/Ownership/</c>):
+/// <list type="bullet">
+/// <item><description>Placement: <see cref="PartitionPlacementDirector"/> (<see cref="PartitionOwnerPlacementAttribute"/> on the
+/// partition grain) activates a partition only on the silo <see cref="OwnerOf"/> names, and fails the call with a retryable
+/// <see cref="PartitionUnavailableException"/> when that silo is not active: never a fresh, empty log elsewhere.
+/// <see cref="OwnershipRefresher"/> keeps this silo's copy of the ownership table (<see cref="OwnershipGrain"/>, durable
+/// in the <see cref="AppendLogOptions.OwnershipStorageName"/> grain storage) fresh. <see cref="SiloNamePlacementDirector"/>
+/// places the per-silo grain on the silo its key names.</description></item>
+/// <item><description>Fencing, server side: <see cref="PartitionFence"/> re-reads the table before a partition opens, so
+/// a partition never opens on a silo that placement chose from a stale copy. The partition's id bound
+/// (<see cref="PartitionRecordGrain"/>, <see cref="GrainIdBoundStore"/>) lives outside its volume so ids are never
+/// handed out twice; <c>OwnershipStoreValidator</c> refuses to start a durable cluster whose ownership storage is in memory.</description></item>
+/// <item><description>Fencing, engine side (<c>OrleansAof.Storage</c>): one writer per partition folder through an
+/// exclusive lock file (<c>Internal/PartitionDirectory.cs</c>), a writer epoch that grows at every open
+/// (<c>Internal/PartitionOpener.cs</c>) and is stamped into segment headers and tail notifications, and the id
+/// reservation against the id bound (<c>Internal/IdReservation.cs</c>).</description></item>
+/// </list>
+/// </remarks>
 public sealed class PartitionOwnership
 {
     private readonly string[] _silos;

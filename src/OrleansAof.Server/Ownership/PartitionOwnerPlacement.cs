@@ -1,0 +1,24 @@
+using Orleans.Placement;
+
+namespace OrleansAof.Server.Ownership;
+
+/// <summary>Places a partition grain on its owner silo only (see <see cref="PartitionOwnership"/>).</summary>
+[GenerateSerializer]
+[Immutable]
+[Alias("aof.PartitionOwnerPlacement")]
+internal sealed class PartitionOwnerPlacement : PlacementStrategy
+{
+    /// <summary>The single instance.</summary>
+    public static PartitionOwnerPlacement Instance { get; } = new();
+}
+
+/// <summary>Marks a grain class for <see cref="PartitionOwnerPlacement"/>.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
+internal sealed class PartitionOwnerPlacementAttribute : PlacementAttribute
+{
+    /// <summary>Creates the attribute.</summary>
+    public PartitionOwnerPlacementAttribute()
+        : base(PartitionOwnerPlacement.Instance)
+    {
+    }
+}
