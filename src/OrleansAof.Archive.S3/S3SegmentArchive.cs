@@ -27,7 +27,7 @@ namespace OrleansAof.Archive.S3;
 /// request with Content-MD5 so the store rejects a damaged body, and then checks the stored object with a HEAD (size and
 /// metadata). A put of a key that already holds an object with the same original facts changes nothing. A download
 /// checks the stored and the original size and CRC-32C; a mismatch deletes the partial file and throws
-/// <see cref="ArchiveIntegrityException"/>. Byte ranges are read with ranged GETs (<c>bytes=a-b</c>).</para>
+/// <see cref="ArchiveIntegrityException"/>.</para>
 /// <para>Failures of the store are thrown as <see cref="ArchiveUnavailableException"/> (see
 /// <see cref="S3ArchiveErrors.ToUnavailable"/>: access denied, missing bucket, throttling, unreachable, other), with the
 /// SDK's error as the cause; integrity failures and missing objects keep their own types.
@@ -273,68 +273,6 @@ public sealed partial class S3SegmentArchive : ISegmentArchive, IDisposable
     }
 
     /// <inheritdoc />
-    public Task<int> ReadRangeAsync(ArchiveObjectKey key, long offset, Memory<byte> buffer, CancellationToken cancellationToken) =>
-        TypedAsync(() => ReadRangeCoreAsync(key, offset, buffer, cancellationToken), cancellationToken);
-
-    private async Task<int> ReadRangeCoreAsync(ArchiveObjectKey key, long offset, Memory<byte> buffer, CancellationToken cancellationToken)
-    {
-        ArchiveNames.Validate(key);
-        ArgumentOutOfRangeException.ThrowIfNegative(offset);
-        var objectKey = ObjectKeyOf(key);
-        if (buffer.IsEmpty)
-        {
-            var head = await HeadAsync(key, objectKey, cancellationToken) ?? throw new ArchiveObjectNotFoundException(key.RelativeKey);
-            EnsureUncompressed(head.Info);
-            return 0;
-        }
-
-        // Always an explicit first-last range: some stores mishandle suffix ranges (bytes=-N).
-        var request = new GetObjectRequest { BucketName = _options.Bucket, Key = objectKey, ByteRange = new ByteRange(offset, offset + buffer.Length - 1) };
-        GetObjectResponse? response;
-        try
-        {
-            response = await GetObjectAsync(key, request, cancellationToken);
-        }
-        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
-        {
-            // The offset is at or past the end: nothing to read, if the object exists and can be read by range.
-            var head = await HeadAsync(key, objectKey, cancellationToken) ?? throw new ArchiveObjectNotFoundException(key.RelativeKey);
-            EnsureUncompressed(head.Info);
-            return 0;
-        }
-
-        using (response ?? throw new ArchiveObjectNotFoundException(key.RelativeKey))
-        {
-            var info = ParseMetadata(key, response.Metadata, response.LastModified);
-            EnsureUncompressed(info);
-            if (TryParseTotalLength(response.ContentRange) is { } total && total != info.StoredSize)
-            {
-                throw new ArchiveIntegrityException(key.RelativeKey, $"the store holds {total} bytes but {info.StoredSize} were recorded");
-            }
-
-            var expected = (int)Math.Min(buffer.Length, Math.Max(0, info.StoredSize - offset));
-            var read = 0;
-            while (read < buffer.Length)
-            {
-                var n = await response.ResponseStream.ReadAsync(buffer[read..], cancellationToken);
-                if (n == 0)
-                {
-                    break;
-                }
-
-                read += n;
-            }
-
-            if (read != expected)
-            {
-                throw new IOException($"The ranged read of archived object '{key}' at {offset} returned {read} bytes where {expected} were expected (the connection may have dropped).");
-            }
-
-            return read;
-        }
-    }
-
-    /// <inheritdoc />
     public async IAsyncEnumerable<ArchivedObjectInfo> ListAsync(string log, string partition, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArchiveNames.ValidatePartition(log, partition);
@@ -436,20 +374,6 @@ public sealed partial class S3SegmentArchive : ISegmentArchive, IDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         return options;
-    }
-
-    private static void EnsureUncompressed(ArchivedObjectInfo info)
-    {
-        if (!info.IsUncompressed)
-        {
-            throw new InvalidOperationException($"Archived object '{info.Key}' is stored with compression '{info.Compression}'; byte ranges can only be read from uncompressed objects. Download it instead.");
-        }
-    }
-
-    private static long? TryParseTotalLength(string? contentRange)
-    {
-        var slash = contentRange?.LastIndexOf('/') ?? -1;
-        return slash >= 0 && long.TryParse(contentRange.AsSpan(slash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var total) ? total : null;
     }
 
     private async ValueTask EnsureBucketAsync(CancellationToken cancellationToken)

@@ -111,14 +111,6 @@ public sealed partial class FileSystemArchive : ISegmentArchive
     }
 
     /// <inheritdoc />
-    public Task<int> ReadRangeAsync(ArchiveObjectKey key, long offset, Memory<byte> buffer, CancellationToken cancellationToken)
-    {
-        ValidateKey(key);
-        ArgumentOutOfRangeException.ThrowIfNegative(offset);
-        return Task.Run(() => Guard(() => ReadRange(key, offset, buffer)), cancellationToken);
-    }
-
-    /// <inheritdoc />
     public async IAsyncEnumerable<ArchivedObjectInfo> ListAsync(string log, string partition, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArchiveNames.ValidatePartition(log, partition);
@@ -404,30 +396,6 @@ public sealed partial class FileSystemArchive : ISegmentArchive
                 TryDelete(fullDestination);
             }
         }
-    }
-
-    private int ReadRange(ArchiveObjectKey key, long offset, Memory<byte> buffer)
-    {
-        var info = ReadInfo(key) ?? throw new ArchiveObjectNotFoundException(key.RelativeKey);
-        if (!info.IsUncompressed)
-        {
-            throw new InvalidOperationException($"Archived object '{key}' is stored with compression '{info.Compression}'; byte ranges can only be read from uncompressed objects. Download it instead.");
-        }
-
-        if (buffer.IsEmpty || offset >= info.StoredSize)
-        {
-            return 0;
-        }
-
-        var count = (int)Math.Min(buffer.Length, info.StoredSize - offset);
-        using var file = _fileSystem.OpenFile(DataPathOf(key), FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        var read = file.ReadAtMost(offset, buffer.Span[..count]);
-        if (read < count)
-        {
-            throw new ArchiveIntegrityException(key.RelativeKey, $"the stored file ends at {offset + read}, before the recorded size {info.StoredSize}");
-        }
-
-        return read;
     }
 
     private List<ArchivedObjectInfo> List(string log, string partition, CancellationToken cancellationToken)
