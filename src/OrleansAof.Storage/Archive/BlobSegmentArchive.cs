@@ -165,7 +165,8 @@ public partial class BlobSegmentArchive : ISegmentArchive
         var started = Stopwatch.GetTimestamp();
         using var staged = Stage(key, localPath, original, cancellationToken);
         var expected = new ArchivedObjectInfo(key, original, staged.StoredSize, staged.StoredChecksum, staged.Compression, default);
-        using (var body = new StorageFileStream(_fileSystem.OpenFile(staged.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete), canWrite: false))
+        // Buffered: a store's client reads its body in small pieces; each would be one positional read of the file.
+        using (var body = new BufferedStream(new StorageFileStream(_fileSystem.OpenFile(staged.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete), canWrite: false), CopyBufferSize))
         {
             await Storage.PutAsync(key.RelativeKey, new ArchiveBlobUpload(body, staged.StoredSize, staged.Md5, MetadataOf(expected)), cancellationToken).ConfigureAwait(false);
         }
@@ -272,7 +273,8 @@ public partial class BlobSegmentArchive : ISegmentArchive
         {
             long storedCount, originalCount;
             uint storedChecksum, originalChecksum;
-            await using (var file = new StorageFileStream(_fileSystem.OpenFile(fullDestination, FileMode.Create, FileAccess.Write, FileShare.None), canWrite: true))
+            // Buffered: a network body arrives in small pieces; each would be one positional write of the file.
+            await using (var file = new BufferedStream(new StorageFileStream(_fileSystem.OpenFile(fullDestination, FileMode.Create, FileAccess.Write, FileShare.None), canWrite: true), CopyBufferSize))
             {
                 using var stored = new ChecksumStream(blob.Content);
 
