@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Amazon.Runtime;
 using OrleansAof.Storage;
+using OrleansAof.Storage.Archive;
 
 namespace OrleansAof.Archive.S3;
 
@@ -87,7 +88,7 @@ public static class S3ArchiveErrors
     /// <see cref="ArchiveUnavailableReason.Other"/>. <see cref="ArchiveUnavailableException.IsTransient"/> follows <see cref="IsTransient"/>.
     /// </summary>
     /// <param name="exception">The error.</param>
-    /// <param name="archive">The archive's description (<see cref="S3SegmentArchive.Description"/>).</param>
+    /// <param name="archive">The archive's description (<see cref="BlobSegmentArchive.Description"/> of an <see cref="S3SegmentArchive"/>).</param>
     /// <param name="cancellationToken">The caller's token: a cancellation it asked for keeps its type.</param>
     public static ArchiveUnavailableException? ToUnavailable(Exception exception, string archive, CancellationToken cancellationToken = default)
     {

@@ -178,7 +178,6 @@ public static class StorageInstruments
     public const string MeterName = "OrleansAof.Storage";
 
     internal const string DownloadSegment = "segment";
-    internal const string DownloadRange = "range";
 
     private static readonly Meter Meter = new(MeterName, "1.0");
     private static readonly Counter<long> Flushes = Meter.CreateCounter<long>("aof-flushes", "{flush}", "Flushes, by trigger and result.");
@@ -193,7 +192,7 @@ public static class StorageInstruments
     private static readonly Counter<long> ArchiveUploadBytes = Meter.CreateCounter<long>("aof-archive-upload-bytes", "By", "Bytes stored in the archive (as stored, after compression).");
     private static readonly Histogram<double> ArchiveUploadDuration = Meter.CreateHistogram<double>("aof-archive-upload-duration", "ms", "Duration of a segment upload, retries included.");
     private static readonly Counter<long> ArchiveDownloadBytes = Meter.CreateCounter<long>("aof-archive-download-bytes", "By", "Bytes read back from the archive, by kind (whole segment or range).");
-    private static readonly Histogram<double> ArchiveDownloadDuration = Meter.CreateHistogram<double>("aof-archive-download-duration", "ms", "Duration of a segment download or ranged read, retries included.");
+    private static readonly Histogram<double> ArchiveDownloadDuration = Meter.CreateHistogram<double>("aof-archive-download-duration", "ms", "Duration of a segment download, retries included.");
     private static readonly Counter<long> ArchiveFailures = Meter.CreateCounter<long>("aof-archive-failures", "{failure}", "Archive calls that failed after their retries, by operation and reason.");
     private static readonly Counter<long> ArchiveCacheRequests = Meter.CreateCounter<long>("aof-archive-cache-requests", "{request}", "Lookups of archived segments in the local read cache, by result (hit or miss).");
     private static readonly HashSet<PartitionLog> OpenPartitions = [];

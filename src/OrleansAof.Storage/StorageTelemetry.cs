@@ -31,9 +31,6 @@ public static class StorageTelemetry
     /// <summary>Span of fetching a whole archived segment.</summary>
     public const string ArchiveDownloadSpan = "aof.archive.download";
 
-    /// <summary>Span of a ranged read of an archived segment.</summary>
-    public const string ArchiveReadSpan = "aof.archive.read";
-
     internal static readonly ActivitySource Source = new(ActivitySourceName, "1.0");
 
     internal static Activity? StartAppend(string log, string partition, int records)

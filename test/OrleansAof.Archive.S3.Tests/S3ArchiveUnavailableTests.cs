@@ -140,7 +140,6 @@ public sealed class S3ArchiveUnavailableTests(S3rverFixture fixture) : ArchiveTe
         ("put", () => archive.PutAsync(Key("p0", 1), stored.Path, stored.Facts, None)),
         ("get-info", () => archive.GetInfoAsync(stored.Key, None)),
         ("download", () => archive.DownloadAsync(stored.Key, Scratch.Combine("typed.download"), None)),
-        ("read-range", () => archive.ReadRangeAsync(stored.Key, 10, new byte[100], None)),
         ("list", () => ListAsync(archive, "p0")),
         ("delete", () => archive.DeleteAsync(Key("p0", 2), None)),
     ];

@@ -109,8 +109,6 @@ public sealed class S3PartitionOutageTests(S3rverFixture fixture) : IClassFixtur
 
         public Task DownloadAsync(ArchiveObjectKey key, string destinationPath, CancellationToken cancellationToken) => inner.DownloadAsync(key, destinationPath, cancellationToken);
 
-        public Task<int> ReadRangeAsync(ArchiveObjectKey key, long offset, Memory<byte> buffer, CancellationToken cancellationToken) => inner.ReadRangeAsync(key, offset, buffer, cancellationToken);
-
         public IAsyncEnumerable<ArchivedObjectInfo> ListAsync(string log, string partition, CancellationToken cancellationToken) => inner.ListAsync(log, partition, cancellationToken);
 
         public Task DeleteAsync(ArchiveObjectKey key, CancellationToken cancellationToken) => inner.DeleteAsync(key, cancellationToken);

@@ -64,9 +64,6 @@ public sealed class CountingSegmentArchive(ISegmentArchive inner) : ISegmentArch
             return true;
         });
 
-    public Task<int> ReadRangeAsync(ArchiveObjectKey key, long offset, Memory<byte> buffer, CancellationToken cancellationToken) =>
-        CountAsync(() => inner.ReadRangeAsync(key, offset, buffer, cancellationToken));
-
     public async IAsyncEnumerable<ArchivedObjectInfo> ListAsync(string log, string partition, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var all = await CountAsync(async () =>

@@ -7,7 +7,7 @@ namespace OrleansAof.TestInfrastructure;
 
 /// <summary>
 /// What every <see cref="ISegmentArchive"/> must do, run against each implementation by a derived test class: exact
-/// round trips (a few bytes and a multi-part object), idempotent puts, ranged reads at exact offsets, exact listings
+/// round trips (a few bytes and a multi-part object), idempotent puts, exact listings
 /// across pages, deletes, missing keys and damaged data that is never returned.
 /// </summary>
 public abstract class SegmentArchiveConformance : ArchiveTestBase
@@ -133,38 +133,6 @@ public abstract class SegmentArchiveConformance : ArchiveTestBase
         var put = () => Archive.PutAsync(new ArchiveObjectKey(log, partition, fileName), path, facts, None);
 
         await put.Should().ThrowAsync<Storage.InvalidPartitionNameException>();
-    }
-
-    [Fact]
-    public async Task ReadRange_AtExactOffsets_ReturnsOriginalBytes()
-    {
-        const int size = 100_000;
-        var (path, bytes, facts) = CreateSegmentFile("range", size, seed: 8);
-        var key = Key("p0", 20);
-        var info = await Archive.PutAsync(key, path, facts, None);
-
-        if (!info.IsUncompressed)
-        {
-            var read = () => Archive.ReadRangeAsync(key, 0, new byte[10], None);
-            await read.Should().ThrowAsync<InvalidOperationException>();
-            return;
-        }
-
-        foreach (var (offset, length, expected) in new[] { (0L, 1, 1), (1L, 100, 100), (4095L, 4096, 4096), (65_536L, 10, 10), (size - 10L, 100, 10), (size - 1L, 1, 1), (size, 10, 0), (size + 5L, 10, 0) })
-        {
-            var buffer = new byte[length];
-            var count = await Archive.ReadRangeAsync(key, offset, buffer, None);
-            count.Should().Be(expected, $"a read of {length} bytes at {offset} of {size}");
-            buffer.AsSpan(0, count).SequenceEqual(bytes.AsSpan((int)Math.Min(offset, size), count)).Should().BeTrue($"the bytes at {offset} must be the original bytes");
-        }
-    }
-
-    [Fact]
-    public async Task ReadRange_MissingKey_ThrowsArchiveObjectNotFound()
-    {
-        var read = () => Archive.ReadRangeAsync(Key("p0", 21), 0, new byte[10], None);
-
-        (await read.Should().ThrowAsync<ArchiveObjectNotFoundException>()).Which.ObjectKey.Should().Be(Key("p0", 21).RelativeKey);
     }
 
     [Fact]

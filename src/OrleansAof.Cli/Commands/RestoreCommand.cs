@@ -184,9 +184,6 @@ internal sealed class RestoreCommand(CliEnvironment environment) : AofCommand(en
             Downloaded?.Invoke(_bytes);
         }
 
-        public Task<int> ReadRangeAsync(ArchiveObjectKey key, long offset, Memory<byte> buffer, CancellationToken cancellationToken) =>
-            inner.ReadRangeAsync(key, offset, buffer, cancellationToken);
-
         public IAsyncEnumerable<ArchivedObjectInfo> ListAsync(string log, string partition, CancellationToken cancellationToken) => inner.ListAsync(log, partition, cancellationToken);
 
         public Task DeleteAsync(ArchiveObjectKey key, CancellationToken cancellationToken) => inner.DeleteAsync(key, cancellationToken);

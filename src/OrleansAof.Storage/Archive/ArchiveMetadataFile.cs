@@ -5,9 +5,10 @@ using OrleansAof.Storage.Format;
 namespace OrleansAof.Storage.Archive;
 
 /// <summary>
-/// The sidecar file that <see cref="FileSystemArchive"/> keeps beside each object (<c>{fileName}.aofmeta</c>). UTF-8
-/// text, one <c>name: value</c> per line, so an operator can read it; the last line is the CRC-32C of every byte
-/// before it:
+/// The sidecar file that the file-system archive keeps beside each object (<c>{fileName}.aofmeta</c>): the object's
+/// metadata (<see cref="ArchiveBlobInfo.Metadata"/>) as UTF-8 text, one <c>name: value</c> per line so an operator can
+/// read it, the last line the CRC-32C of every byte before it. The first line carries <c>aof-format</c> under the name
+/// <c>aof-archive-object</c>; the other metadata names are written without their <c>aof-</c> prefix:
 /// <code>
 /// aof-archive-object: 1
 /// key: {log}/{partition}/{fileName}
@@ -23,21 +24,34 @@ namespace OrleansAof.Storage.Archive;
 /// </summary>
 internal static class ArchiveMetadataFile
 {
-    public const int Version = 1;
-    private const string VersionLine = "aof-archive-object: 1";
+    private const string FormatName = "aof-format";
+    private const string FormatLine = "aof-archive-object";
+    private const string NamePrefix = "aof-";
     private const int MaxSize = 4096;
 
-    public static byte[] Serialize(ArchivedObjectInfo info)
+    public static byte[] Serialize(string key, IReadOnlyList<KeyValuePair<string, string>> metadata, DateTimeOffset storedAt)
     {
+        var format = metadata.FirstOrDefault(m => m.Key == FormatName).Value
+            ?? throw new ArgumentException($"The metadata has no '{FormatName}'.", nameof(metadata));
         var body = new StringBuilder();
-        body.Append(VersionLine).Append('\n');
-        AppendLine(body, "key", info.Key.RelativeKey);
-        AppendLine(body, "original-size", info.Original.Size.ToString(CultureInfo.InvariantCulture));
-        AppendLine(body, "original-crc32c", info.Original.Checksum.ToString("x8", CultureInfo.InvariantCulture));
-        AppendLine(body, "stored-size", info.StoredSize.ToString(CultureInfo.InvariantCulture));
-        AppendLine(body, "stored-crc32c", info.StoredChecksum.ToString("x8", CultureInfo.InvariantCulture));
-        AppendLine(body, "compression", info.Compression);
-        AppendLine(body, "stored-at", info.LastModified.ToUniversalTime().ToString("o", CultureInfo.InvariantCulture));
+        AppendLine(body, FormatLine, format);
+        AppendLine(body, "key", key);
+        foreach (var (name, value) in metadata)
+        {
+            if (name == FormatName)
+            {
+                continue;
+            }
+
+            if (!name.StartsWith(NamePrefix, StringComparison.Ordinal) || value.Contains('\n', StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"Metadata '{name}' cannot be kept in a sidecar: names start with '{NamePrefix}', values are one line.", nameof(metadata));
+            }
+
+            AppendLine(body, name[NamePrefix.Length..], value);
+        }
+
+        AppendLine(body, "stored-at", storedAt.ToUniversalTime().ToString("o", CultureInfo.InvariantCulture));
         var bodyBytes = Encoding.UTF8.GetBytes(body.ToString());
         var crc = Crc32C.Compute(bodyBytes);
         var trailer = Encoding.UTF8.GetBytes($"crc32c: {crc.ToString("x8", CultureInfo.InvariantCulture)}\n");
@@ -45,7 +59,7 @@ internal static class ArchiveMetadataFile
     }
 
     /// <summary>Parses a sidecar; throws <see cref="ArchiveIntegrityException"/> when it is damaged or does not belong to <paramref name="key"/>.</summary>
-    public static ArchivedObjectInfo Parse(ArchiveObjectKey key, ReadOnlySpan<byte> bytes)
+    public static (Dictionary<string, string> Metadata, DateTimeOffset StoredAt) Parse(string key, ReadOnlySpan<byte> bytes)
     {
         if (bytes.Length is 0 or > MaxSize)
         {
@@ -74,33 +88,40 @@ internal static class ArchiveMetadataFile
         }
 
         var lines = Encoding.UTF8.GetString(body).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        if (lines.Length != 8 || lines[0] != VersionLine)
+        if (lines.Length < 3 || !lines[0].StartsWith(FormatLine + ": ", StringComparison.Ordinal))
         {
             throw Damaged(key, "its metadata file has an unknown version or layout");
         }
 
         var storedKey = Value(key, lines[1], "key");
-        if (storedKey != key.RelativeKey)
+        if (storedKey != key)
         {
             throw Damaged(key, $"its metadata file belongs to '{storedKey}'");
         }
 
-        var originalSize = ParseSize(key, Value(key, lines[2], "original-size"));
-        var originalCrc = ParseCrc(key, Value(key, lines[3], "original-crc32c"));
-        var storedSize = ParseSize(key, Value(key, lines[4], "stored-size"));
-        var storedCrc = ParseCrc(key, Value(key, lines[5], "stored-crc32c"));
-        var compression = Value(key, lines[6], "compression");
-        if (!DateTimeOffset.TryParseExact(Value(key, lines[7], "stored-at"), "o", CultureInfo.InvariantCulture, DateTimeStyles.None, out var storedAt))
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { [FormatName] = Value(key, lines[0], FormatLine) };
+        for (var i = 2; i < lines.Length - 1; i++)
+        {
+            var colon = lines[i].IndexOf(": ", StringComparison.Ordinal);
+            if (colon <= 0)
+            {
+                throw Damaged(key, $"its metadata file has an invalid line '{lines[i]}'");
+            }
+
+            metadata[NamePrefix + lines[i][..colon]] = lines[i][(colon + 2)..];
+        }
+
+        if (!DateTimeOffset.TryParseExact(Value(key, lines[^1], "stored-at"), "o", CultureInfo.InvariantCulture, DateTimeStyles.None, out var storedAt))
         {
             throw Damaged(key, "its metadata file has an invalid time");
         }
 
-        return new ArchivedObjectInfo(key, new SegmentFileFacts(originalSize, originalCrc), storedSize, storedCrc, compression, storedAt);
+        return (metadata, storedAt);
     }
 
     private static void AppendLine(StringBuilder builder, string name, string value) => builder.Append(name).Append(": ").Append(value).Append('\n');
 
-    private static string Value(ArchiveObjectKey key, string line, string name)
+    private static string Value(string key, string line, string name)
     {
         var prefix = name + ": ";
         if (!line.StartsWith(prefix, StringComparison.Ordinal))
@@ -111,15 +132,5 @@ internal static class ArchiveMetadataFile
         return line[prefix.Length..];
     }
 
-    private static long ParseSize(ArchiveObjectKey key, string text) =>
-        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value)
-            ? value
-            : throw Damaged(key, $"its metadata file has an invalid size '{text}'");
-
-    private static uint ParseCrc(ArchiveObjectKey key, string text) =>
-        text.Length == 8 && uint.TryParse(text, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var value)
-            ? value
-            : throw Damaged(key, $"its metadata file has an invalid checksum '{text}'");
-
-    private static ArchiveIntegrityException Damaged(ArchiveObjectKey key, string detail) => new(key.RelativeKey, detail);
+    private static ArchiveIntegrityException Damaged(string key, string detail) => new(key, detail);
 }

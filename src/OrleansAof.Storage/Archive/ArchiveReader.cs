@@ -8,7 +8,7 @@ namespace OrleansAof.Storage.Archive;
 /// Reads the archived records of a partition straight from its archive, without the partition's writer: for example
 /// while the partition's owner silo is down, or on any machine that can reach the archive. Segments are fetched into a
 /// cache folder (verified on download, least recently used removed beyond a byte budget) and every record is verified
-/// against its checksum. Thread-safe.
+/// against its checksum. The cache is the engine's one archived-segment cache (the one a partition's reads use). Thread-safe.
 /// </summary>
 public sealed class ArchiveReader : IDisposable
 {
@@ -16,13 +16,9 @@ public sealed class ArchiveReader : IDisposable
     private readonly ISegmentArchive _archive;
     private readonly string _log;
     private readonly string _partition;
-    private readonly string _cache;
-    private readonly long _maxCacheBytes;
-    private readonly IFileSystem _fs;
     private readonly TimeProvider _time;
-    private readonly SemaphoreSlim _sync = new(1, 1);
-    private readonly Dictionary<long, SealedSegment> _segments = [];
-    private readonly LinkedList<long> _order = new();
+    private readonly CancellationTokenSource _disposed = new();
+    private readonly FetchedSegmentCache _cache;
     private List<long> _bases = [];
     private DateTimeOffset _listedAt = DateTimeOffset.MinValue;
 
@@ -43,10 +39,9 @@ public sealed class ArchiveReader : IDisposable
         _archive = archive;
         _log = log;
         _partition = partition;
-        _cache = cacheDirectory;
-        _maxCacheBytes = maxCacheBytes;
-        _fs = fileSystem ?? PhysicalFileSystem.Instance;
         _time = time ?? TimeProvider.System;
+        var fs = fileSystem ?? PhysicalFileSystem.Instance;
+        _cache = new FetchedSegmentCache(archive, log, partition, cacheDirectory, fs, segment => segment.Acquire(fs), maxCacheBytes, _disposed.Token);
     }
 
     /// <summary>
@@ -60,35 +55,16 @@ public sealed class ArchiveReader : IDisposable
     public async Task<RecordBatch> ReadAsync(long fromId, int maxRecords = 1000, long maxBytes = PartitionLog.DefaultMaxReadBytes, CancellationToken cancellationToken = default)
     {
         SegmentReads.ValidateLimits(fromId, maxRecords, maxBytes);
-        SealedSegment? segment;
-        SealedSegment.Lease? acquired = null;
-        do
+        var found = await FindAsync(fromId, cancellationToken).ConfigureAwait(false);
+        if (found is null)
         {
-            segment = await FindAsync(fromId, cancellationToken).ConfigureAwait(false);
-            if (segment is null)
-            {
-                return new RecordBatch([], [], fromId);
-            }
-
-            // Open it under the cache lock: a concurrent fetch may have evicted it (and deleted its file) since FindAsync
-            // returned it; then fetch it again.
-            await _sync.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                if (_segments.TryGetValue(segment.BaseId, out var current) && ReferenceEquals(current, segment))
-                {
-                    acquired = segment.Acquire(_fs);
-                }
-            }
-            finally
-            {
-                _sync.Release();
-            }
+            return new RecordBatch([], [], fromId);
         }
-        while (acquired is null);
+
+        var (segment, acquired) = found.Value;
 
         using var builder = new RecordBatchBuilder(maxRecords, maxBytes);
-        using var lease = acquired.Value;
+        using var lease = acquired;
         var last = Math.Min(segment.LastId, fromId + maxRecords - 1);
         var next = SegmentReads.ReadFrames(lease, segment.BaseId, fromId, last, builder, maxBytes, segment.Path);
         return builder.Build(next);
@@ -103,22 +79,27 @@ public sealed class ArchiveReader : IDisposable
             return -1;
         }
 
-        var newest = await FetchAsync(_bases[^1], cancellationToken).ConfigureAwait(false);
+        var (newest, lease) = await _cache.AcquireAsync(Request(_bases[^1]), cancellationToken).ConfigureAwait(false);
+        lease.Dispose();
         return newest.LastId;
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
-        foreach (var s in _segments.Values)
-        {
-            s.Close();
-        }
-
-        _sync.Dispose();
+        _disposed.Cancel();
+        _cache.Close();
+        _disposed.Dispose();
     }
 
-    private async Task<SealedSegment?> FindAsync(long id, CancellationToken cancellationToken)
+    private FetchRequest Request(long baseId)
+    {
+        var fileName = SegmentFormat.SegmentFileName(baseId);
+        return new FetchRequest(baseId, fileName, LastId: null, SizeBytes: null, $"{_log}/{_partition}/{fileName}");
+    }
+
+    /// <summary>The archived segment that holds <paramref name="id"/>, with a read lease, or <see langword="null"/> past the archived records.</summary>
+    private async Task<(SealedSegment Segment, SealedSegment.Lease Lease)?> FindAsync(long id, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < 2; attempt++)
         {
@@ -136,11 +117,13 @@ public sealed class ArchiveReader : IDisposable
                 continue;
             }
 
-            var segment = await FetchAsync(bases[index], cancellationToken).ConfigureAwait(false);
+            var (segment, lease) = await _cache.AcquireAsync(Request(bases[index]), cancellationToken).ConfigureAwait(false);
             if (id <= segment.LastId)
             {
-                return segment;
+                return (segment, lease);
             }
+
+            lease.Dispose();
         }
 
         return null;
@@ -165,66 +148,5 @@ public sealed class ArchiveReader : IDisposable
         bases.Sort();
         _bases = bases;
         _listedAt = _time.GetUtcNow();
-    }
-
-    private async Task<SealedSegment> FetchAsync(long baseId, CancellationToken cancellationToken)
-    {
-        await _sync.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            StorageInstruments.RecordCacheLookup(_log, _segments.ContainsKey(baseId));
-            if (_segments.TryGetValue(baseId, out var cached))
-            {
-                _order.Remove(baseId);
-                _order.AddFirst(baseId);
-                return cached;
-            }
-
-            var fileName = SegmentFormat.SegmentFileName(baseId);
-            var path = Path.Combine(_cache, fileName);
-            _fs.CreateDirectory(_cache);
-
-            // Always a fresh download: cache files are not flushed to stable storage, so a file this reader did not
-            // fetch itself (left by an earlier process, perhaps one that crashed) is not trusted.
-            await Internal.SegmentFiles.DownloadVerifiedAsync(_archive, new ArchiveObjectKey(_log, _partition, fileName), path, _fs, durable: false, cancellationToken).ConfigureAwait(false);
-
-            SealedSegment segment;
-            using (var file = _fs.OpenFile(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
-            {
-                var scan = SegmentScanner.ReadSealed(file, validateIndex: false);
-                if (!scan.IsSealed || scan.Metadata!.Value.BaseId != baseId)
-                {
-                    _fs.DeleteFile(path);
-                    throw new ArchiveIntegrityException($"{_log}/{_partition}/{fileName}", "the fetched object is not the sealed segment its name says");
-                }
-
-                segment = new SealedSegment(path, scan.Header!.Value, scan.Footer!.Value, scan.Metadata.Value, scan.FileLength);
-            }
-
-            _segments[baseId] = segment;
-            _order.AddFirst(baseId);
-            long bytes = 0;
-            foreach (var s in _segments.Values)
-            {
-                bytes += s.FileSize;
-            }
-
-            while (bytes > _maxCacheBytes && _order.Count > 1)
-            {
-                var oldest = _order.Last!.Value;
-                _order.RemoveLast();
-                var dropped = _segments[oldest];
-                _segments.Remove(oldest);
-                bytes -= dropped.FileSize;
-                dropped.Close();
-                _fs.DeleteFile(dropped.Path);
-            }
-
-            return segment;
-        }
-        finally
-        {
-            _sync.Release();
-        }
     }
 }

@@ -27,7 +27,7 @@ public readonly record struct SegmentFileFacts(long Size, uint Checksum);
 /// <param name="LastModified">When it was stored.</param>
 public sealed record ArchivedObjectInfo(ArchiveObjectKey Key, SegmentFileFacts Original, long StoredSize, uint StoredChecksum, string Compression, DateTimeOffset LastModified)
 {
-    /// <summary>Whether the stored bytes are the original bytes (so byte ranges of the original can be read directly).</summary>
+    /// <summary>Whether the stored bytes are the original bytes.</summary>
     public bool IsUncompressed => Compression == ArchiveCompression.None;
 }
 
@@ -69,13 +69,6 @@ public interface ISegmentArchive
     /// that needs it to survive a crash flushes it (the engine does so for a restored segment, not for read caches).
     /// </summary>
     Task DownloadAsync(ArchiveObjectKey key, string destinationPath, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Reads bytes of the original file starting at <paramref name="offset"/> into <paramref name="buffer"/>; returns the
-    /// count read (fewer only at the end). Only for uncompressed objects (<see cref="ArchivedObjectInfo.IsUncompressed"/>);
-    /// the records in the range carry their own checksums, which the caller verifies.
-    /// </summary>
-    Task<int> ReadRangeAsync(ArchiveObjectKey key, long offset, Memory<byte> buffer, CancellationToken cancellationToken);
 
     /// <summary>Every object of one partition, by key.</summary>
     IAsyncEnumerable<ArchivedObjectInfo> ListAsync(string log, string partition, CancellationToken cancellationToken);

@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 namespace OrleansAof.Storage.Archive;
 
 /// <summary>
-/// Measures and traces the calls that move segment bytes to and from the archive (uploads, downloads, ranged reads) and
+/// Measures and traces the calls that move segment bytes to and from the archive (uploads, downloads) and
 /// counts every failed call by operation and reason. It is the outermost decorator, so a measured call includes the
 /// retries of <see cref="ResilientSegmentArchive"/> and a failure is one the caller saw.
 /// </summary>
@@ -57,24 +57,6 @@ internal sealed class InstrumentedSegmentArchive(ISegmentArchive inner) : ISegme
         catch (Exception e)
         {
             Failed(activity, key.Log, "download", e);
-            throw;
-        }
-    }
-
-    public async Task<int> ReadRangeAsync(ArchiveObjectKey key, long offset, Memory<byte> buffer, CancellationToken cancellationToken)
-    {
-        using var activity = StorageTelemetry.StartArchive(StorageTelemetry.ArchiveReadSpan, key);
-        var started = Stopwatch.GetTimestamp();
-        try
-        {
-            var read = await inner.ReadRangeAsync(key, offset, buffer, cancellationToken).ConfigureAwait(false);
-            StorageInstruments.RecordDownload(key.Log, StorageInstruments.DownloadRange, read, Stopwatch.GetElapsedTime(started));
-            activity?.SetTag(AofTags.Bytes, read);
-            return read;
-        }
-        catch (Exception e)
-        {
-            Failed(activity, key.Log, "read-range", e);
             throw;
         }
     }

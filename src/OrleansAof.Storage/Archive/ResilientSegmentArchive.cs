@@ -93,13 +93,6 @@ public sealed partial class ResilientSegmentArchive : ISegmentArchive
             cancellationToken), cancellationToken);
 
     /// <inheritdoc />
-    public Task<int> ReadRangeAsync(ArchiveObjectKey key, long offset, Memory<byte> buffer, CancellationToken cancellationToken) =>
-        Typed(_pipeline.ExecuteAsync(
-            static async (state, ct) => await state.Inner.ReadRangeAsync(state.Key, state.Offset, state.Buffer, ct),
-            (Inner: _inner, Key: key, Offset: offset, Buffer: buffer),
-            cancellationToken), cancellationToken);
-
-    /// <inheritdoc />
     public async IAsyncEnumerable<ArchivedObjectInfo> ListAsync(string log, string partition, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var all = await Typed(

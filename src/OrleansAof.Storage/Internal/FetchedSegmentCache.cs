@@ -5,10 +5,11 @@ using OrleansAof.Storage.IO;
 namespace OrleansAof.Storage.Internal;
 
 /// <summary>
-/// Segments that live only in the archive, fetched back into the partition's <c>cache/</c> folder for reads: downloaded
-/// once and shared by concurrent readers, least recently used removed beyond
-/// <see cref="PartitionLogOptions.ArchiveReadCacheBytes"/>, never one a read is about to open (pins). Own lock, a leaf
-/// except for closing segment files.
+/// Segments that live only in the archive, fetched back into a cache folder for reads: downloaded once (always afresh,
+/// verified) and shared by concurrent readers, least recently used removed beyond a byte budget
+/// (<see cref="PartitionLogOptions.ArchiveReadCacheBytes"/> for a partition), never the newest and never one a read is
+/// about to open (pins). The one archived-segment cache: the partition's reads (<c>cache/</c> of its folder) and
+/// <see cref="Archive.ArchiveReader"/> both use it. Own lock, a leaf except for closing segment files.
 /// </summary>
 internal sealed class FetchedSegmentCache
 {
@@ -24,29 +25,52 @@ internal sealed class FetchedSegmentCache
     private readonly Dictionary<SealedSegment, int> _fetchPins = [];
     private readonly Dictionary<long, int> _fetchWaiters = [];
     private readonly ISegmentArchive? _archive;
-    private readonly PartitionDirectory _dir;
+    private readonly string _log;
+    private readonly string _partition;
+    private readonly string _directory;
     private readonly IFileSystem _fs;
-    private readonly SegmentSet _segments;
+    private readonly Func<SealedSegment, SealedSegment.Lease> _open;
     private readonly long _maxBytes;
     private readonly CancellationToken _shutdown;
     private bool _closed;
 
+    /// <summary>The cache of a partition's reads: its <c>cache/</c> folder, leases through the partition's open-reader bound.</summary>
     public FetchedSegmentCache(ISegmentArchive? archive, PartitionDirectory dir, IFileSystem fs, SegmentSet segments, long maxBytes, CancellationToken shutdown)
+        : this(archive, dir.Log, dir.Partition, dir.Cache, fs, segments.Acquire, maxBytes, shutdown)
+    {
+    }
+
+    /// <summary>A cache of the archived segments of <paramref name="log"/>/<paramref name="partition"/> in <paramref name="directory"/>.</summary>
+    /// <param name="archive">The archive (a fetch without one is a <see cref="SegmentCorruptedException"/>).</param>
+    /// <param name="log">Log name.</param>
+    /// <param name="partition">Partition name.</param>
+    /// <param name="directory">The cache folder (created when missing).</param>
+    /// <param name="fs">File access.</param>
+    /// <param name="open">Opens a read lease on a fetched segment.</param>
+    /// <param name="maxBytes">Bytes of fetched segments kept.</param>
+    /// <param name="shutdown">Cancels downloads (they are shared by readers, so a reader's own token only stops its wait).</param>
+    public FetchedSegmentCache(ISegmentArchive? archive, string log, string partition, string directory, IFileSystem fs, Func<SealedSegment, SealedSegment.Lease> open, long maxBytes, CancellationToken shutdown)
     {
         _archive = archive;
-        _dir = dir;
+        _log = log;
+        _partition = partition;
+        _directory = directory;
         _fs = fs;
-        _segments = segments;
+        _open = open;
         _maxBytes = maxBytes;
         _shutdown = shutdown;
     }
+
+    /// <summary>The segment of a catalog row, checked against the row (base and last id, and the size when the row has a checksum).</summary>
+    public Task<(SealedSegment Segment, SealedSegment.Lease Lease)> AcquireAsync(SegmentInfo row, CancellationToken cancellationToken) =>
+        AcquireAsync(new FetchRequest(row.BaseId, row.FileName, row.LastId, row.FileChecksum != 0 ? row.SizeBytes : null, row.ArchiveKey ?? row.FileName), cancellationToken);
 
     /// <summary>
     /// A segment fetched back from the archive, with a read lease on it. The segment is pinned in the cache from the
     /// moment it is handed out until the lease holds its file open, so a concurrent fetch cannot evict (delete) it in
     /// between. When its file is gone anyway (deleted from outside the cache) the segment is forgotten and fetched again.
     /// </summary>
-    public async Task<(SealedSegment Segment, SealedSegment.Lease Lease)> AcquireAsync(SegmentInfo row, CancellationToken cancellationToken)
+    public async Task<(SealedSegment Segment, SealedSegment.Lease Lease)> AcquireAsync(FetchRequest row, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -65,7 +89,7 @@ internal sealed class FetchedSegmentCache
 
             try
             {
-                return (segment, _segments.Acquire(segment));
+                return (segment, _open(segment));
             }
             catch (FileNotFoundException) when (attempt < MaxFetchAttempts)
             {
@@ -133,11 +157,11 @@ internal sealed class FetchedSegmentCache
     }
 
     /// <summary>A fetched segment (downloaded once, shared by concurrent readers), pinned for the caller.</summary>
-    private Task<SealedSegment> FetchPinnedAsync(SegmentInfo row)
+    private Task<SealedSegment> FetchPinnedAsync(FetchRequest row)
     {
         lock (_lock)
         {
-            StorageInstruments.RecordCacheLookup(_dir.Log, _fetched.ContainsKey(row.BaseId));
+            StorageInstruments.RecordCacheLookup(_log, _fetched.ContainsKey(row.BaseId));
             if (_fetched.TryGetValue(row.BaseId, out var cached))
             {
                 _fetchedOrder.Remove(row.BaseId);
@@ -161,27 +185,27 @@ internal sealed class FetchedSegmentCache
         }
     }
 
-    private async Task<SealedSegment> FetchCoreAsync(SegmentInfo row)
+    private async Task<SealedSegment> FetchCoreAsync(FetchRequest row)
     {
         try
         {
             var archive = _archive ?? throw new SegmentCorruptedException(row.FileName, row.BaseId, "the segment was evicted to an archive, but no archive is configured");
-            var path = Path.Combine(_dir.Cache, row.FileName);
-            _fs.CreateDirectory(_dir.Cache);
+            var path = Path.Combine(_directory, row.FileName);
+            _fs.CreateDirectory(_directory);
 
             // Always a fresh download: cache files are not flushed to stable storage, so a file left by an earlier
             // process (perhaps one that crashed) is not trusted. Within this process a fetched segment stays in _fetched.
-            await SegmentFiles.DownloadVerifiedAsync(archive, new ArchiveObjectKey(_dir.Log, _dir.Partition, row.FileName), path, _fs, durable: false, _shutdown).ConfigureAwait(false);
+            await SegmentFiles.DownloadVerifiedAsync(archive, new ArchiveObjectKey(_log, _partition, row.FileName), path, _fs, durable: false, _shutdown).ConfigureAwait(false);
 
             SealedSegment segment;
             using (var file = _fs.OpenFile(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
             {
                 var scan = SegmentScanner.ReadSealed(file, validateIndex: false);
-                if (!scan.IsSealed || scan.Metadata!.Value.BaseId != row.BaseId || scan.Metadata.Value.LastId != row.LastId
-                    || (row.FileChecksum != 0 && scan.FileLength != row.SizeBytes))
+                if (!scan.IsSealed || scan.Metadata!.Value.BaseId != row.BaseId || (row.LastId is { } lastId && scan.Metadata.Value.LastId != lastId)
+                    || (row.SizeBytes is { } size && scan.FileLength != size))
                 {
                     _fs.DeleteFile(path);
-                    throw new ArchiveIntegrityException(row.ArchiveKey ?? row.FileName, "the fetched segment does not match the catalog");
+                    throw new ArchiveIntegrityException(row.Label, row.LastId is null ? "the fetched object is not the sealed segment its name says" : "the fetched segment does not match the catalog");
                 }
 
                 segment = new SealedSegment(path, scan.Header!.Value, scan.Footer!.Value, scan.Metadata.Value, scan.FileLength);

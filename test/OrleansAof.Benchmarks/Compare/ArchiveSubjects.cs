@@ -120,7 +120,7 @@ internal sealed class ArchiveBench : IAsyncDisposable
 }
 
 /// <summary>
-/// Our put: <see cref="S3SegmentArchive.PutAsync"/> of the sealed segment under a new key per slice, as the engine's
+/// Our put: <see cref="BlobSegmentArchive.PutAsync"/> of the sealed segment under a new key per slice, as the engine's
 /// archival step calls it (HEAD for an existing object, one read of the file for its CRC-32C and MD5, the upload with
 /// Content-MD5 — one PUT below <see cref="S3ArchiveOptions.MultipartThresholdBytes"/>, parts above — and the HEAD that
 /// verifies the stored object). The object of the previous slice is deleted before the clock starts.
@@ -303,7 +303,7 @@ internal sealed class ArchiveReadSubject(ArchiveBench bench, string cacheRoot) :
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
 
-/// <summary>For context: <see cref="S3SegmentArchive.DownloadAsync"/> of the segment to a new file (GET, CRC-32C, write to the OS), no engine.</summary>
+/// <summary>For context: <see cref="BlobSegmentArchive.DownloadAsync"/> of the segment to a new file (GET, CRC-32C, write to the OS), no engine.</summary>
 internal sealed class ArchiveDownloadSubject(ArchiveBench bench, string folder) : ISubject
 {
     private int _slice;

@@ -133,9 +133,6 @@ public sealed class S3ArchiveCluster() : AofClusterFixture(new AofTestClusterOpt
         public Task DownloadAsync(ArchiveObjectKey key, string destinationPath, CancellationToken cancellationToken) =>
             Current.DownloadAsync(key, destinationPath, cancellationToken);
 
-        public Task<int> ReadRangeAsync(ArchiveObjectKey key, long offset, Memory<byte> buffer, CancellationToken cancellationToken) =>
-            Current.ReadRangeAsync(key, offset, buffer, cancellationToken);
-
         public IAsyncEnumerable<ArchivedObjectInfo> ListAsync(string log, string partition, CancellationToken cancellationToken) =>
             Current.ListAsync(log, partition, cancellationToken);
 

@@ -303,7 +303,6 @@ public sealed class FileSystemArchiveTests : ArchiveTestBase
             () => archive.PutAsync(key, path, facts, None),
             () => archive.GetInfoAsync(key, None),
             () => archive.DownloadAsync(key, Scratch.Combine("root.download"), None),
-            () => archive.ReadRangeAsync(key, 0, new byte[10], None),
             () => ListWithAsync(archive, "p0"),
             () => archive.DeleteAsync(key, None),
         };

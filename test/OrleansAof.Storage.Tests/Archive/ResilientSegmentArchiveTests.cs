@@ -195,8 +195,6 @@ public sealed class ResilientSegmentArchiveTests
 
         public Task DownloadAsync(ArchiveObjectKey key, string destinationPath, CancellationToken cancellationToken) => throw new NotSupportedException();
 
-        public Task<int> ReadRangeAsync(ArchiveObjectKey key, long offset, Memory<byte> buffer, CancellationToken cancellationToken) => throw new NotSupportedException();
-
         public async IAsyncEnumerable<ArchivedObjectInfo> ListAsync(string log, string partition, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             var succeeds = Attempt();

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using OrleansAof.Storage.Format;
 
-namespace OrleansAof.Archive.S3;
+namespace OrleansAof.Storage.Archive;
 
 /// <summary>
 /// A pass-through stream that counts the bytes read from or written to <see cref="Inner"/> and computes their CRC-32C
