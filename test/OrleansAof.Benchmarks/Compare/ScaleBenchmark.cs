@@ -89,6 +89,9 @@ internal static class ScaleBenchmark
         });
         var readPhase = Stopwatch.GetElapsedTime(started);
 
+        var fdsAfterReads = silo.OpenFileDescriptors();
+        var activations = await ActivationsAsync(client.Services.GetRequiredService<IClusterClient>());
+        var openAfterReads = await silo.OpenPartitionsAsync();
         var rss = silo.ResidentBytes();
         var peak = silo.PeakResidentBytes();
         var disk = DiskUsage.AllocatedBytes(data);
@@ -105,6 +108,14 @@ internal static class ScaleBenchmark
         }
 
         var (hotRate, hotRetries) = await ThroughputAsync(hotLog, hot, appenders, size, TimeSpan.FromSeconds(seconds));
+        long flushes = 0, flushed = 0;
+        for (var p = 0; p < hot; p++)
+        {
+            var stats = await client.Services.GetRequiredService<IClusterClient>().GetGrain<IPartitionGrain>(PartitionKey.Format(hotLog.Name, Name(p))).GetFlushStatisticsAsync();
+            flushes += stats.TotalFlushes - stats.FailedFlushes;
+            flushed += stats.RecordsFlushed;
+        }
+
         var (allRate, allRetries) = await ThroughputAsync(log, partitions, appenders, size, TimeSpan.FromSeconds(seconds));
         var rssAfter = silo.ResidentBytes();
         var peakAfter = silo.PeakResidentBytes();
@@ -112,9 +123,11 @@ internal static class ScaleBenchmark
         Console.WriteLine();
         Console.WriteLine($"appended {partitions:N0} partitions x {records} in {appendPhase.TotalSeconds:0.0} s, read back in {readPhase.TotalSeconds:0.0} s; records that differ: {wrong}");
         Console.WriteLine($"first append to a cold partition ({coldConcurrency} at a time): p50 {p50:0.0} ms, p99 {p99:0.0} ms, max {cold[^1]:0.0} ms   target p99 < 50 ms: {(p99 < 50 ? "met" : "MISSED")}");
-        Console.WriteLine($"silo resident memory after append+read: {Mib(rss)} MiB (peak {Mib(peak)} MiB)   target <= 1536 MiB: {(rss <= 1536L << 20 ? "met" : "MISSED")}");
+        Console.WriteLine($"silo resident memory after append+read: {Mib(rss)} MiB (peak {Mib(peak)} MiB)   target <= 1536 MiB: {(rss <= 1536L << 20 ? "met" : "MISSED")}; {openAfterReads.ReplaceLineEndings(" ")}, {fdsAfterReads:N0} file descriptors (limit {FileLimit()})");
+        Console.WriteLine($"grain activations after append+read: {activations}");
         Console.WriteLine($"disk: {Mib(disk)} MiB for {Mib(payloadBytes)} MiB of payload; bound 2 x data + 1 MiB x partitions = {Mib(diskBound)} MiB   {(disk <= diskBound ? "met" : "MISSED")}");
         Console.WriteLine($"Sync appends/s, {appenders} appenders: {hot} partitions {hotRate:N0} ({hotRetries} retried), {partitions:N0} partitions {allRate:N0} ({allRetries} retried); ratio {allRate / hotRate:0.00}x   target >= 0.8x: {(allRate / hotRate >= 0.8 ? "met" : "MISSED")}");
+        Console.WriteLine($"records per fsync on the {hot} partitions: {(flushes == 0 ? 0 : flushed / (double)flushes):0.0} (over {partitions:N0} partitions appender a takes a, a + {appenders}, ...: no two appenders share a partition, so one fsync per record)");
         Console.WriteLine($"silo resident memory after the throughput runs: {Mib(rssAfter)} MiB (peak {Mib(peakAfter)} MiB); partitions open: {await silo.OpenPartitionsAsync()}");
         return wrong == 0 ? 0 : 1;
     }
@@ -150,6 +163,20 @@ internal static class ScaleBenchmark
         return (Interlocked.Read(ref appended) / Stopwatch.GetElapsedTime(started).TotalSeconds, retries);
     }
 
+    /// <summary>The grain types with the most activations on the silo (where its memory goes besides the open partitions).</summary>
+    private static async Task<string> ActivationsAsync(IClusterClient client)
+    {
+        var stats = await client.GetGrain<IManagementGrain>(0).GetSimpleGrainStatistics();
+        return string.Join(", ", stats.GroupBy(s => s.GrainType).Select(g => (Type: ShortName(g.Key), Count: g.Sum(s => s.ActivationCount)))
+            .OrderByDescending(t => t.Count).Take(5).Select(t => $"{t.Type} {t.Count:N0}"));
+    }
+
+    private static string ShortName(string grainType)
+    {
+        var name = grainType.Split(',')[0];
+        return name[(name.LastIndexOf('.') + 1)..];
+    }
+
     private static async Task<IHost> ConnectAsync(int gatewayPort, string clusterId)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -179,6 +206,9 @@ internal static class ScaleBenchmark
         BitConverter.TryWriteBytes(bytes.AsSpan(4), index);
         return bytes;
     }
+
+    private static string FileLimit() =>
+        File.ReadLines("/proc/self/limits").FirstOrDefault(l => l.StartsWith("Max open files", StringComparison.Ordinal))?.Split(' ', StringSplitOptions.RemoveEmptyEntries)[3] ?? "n/a";
 
     private static string Mib(long bytes) => (bytes / (1024.0 * 1024)).ToString("N0", CultureInfo.InvariantCulture);
 
@@ -251,6 +281,8 @@ internal static class ScaleBenchmark
         }
 
         public long ResidentBytes() => Status("VmRSS:");
+
+        public int OpenFileDescriptors() => Directory.GetFileSystemEntries($"/proc/{_process.Id}/fd").Length;
 
         public long PeakResidentBytes() => Status("VmHWM:");
 
