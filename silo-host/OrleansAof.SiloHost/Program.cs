@@ -145,6 +145,7 @@ builder.UseOrleans(silo =>
         o.MaxRecordBytes = settings.MaxRecordBytes;
         o.MaxUnflushedBytes = settings.MaxUnflushedBytes;
         o.IdleDeactivationAge = settings.IdleDeactivationAge;
+        o.MaxOpenPartitions = settings.MaxOpenPartitions;
         o.SealOnDeactivate = settings.SealOnDeactivate;
         o.ArchiveReminderPeriod = settings.ArchiveReminderPeriod;
         o.KeepLocalSegments = settings.KeepLocalSegments;

@@ -137,6 +137,9 @@ public sealed class SiloHostSettings
     /// <summary>An idle partition is flushed and closed after this long. Default 15 minutes.</summary>
     public TimeSpan IdleDeactivationAge { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>The most partitions open at once; one more closes the least recently used. Zero: no bound. Default 4,096.</summary>
+    public int MaxOpenPartitions { get; set; } = 4096;
+
     /// <summary>Whether a deactivating partition seals its active segment. Default false.</summary>
     public bool SealOnDeactivate { get; set; }
 
@@ -271,6 +274,7 @@ public sealed class SiloHostSettings
         Require(Reminders is ReminderProvider.None or ReminderProvider.InMemory || !string.IsNullOrWhiteSpace(RemindersConnectionString ?? ClusteringConnectionString),
             "RemindersConnectionString", RemindersConnectionString, $"is required with Aof:Reminders={Reminders} (or set Aof:ClusteringConnectionString)");
         Require(IdleDeactivationAge >= TimeSpan.FromMinutes(1), "IdleDeactivationAge", IdleDeactivationAge.ToString(), "must be at least 00:01:00 (Orleans deactivates idle grains on a one-minute quantum)");
+        Require(MaxOpenPartitions >= 0, "MaxOpenPartitions", MaxOpenPartitions.ToString(CultureInfo.InvariantCulture), "must not be negative (0: no bound)");
         Require(ShutdownTimeout > TimeSpan.Zero, "ShutdownTimeout", ShutdownTimeout.ToString(), "must be positive");
         Require(MaxRecordBytes > 0, "MaxRecordBytes", MaxRecordBytes.ToString(CultureInfo.InvariantCulture), "must be positive");
         Require(MaxSegmentBytes > 0, "MaxSegmentBytes", MaxSegmentBytes.ToString(CultureInfo.InvariantCulture), "must be positive");

@@ -57,6 +57,13 @@ public sealed class AppendLogOptions
     /// <summary>A partition grain that received no call for this long is deactivated: flushed and closed. Default 15 minutes; at least 1 minute.</summary>
     public TimeSpan IdleDeactivationAge { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// The most partitions open at once on this silo (each holds its active segment, catalog and lock file open). A partition
+    /// opened beyond it asks the least recently used open partition to deactivate: it is flushed and closed, and reopens
+    /// on its next call. Zero: no bound (idle partitions still close after <see cref="IdleDeactivationAge"/>). Default 4,096.
+    /// </summary>
+    public int MaxOpenPartitions { get; set; } = 4096;
+
     /// <summary>Whether a deactivating partition also seals its active segment. Default false.</summary>
     public bool SealOnDeactivate { get; set; }
 

@@ -81,6 +81,11 @@ internal sealed class AppendLogOptionsValidator(IOptions<AppendLogOptions> optio
             Fail(nameof(o.IdleDeactivationAge), $"must be at least 1 minute (the Orleans minimum collection age); it is {o.IdleDeactivationAge}.");
         }
 
+        if (o.MaxOpenPartitions < 0)
+        {
+            Fail(nameof(o.MaxOpenPartitions), $"cannot be negative (zero means no bound); it is {o.MaxOpenPartitions}.");
+        }
+
         if (o.MemoryStreamPollPeriod < TimeSpan.FromMilliseconds(1))
         {
             Fail(nameof(o.MemoryStreamPollPeriod), $"must be at least 1 ms; it is {o.MemoryStreamPollPeriod}.");

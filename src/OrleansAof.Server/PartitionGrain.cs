@@ -277,6 +277,10 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IPartitio
         {
             throw new PartitionUnavailableException(_key, "the partition is closing; retry", e);
         }
+        finally
+        {
+            _partitions.Touch(_key);
+        }
     }
 
     public async Task<AppendAck> AppendAsync(byte[] payload, long? expectedLastId = null, ProducerStamp? stamp = null)

@@ -63,6 +63,15 @@ public sealed class PartitionLogOptions
     /// </summary>
     public bool FlushOnCallerThread { get; set; } = true;
 
+    /// <summary>
+    /// The most bytes a partition that holds little data reserves (or zero-fills) ahead of its writes. A segment is prepared
+    /// with half the bytes the partition holds on local disk, at least this much and at most <see cref="MaxSegmentBytes"/>:
+    /// a new partition reserves this much, a growing one doubles its reservation with its data until whole segments are
+    /// prepared. So the disk a partition uses stays within about twice its data plus this much, and thousands of small
+    /// partitions do not each hold a whole segment of empty space. Segment boundaries do not change. Default 256 KiB.
+    /// </summary>
+    public long InitialReservationBytes { get; set; } = 256 * 1024;
+
     /// <summary>Fraction of <see cref="MaxSegmentBytes"/> after which the next segment is prepared. Default 0.5.</summary>
     public double PreallocateAt { get; set; } = 0.5;
 
@@ -128,6 +137,9 @@ public sealed class PartitionLogOptions
     /// </summary>
     public bool PartitionMetricTags { get; set; }
 
+    /// <summary>The bytes to reserve or zero-fill for a segment of a partition that holds <paramref name="localBytes"/> on disk (<see cref="InitialReservationBytes"/>).</summary>
+    internal long ReservationFor(long localBytes) => Math.Min(MaxSegmentBytes, Math.Max(InitialReservationBytes, localBytes / 2));
+
     /// <summary>A copy of these options.</summary>
     public PartitionLogOptions Clone() => (PartitionLogOptions)MemberwiseClone();
 
@@ -178,6 +190,11 @@ public sealed class PartitionLogOptions
         if (double.IsNaN(PreallocateAt) || PreallocateAt <= 0 || PreallocateAt >= 1)
         {
             throw new InvalidLogOptionsException(prefix + nameof(PreallocateAt), $"must be between 0 and 1 (exclusive); it is {PreallocateAt}.");
+        }
+
+        if (InitialReservationBytes < 0 || InitialReservationBytes > (1L << 40))
+        {
+            throw new InvalidLogOptionsException(prefix + nameof(InitialReservationBytes), $"must be between 0 and 2^40 bytes; it is {InitialReservationBytes}.");
         }
 
         if (OpenSegmentReaders < 1)

@@ -29,6 +29,7 @@ public sealed class SiloHostSettingsTests : IDisposable
         { "Aof__SiloPort", "65536", "Aof:SiloPort" },
         { "Aof__IdleDeactivationAge", "00:00:10", "Aof:IdleDeactivationAge" },
         { "Aof__IdleDeactivationAge", "soon", "Aof:IdleDeactivationAge" },
+        { "Aof__MaxOpenPartitions", "-1", "Aof:MaxOpenPartitions" },
         { "Aof__DataRoot", "{file}", "Aof:DataRoot" },
         { "Aof__DataRoot", "{under-file}", "Aof:DataRoot" },
         { "Aof__ArchivePath", "{file}", "Aof:ArchivePath" },

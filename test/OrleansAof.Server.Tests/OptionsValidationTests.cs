@@ -23,6 +23,7 @@ public sealed class OptionsValidationTests
         { "AppendLogOptions.OwnerOverrides", o => { o.Silos = ["a"]; o.OwnerOverrides["../x"] = "a"; } },
         { "AppendLogOptions.OwnerOverrides", o => o.OwnerOverrides["orders"] = "a" },
         { "AppendLogOptions.IdleDeactivationAge", o => o.IdleDeactivationAge = TimeSpan.FromSeconds(5) },
+        { "AppendLogOptions.MaxOpenPartitions", o => o.MaxOpenPartitions = -1 },
         { "AppendLogOptions.MemoryStreamPollPeriod", o => o.MemoryStreamPollPeriod = TimeSpan.Zero },
         { "AppendLogOptions.MemoryStreamQueues", o => o.MemoryStreamQueues = 0 },
         { "AppendLogOptions.StreamNotificationInterval", o => o.StreamNotificationInterval = TimeSpan.FromMilliseconds(-1) },

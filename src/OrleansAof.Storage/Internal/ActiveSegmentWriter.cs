@@ -36,7 +36,11 @@ internal sealed partial class ActiveSegmentWriter
     private readonly SegmentSealer _sealer;
     private readonly WriterState _state;
     private readonly GroupCommit _commit;
-    private readonly byte[] _scratch;
+    private readonly int _scratchLimit;
+
+    // Where frames are built before they are written; grown on demand up to _scratchLimit (a partition that only ever
+    // gets small records keeps a small buffer: thousands of open partitions each held 1 MiB before).
+    private byte[] _scratch = new byte[4096];
     private readonly Dictionary<long, ProducerEntry> _producers;
     private readonly Queue<ParkedAppend> _parked = new();
     private IdReservation? _ids;
@@ -55,7 +59,7 @@ internal sealed partial class ActiveSegmentWriter
         _state = state;
         _commit = commit;
         WriterEpoch = recovered.Epoch;
-        _scratch = new byte[Math.Max(1024 * 1024, SegmentFormat.RecordFrameSize(_options.MaxRecordBytes) + FlushCheckpoint.Size)];
+        _scratchLimit = Math.Max(1024 * 1024, SegmentFormat.RecordFrameSize(_options.MaxRecordBytes) + FlushCheckpoint.Size);
         _producers = recovered.Producers;
         if (_options.MaxSegmentAge is not null)
         {
@@ -450,6 +454,12 @@ internal sealed partial class ActiveSegmentWriter
         var now = Math.Max(NowMicros(), _state.LastTimestampMicros);
         var ack = _state.Policy.Kind == FlushPolicyKind.Sync ? RecordFlags.None : RecordFlags.AcknowledgedOnWrite;
         long payloadBytes;
+        if (frames > _scratch.Length && _scratch.Length < _scratchLimit)
+        {
+            // Holds the batch (or at least its largest frame, which the limit always does); doubles so that growth is rare.
+            _scratch = new byte[(int)Math.Min(_scratchLimit, Math.Max(frames, 2L * _scratch.Length))];
+        }
+
         try
         {
             payloadBytes = RecordFrameWriter.Write(segment, ref payloads, crcs, _scratch, firstId, now, ack, stamp);

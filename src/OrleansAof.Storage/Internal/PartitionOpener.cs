@@ -300,7 +300,13 @@ internal static partial class PartitionOpener
         else if (active is null)
         {
             var header = new SegmentHeader(SegmentFormat.Version, 0, SegmentFormat.PartitionHash(dir.FullName), reconciled.NextId, SegmentFormat.ToUnixMicroseconds(now), epoch);
-            active = SegmentFiles.CreateActive(fs, dir, header, options, preallocated: null);
+            long localBytes = 0;
+            foreach (var s in local.Sealed)
+            {
+                localBytes += s.FileSize;
+            }
+
+            active = SegmentFiles.CreateActive(fs, dir, header, options, preallocated: null, localBytes);
         }
 
         var lastTs = active.LastTimestampMicros;

@@ -15,9 +15,11 @@ internal static class SegmentFiles
     /// <summary>
     /// Creates the segment file for <paramref name="header"/> (from <paramref name="preallocated"/> when given), writes
     /// its header and makes both the header and the directory entry durable before it returns: the catalog may then
-    /// record the segment, and a segment the catalog records is never an all-zero file that recovery would delete.
+    /// record the segment, and a segment the catalog records is never an all-zero file that recovery would delete. A new
+    /// file reserves <see cref="PartitionLogOptions.ReservationFor"/> of <paramref name="localBytes"/> (the bytes of the
+    /// partition's local sealed segments).
     /// </summary>
-    public static ActiveSegment CreateActive(IFileSystem fs, PartitionDirectory dir, SegmentHeader header, PartitionLogOptions options, string? preallocated)
+    public static ActiveSegment CreateActive(IFileSystem fs, PartitionDirectory dir, SegmentHeader header, PartitionLogOptions options, string? preallocated, long localBytes)
     {
         var path = dir.SegmentPath(header.BaseId);
         IStorageFile file;
@@ -28,7 +30,7 @@ internal static class SegmentFiles
         }
         else
         {
-            var reserve = options.Preallocation is PreallocationMode.Reserve or PreallocationMode.Auto ? options.MaxSegmentBytes : 0;
+            var reserve = options.Preallocation is PreallocationMode.Reserve or PreallocationMode.Auto ? options.ReservationFor(localBytes) : 0;
             file = fs.OpenFile(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read, reserve);
         }
 

@@ -100,7 +100,7 @@ internal sealed partial class SegmentSealer
         {
             try
             {
-                next = CreateNext(segment.LastId, NowMicros(), _writerEpoch);
+                next = CreateNext(segment.LastId, NowMicros(), _writerEpoch, sealedSegment.FileSize);
                 _catalog.UpsertActive(PartitionRecovery.ActiveRow(next));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -179,10 +179,10 @@ internal sealed partial class SegmentSealer
 
     /// <summary>Creates the active segment that follows one ending at <paramref name="lastId"/>, from the prepared file when it is ready.</summary>
     /// <exception cref="IOException">Creating the file failed.</exception>
-    private ActiveSegment CreateNext(long lastId, long nowMicros, long writerEpoch)
+    private ActiveSegment CreateNext(long lastId, long nowMicros, long writerEpoch, long justSealedBytes)
     {
         var header = new SegmentHeader(SegmentFormat.Version, 0, SegmentFormat.PartitionHash(_dir.FullName), lastId + 1, nowMicros, writerEpoch);
-        return SegmentFiles.CreateActive(_fs, _dir, header, _options, TakePreallocated());
+        return SegmentFiles.CreateActive(_fs, _dir, header, _options, TakePreallocated(), LocalSealedBytes() + justSealedBytes);
     }
 
     /// <summary>Starts preparing the next segment file once <paramref name="segment"/> is filled past <see cref="PartitionLogOptions.PreallocateAt"/>. Called under the writer's lock.</summary>
@@ -197,7 +197,20 @@ internal sealed partial class SegmentSealer
         segment.PreallocationStarted = true;
         var mode = _options.Preallocation != PreallocationMode.Auto ? _options.Preallocation
             : policy == FlushPolicyKind.Sync ? PreallocationMode.ZeroFill : PreallocationMode.Reserve;
-        _preallocation = StartPreallocation(_dir.PreallocatedFile, _options.MaxSegmentBytes, mode, _shutdown);
+        // A small partition prepares a small next segment (PartitionLogOptions.InitialReservationBytes): disk use follows the data.
+        _preallocation = StartPreallocation(_dir.PreallocatedFile, _options.ReservationFor(LocalSealedBytes() + segment.WriteOffset), mode, _shutdown);
+    }
+
+    /// <summary>Bytes of the sealed segments on local disk (the active one not included).</summary>
+    private long LocalSealedBytes()
+    {
+        long bytes = 0;
+        foreach (var s in _segments.Sealed)
+        {
+            bytes += s.FileSize;
+        }
+
+        return bytes;
     }
 
     /// <summary>Waits for a running preparation to stop (at close; the shutdown token cancels it).</summary>

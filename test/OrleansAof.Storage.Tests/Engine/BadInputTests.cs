@@ -119,6 +119,7 @@ public class BadInputTests : LogTestBase
         { "PartitionLogOptions.MaxSegmentAge", o => o.MaxSegmentAge = TimeSpan.Zero },
         { "PartitionLogOptions.PreallocateAt", o => o.PreallocateAt = 1.5 },
         { "PartitionLogOptions.OpenSegmentReaders", o => o.OpenSegmentReaders = 0 },
+        { "PartitionLogOptions.InitialReservationBytes", o => o.InitialReservationBytes = -1 },
         { "PartitionLogOptions.MaxProducers", o => o.MaxProducers = 0 },
         { "PartitionLogOptions.MaintenanceInterval", o => o.MaintenanceInterval = TimeSpan.FromMilliseconds(1) },
         { "PartitionLogOptions.BackpressureMode", o => o.BackpressureMode = (BackpressureMode)9 },

@@ -7,7 +7,7 @@ using Orleans.TestingHost;
 using OrleansAof.Archive.S3;
 using OrleansAof.Client;
 using OrleansAof.Server;
-using OrleansAof.Server.Placement;
+using OrleansAof.Server.Ownership;
 using StackExchange.Redis;
 using Xunit;
 
