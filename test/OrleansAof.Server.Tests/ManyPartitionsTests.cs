@@ -97,7 +97,7 @@ public sealed class ManyPartitionsCluster() : AofClusterFixture(1)
 {
     public const int MaxOpen = 8;
 
-    public OpenPartitions Open => Cluster.Silos[0].ServiceProvider.GetRequiredService<OpenPartitions>();
+    internal OpenPartitions Open => Cluster.Silos[0].ServiceProvider.GetRequiredService<OpenPartitions>();
 
     protected override void ConfigureLog(AppendLogOptions options)
     {
