@@ -156,7 +156,7 @@ public sealed class ArchiveReader : IDisposable
         var bases = new List<long>();
         await foreach (var o in _archive.ListAsync(_log, _partition, cancellationToken).ConfigureAwait(false))
         {
-            if (SegmentFormat.TryParseSegmentFileName(o.Key.FileName, out var b))
+            if (PartitionLayout.TryParseSegmentFileName(o.Key.FileName, out var b))
             {
                 bases.Add(b);
             }
@@ -180,7 +180,7 @@ public sealed class ArchiveReader : IDisposable
                 return cached;
             }
 
-            var fileName = SegmentFormat.SegmentFileName(baseId);
+            var fileName = PartitionLayout.SegmentFileName(baseId);
             var path = Path.Combine(_cache, fileName);
             _fs.CreateDirectory(_cache);
 

@@ -281,7 +281,7 @@ public class TornWriteTests : RecoveryTestBase
     /// <summary>Opens a fresh log, appends <paramref name="acked"/> (each acknowledged) and tears the next append at byte <paramref name="tearAt"/> of its writes.</summary>
     private async Task CrashDuringAppendAsync(PartitionLogOptions options, byte[][] acked, byte[] torn, long tearAt, string because, IO.IFileSystem? inner = null)
     {
-        var fs = inner is null ? SegmentFaults() : new IO.FaultInjectingFileSystem(inner) { WriteFilter = static p => p.EndsWith(SegmentFormat.SegmentExtension, StringComparison.Ordinal) };
+        var fs = inner is null ? SegmentFaults() : new IO.FaultInjectingFileSystem(inner) { WriteFilter = static p => p.EndsWith(PartitionLayout.SegmentExtension, StringComparison.Ordinal) };
         var log = await OpenAsync(options, fs);
         for (var i = 0; i < acked.Length; i++)
         {
@@ -324,7 +324,7 @@ public class TornWriteTests : RecoveryTestBase
         public IO.IStorageFile OpenFile(string path, FileMode mode, FileAccess access, FileShare share = FileShare.Read, long preallocationSize = 0)
         {
             var file = _inner.OpenFile(path, mode, access, share, preallocationSize);
-            if (mode == FileMode.CreateNew && path.EndsWith(SegmentFormat.SegmentExtension, StringComparison.Ordinal))
+            if (mode == FileMode.CreateNew && path.EndsWith(PartitionLayout.SegmentExtension, StringComparison.Ordinal))
             {
                 file.SetLength(size);
             }
