@@ -51,30 +51,12 @@ internal sealed class PartitionDirectory
 
     public string SegmentPath(long baseId) => Path.Combine(Segments, PartitionLayout.SegmentFileName(baseId));
 
-    /// <summary>Log and partition names: 1 to 128 characters of <c>[A-Za-z0-9._-]</c>, not "." or "..".</summary>
+    /// <summary>Throws <see cref="InvalidPartitionNameException"/> when <paramref name="name"/> breaks the rule of <see cref="PartitionNames"/>.</summary>
     public static void ValidateName(string name)
     {
-        if (string.IsNullOrEmpty(name))
+        if (PartitionNames.Check(name) is { } reason)
         {
-            throw new InvalidPartitionNameException(name ?? "", "it is empty");
-        }
-
-        if (name.Length > 128)
-        {
-            throw new InvalidPartitionNameException(name, "it is longer than 128 characters");
-        }
-
-        if (name is "." or "..")
-        {
-            throw new InvalidPartitionNameException(name, "it would leave the data root");
-        }
-
-        foreach (var c in name)
-        {
-            if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
-            {
-                throw new InvalidPartitionNameException(name, $"the character {DisplayText.Quote(c.ToString())} is not allowed (use A-Z, a-z, 0-9, '.', '_' and '-')");
-            }
+            throw new InvalidPartitionNameException(name ?? "", reason);
         }
     }
 
