@@ -144,8 +144,7 @@ public sealed class AppendLogOptionsValidator(IOptions<AppendLogOptions> options
         }
         catch (Storage.InvalidLogOptionsException e)
         {
-            var property = e.OptionName[(e.OptionName.LastIndexOf('.') + 1)..];
-            Fail(property, e.Message[(e.OptionName.Length + 1)..]);
+            Fail(e.Property, e.Problem);
         }
     }
 
