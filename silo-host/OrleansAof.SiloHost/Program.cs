@@ -188,7 +188,7 @@ var telemetry = builder.Services.AddOpenTelemetry()
     .ConfigureResource(r => r.AddService("orleansaof", serviceInstanceId: settings.SiloName))
     .WithMetrics(metrics =>
     {
-        metrics.AddMeter(StorageInstruments.MeterName, ServerInstruments.MeterName, "Microsoft.Orleans").AddPrometheusExporter();
+        metrics.AddMeter(OrleansAof.AppendLogTelemetry.StorageMeterName, OrleansAof.AppendLogTelemetry.ServerMeterName, "Microsoft.Orleans").AddPrometheusExporter();
         if (otlp is not null)
         {
             metrics.AddOtlpExporter(o => (o.Endpoint, o.Protocol) = (OtlpSignalUri(otlp, otlpProtocol, "v1/metrics"), otlpProtocol));

@@ -7,7 +7,7 @@ namespace OrleansAof.Server;
 /// The one place where engine errors become the serializable exceptions callers see. The partition grain routes every
 /// call through it (a grain call filter), so no engine exception crosses the wire.
 /// </summary>
-public static class EngineErrors
+internal static class EngineErrors
 {
     /// <summary>The wire exception for <paramref name="error"/>, raised while serving <paramref name="partitionKey"/>.</summary>
     public static AppendLogException ToContract(Engine.AppendLogException error, string partitionKey)

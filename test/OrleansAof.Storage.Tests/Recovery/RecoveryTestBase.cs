@@ -2,6 +2,7 @@ using FluentAssertions;
 using OrleansAof.Storage.Format;
 using OrleansAof.Storage.IO;
 using OrleansAof.Storage.Tests.Engine;
+using OrleansAof.TestInfrastructure;
 
 namespace OrleansAof.Storage.Tests.Recovery;
 
