@@ -54,6 +54,9 @@ public sealed class SiloHostSettings
     /// <summary>The configuration section.</summary>
     public const string Section = "Aof";
 
+    /// <summary>The silo's own defaults (which take the engine's from <c>PartitionLogDefaults</c>): every setting the host passes on to <c>AppendLogOptions</c> starts from them.</summary>
+    private static readonly Server.AppendLogOptions ServerDefaults = new();
+
     /// <summary>Orleans cluster id. Default <c>aof</c>.</summary>
     public string ClusterId { get; set; } = "aof";
 
@@ -120,22 +123,22 @@ public sealed class SiloHostSettings
     public string? OwnerOverrides { get; set; }
 
     /// <summary>Flush policy partitions open with (<c>Sync</c>, <c>Batched:N</c>, <c>Periodic:hh:mm:ss.fff</c>, <c>BatchedOrPeriodic:N:hh:mm:ss.fff</c>, <c>Async</c>). Default <c>Sync</c>.</summary>
-    public string FlushPolicy { get; set; } = "Sync";
+    public string FlushPolicy { get; set; } = ServerDefaults.FlushPolicy;
 
     /// <summary>Segment size limit in bytes. Default 64 MiB.</summary>
-    public long MaxSegmentBytes { get; set; } = 64L * 1024 * 1024;
+    public long MaxSegmentBytes { get; set; } = ServerDefaults.MaxSegmentBytes;
 
     /// <summary>Segment age limit (<c>hh:mm:ss</c>); empty: none.</summary>
     public TimeSpan? MaxSegmentAge { get; set; }
 
     /// <summary>Largest record in bytes. Default 1 MiB.</summary>
-    public int MaxRecordBytes { get; set; } = 1024 * 1024;
+    public int MaxRecordBytes { get; set; } = ServerDefaults.MaxRecordBytes;
 
     /// <summary>Bound on unflushed bytes per partition. Default 64 MiB.</summary>
-    public long MaxUnflushedBytes { get; set; } = 64L * 1024 * 1024;
+    public long MaxUnflushedBytes { get; set; } = ServerDefaults.MaxUnflushedBytes;
 
     /// <summary>An idle partition is flushed and closed after this long. Default 15 minutes.</summary>
-    public TimeSpan IdleDeactivationAge { get; set; } = TimeSpan.FromMinutes(15);
+    public TimeSpan IdleDeactivationAge { get; set; } = ServerDefaults.IdleDeactivationAge;
 
     /// <summary>The most partitions open at once; one more closes the least recently used. Zero: no bound. Default 4,096.</summary>
     public int MaxOpenPartitions { get; set; } = 4096;
@@ -177,13 +180,13 @@ public sealed class SiloHostSettings
     public string S3Compression { get; set; } = "None";
 
     /// <summary>How often each partition's archiver wakes up as a safety net (it is also poked at every seal). Default 1 minute.</summary>
-    public TimeSpan ArchiveReminderPeriod { get; set; } = TimeSpan.FromMinutes(1);
+    public TimeSpan ArchiveReminderPeriod { get; set; } = ServerDefaults.ArchiveReminderPeriod;
 
     /// <summary>Newest sealed segments kept on local disk after archival. Default 2.</summary>
-    public int KeepLocalSegments { get; set; } = 2;
+    public int KeepLocalSegments { get; set; } = ServerDefaults.KeepLocalSegments;
 
     /// <summary>Appends are refused while more sealed segments than this per partition wait for archival. Default 64.</summary>
-    public int MaxArchiveBacklogSegments { get; set; } = 64;
+    public int MaxArchiveBacklogSegments { get; set; } = ServerDefaults.MaxArchiveBacklogSegments;
 
     /// <summary>Total retention: archived segments older than this are deleted (<c>d.hh:mm:ss</c>); empty: keep forever.</summary>
     public TimeSpan? RetentionAge { get; set; }

@@ -157,6 +157,11 @@ public readonly record struct LogRecord(long Id, long TimestampMicros, ReadOnlyM
 /// Records returned by a read, as they cross the wire: every payload back to back in one buffer, described by
 /// <see cref="Entries"/>.
 /// </summary>
+/// <remarks>
+/// It stays apart from the engine's <c>OrleansAof.Storage.RecordBatch</c> because clients must not depend on the engine
+/// and the engine must not depend on Orleans serialization; the partition grain passes the engine's buffer on as
+/// <see cref="Buffer"/> and copies only the entries, so the payloads are never copied between the two.
+/// </remarks>
 [GenerateSerializer]
 [Immutable]
 [Alias("aof.LogRecordBatch")]

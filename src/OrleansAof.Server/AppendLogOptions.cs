@@ -34,19 +34,19 @@ public sealed class AppendLogOptions
     public IDictionary<string, string> OwnerOverrides { get; set; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
     /// <summary>The flush policy partitions open with, in the engine's text form (<c>Sync</c>, <c>Batched:1000</c>, <c>Periodic:00:00:00.010</c>, <c>BatchedOrPeriodic:1000:00:00:00.010</c>, <c>Async</c>). Default <c>Sync</c>.</summary>
-    public string FlushPolicy { get; set; } = "Sync";
+    public string FlushPolicy { get; set; } = PartitionLogDefaults.FlushPolicy;
 
     /// <summary>A segment is sealed and the next one started before it would exceed this size. Default 64 MiB.</summary>
-    public long MaxSegmentBytes { get; set; } = 64L * 1024 * 1024;
+    public long MaxSegmentBytes { get; set; } = PartitionLogDefaults.MaxSegmentBytes;
 
     /// <summary>A non-empty active segment older than this is sealed. Default: no age limit.</summary>
     public TimeSpan? MaxSegmentAge { get; set; }
 
     /// <summary>The largest payload one record may carry. Default 1 MiB; at most a quarter of <see cref="MaxSegmentBytes"/>.</summary>
-    public int MaxRecordBytes { get; set; } = 1024 * 1024;
+    public int MaxRecordBytes { get; set; } = PartitionLogDefaults.MaxRecordBytes;
 
     /// <summary>Bound on bytes written but not yet flushed per partition; beyond it appends fail with <c>LogBackpressureException</c> or wait (<see cref="BackpressureMode"/>). Default 64 MiB.</summary>
-    public long MaxUnflushedBytes { get; set; } = 64L * 1024 * 1024;
+    public long MaxUnflushedBytes { get; set; } = PartitionLogDefaults.MaxUnflushedBytes;
 
     /// <summary>What an append does at <see cref="MaxUnflushedBytes"/>. Default <see cref="Storage.BackpressureMode.FailFast"/>.</summary>
     public BackpressureMode BackpressureMode { get; set; } = BackpressureMode.FailFast;
@@ -137,7 +137,7 @@ public sealed class AppendLogOptions
     public int MaxArchiveSegmentsPerRun { get; set; } = 16;
 
     /// <summary>Archival: newest sealed segments always kept on local disk. Default 2 (at least 1).</summary>
-    public int KeepLocalSegments { get; set; } = 2;
+    public int KeepLocalSegments { get; set; } = PartitionLogDefaults.KeepLocalSegments;
 
     /// <summary>Archival: archived segments are evicted only while at least this many bytes of sealed segments stay local. Default 0.</summary>
     public long KeepLocalBytes { get; set; }
@@ -146,16 +146,16 @@ public sealed class AppendLogOptions
     public TimeSpan KeepLocalAge { get; set; } = TimeSpan.Zero;
 
     /// <summary>Archival: appends are refused with <c>LogBackpressureException</c> while more sealed segments than this wait for archival. Default 64.</summary>
-    public int MaxArchiveBacklogSegments { get; set; } = 64;
+    public int MaxArchiveBacklogSegments { get; set; } = PartitionLogDefaults.MaxArchiveBacklogSegments;
 
     /// <summary>Archival: appends are refused while more bytes than this wait for archival. Default 16 GiB.</summary>
-    public long MaxArchiveBacklogBytes { get; set; } = 16L * 1024 * 1024 * 1024;
+    public long MaxArchiveBacklogBytes { get; set; } = PartitionLogDefaults.MaxArchiveBacklogBytes;
 
     /// <summary>Total retention: archived segments whose newest record is older than this are deleted and the first id moves past them. Default: keep forever.</summary>
     public TimeSpan? RetentionAge { get; set; }
 
     /// <summary>Bytes of segments fetched back from the archive kept per partition for reads. Default 512 MiB.</summary>
-    public long ArchiveReadCacheBytes { get; set; } = 512L * 1024 * 1024;
+    public long ArchiveReadCacheBytes { get; set; } = PartitionLogDefaults.ArchiveReadCacheBytes;
 
     /// <summary>
     /// Whether metrics carry a <c>partition</c> tag besides <c>log</c> (docs/observability.md). Default false: the

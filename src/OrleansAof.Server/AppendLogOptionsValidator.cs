@@ -149,8 +149,7 @@ internal sealed class AppendLogOptionsValidator(IOptions<AppendLogOptions> optio
         }
         catch (Storage.InvalidLogOptionsException e)
         {
-            var property = e.OptionName[(e.OptionName.LastIndexOf('.') + 1)..];
-            Fail(property, e.Message[(e.OptionName.Length + 1)..]);
+            Fail(e.Property, e.Problem);
         }
     }
 

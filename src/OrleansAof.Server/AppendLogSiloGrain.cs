@@ -24,11 +24,6 @@ internal sealed partial class AppendLogSiloGrain(
     TimeProvider time,
     ILogger<AppendLogSiloGrain> logger) : Grain, IAppendLogSiloGrain
 {
-    private const string SegmentsFolder = "segments";
-
-    /// <summary>Where a drain moves the local copy of a partition it handed over (never opened again).</summary>
-    private const string HandedOverFolder = ".handed-over";
-
     /// <summary>How often, and how far apart, a drain asks the new owner of a partition to confirm it serves it.</summary>
     private const int ConfirmAttempts = 150;
 
@@ -167,7 +162,7 @@ internal sealed partial class AppendLogSiloGrain(
         // The local copy must never be opened again here: a later move back starts from the archive instead.
         var (log, partition) = PartitionKey.Parse(key);
         var folder = Path.Combine(DataRoot, log, partition);
-        var aside = Path.Combine(DataRoot, HandedOverFolder, log, $"{partition}.{handover.WriterEpoch}");
+        var aside = Path.Combine(DataRoot, OrleansAof.Storage.PartitionLayout.HandedOverFolder, log, $"{partition}.{handover.WriterEpoch}");
         await Task.Run(() => MoveAsideDurably(folder, aside));
 
         // The first calls after the hand-over may still reach this silo through a cached directory entry and be refused
@@ -249,7 +244,7 @@ internal sealed partial class AppendLogSiloGrain(
             foreach (var partitionDir in Directory.EnumerateDirectories(logDir))
             {
                 var partitionName = Path.GetFileName(partitionDir);
-                if (PartitionKey.IsValid(partitionName) && Directory.Exists(Path.Combine(partitionDir, SegmentsFolder)))
+                if (PartitionKey.IsValid(partitionName) && Directory.Exists(OrleansAof.Storage.PartitionLayout.SegmentsOf(partitionDir)))
                 {
                     found.Add((logName, partitionName));
                 }

@@ -1,3 +1,4 @@
+using static System.FormattableString;
 using Engine = OrleansAof.Storage;
 
 namespace OrleansAof.Server;
@@ -14,17 +15,19 @@ internal static class EngineErrors
         ArgumentNullException.ThrowIfNull(error);
         return error switch
         {
-            Engine.RecordTooLargeException e => new RecordTooLargeException(e.Size, e.Maximum, e.Message.Replace("PartitionLogOptions.", "AppendLogOptions.", StringComparison.Ordinal)),
+            Engine.RecordTooLargeException e => new RecordTooLargeException(e.Size, e.Maximum, Invariant($"The record has {e.Size} bytes; the maximum is {e.Maximum} ({Option(e.OptionName)}).")),
             Engine.EmptyBatchException e => new EmptyBatchException(e.Message),
-            Engine.BatchTooLargeException e => new BatchTooLargeException(e.Records, e.Bytes, e.Message.Replace("PartitionLogOptions.", "AppendLogOptions.", StringComparison.Ordinal)),
+            Engine.BatchTooLargeException e => new BatchTooLargeException(e.Records, e.Bytes, Invariant($"The batch of {e.Records} records needs {e.Bytes} bytes on disk; one segment holds at most {e.Maximum} ({Option(e.OptionName)}).")),
             Engine.InvalidRangeException e => new InvalidRangeException(e.Message),
             Engine.ReadBeyondTailException e => new ReadBeyondTailException(e.FromId, e.NextId, e.Message),
             Engine.RecordTrimmedException e => new RecordTrimmedException(e.FromId, e.FirstId, e.Message),
             Engine.InvalidPartitionNameException e => new InvalidPartitionNameException(e.Name, e.Reason),
+            Engine.InvalidLogOptionsException { OptionsClass: nameof(Engine.PartitionLogOptions) } e => new InvalidLogOptionsException(Option(e.Property), $"{Option(e.Property)} {e.Problem}"),
             Engine.InvalidLogOptionsException e => new InvalidLogOptionsException(e.OptionName, e.Message),
             Engine.PartitionLockedException => new PartitionLockedException($"Partition '{partitionKey}' is held by another writer on this silo's disk."),
             Engine.PartitionFaultedException e => new PartitionFaultedException(e.Reason, e.Message),
-            Engine.LogBackpressureException e => new LogBackpressureException(e.Reason.ToString(), e.RetryAfter, e.Message.Replace("PartitionLogOptions.", "AppendLogOptions.", StringComparison.Ordinal)),
+            Engine.LogBackpressureException e => new LogBackpressureException(e.Reason.ToString(), e.RetryAfter,
+                Invariant($"Append refused by backpressure ({e.Reason}): {e.Detail}{Engine.LogBackpressureException.DescribeBounds(e.Bounds, nameof(AppendLogOptions))} Retry after {e.RetryAfter.TotalMilliseconds:0} ms.")),
             Engine.ExpectedLastIdMismatchException e => new ExpectedLastIdMismatchException(e.ExpectedLastId, e.ActualLastId, e.Message),
             Engine.StaleSequenceException e => new StaleSequenceException(e.ProducerId, e.Sequence, e.LastSequence, e.Message),
             Engine.SegmentCorruptedException e => new SegmentCorruptedException(e.BaseId, e.Detail, $"Partition '{partitionKey}': segment {e.BaseId} is damaged: {e.Detail}"),
@@ -35,6 +38,12 @@ internal static class EngineErrors
             _ => new PartitionFaultedException(error.GetType().Name, $"Partition '{partitionKey}': {error.Message}"),
         };
     }
+
+    /// <summary>
+    /// The server's name of an engine option: every bound the engine reports is set through the <see cref="AppendLogOptions"/>
+    /// property of the same name, so a caller is told the option it can change.
+    /// </summary>
+    private static string Option(string engineOptionName) => nameof(AppendLogOptions) + "." + engineOptionName;
 
     /// <summary>The wire form of an archive's unavailability reason.</summary>
     public static ArchiveUnavailableReason ToContract(Engine.ArchiveUnavailableReason reason) => reason switch

@@ -1,5 +1,3 @@
-using OrleansAof.Storage.Internal;
-
 namespace OrleansAof.Storage;
 
 /// <summary>Base class of every error the storage engine reports on purpose.</summary>
@@ -17,8 +15,11 @@ public abstract class AppendLogException : Exception
 
 /// <summary>A record is larger than <see cref="PartitionLogOptions.MaxRecordBytes"/>. Nothing was written; split the record or raise the limit.</summary>
 public sealed class RecordTooLargeException(int size, int maximum)
-    : AppendLogException($"The record has {size} bytes; the maximum is {maximum} (PartitionLogOptions.MaxRecordBytes).")
+    : AppendLogException($"The record has {size} bytes; the maximum is {maximum} ({nameof(PartitionLogOptions)}.{nameof(PartitionLogOptions.MaxRecordBytes)}).")
 {
+    /// <summary>The option that sets <see cref="Maximum"/>: <c>MaxRecordBytes</c>.</summary>
+    public string OptionName { get; } = nameof(PartitionLogOptions.MaxRecordBytes);
+
     /// <summary>The size of the rejected record.</summary>
     public int Size { get; } = size;
 
@@ -93,12 +94,15 @@ public sealed class RecordsMissingException(long fromId, long firstMissingId, lo
     public long NextId => LastMissingId + 1;
 }
 
-/// <summary>A log or partition name is not valid (it would leave the data root, or uses characters outside <c>[A-Za-z0-9._-]</c>).</summary>
+/// <summary>
+/// A log or partition name is not valid: empty, longer than 128 characters, <c>.</c> or <c>..</c>, or with characters
+/// outside <c>[A-Za-z0-9._-]</c> (the same rule for partition directories and archive keys). Nothing was done.
+/// </summary>
 public sealed class InvalidPartitionNameException(string name, string reason)
-    : AppendLogException($"{DisplayText.Quote(name)} is not a valid log or partition name: {reason}.")
+    : AppendLogException($"{PartitionNames.Quote(name)} is not a valid log or partition name: {reason}.")
 {
     /// <summary>The rejected name, cut to 128 characters.</summary>
-    public string Name { get; } = DisplayText.Shorten(name);
+    public string Name { get; } = PartitionNames.Shorten(name);
 
     /// <summary>Why it is not valid.</summary>
     public string Reason { get; } = reason;
@@ -110,6 +114,15 @@ public sealed class InvalidLogOptionsException(string optionName, string message
 {
     /// <summary>The option, as <c>Class.Property</c>.</summary>
     public string OptionName { get; } = optionName;
+
+    /// <summary>The options class of <see cref="OptionName"/> (<c>PartitionLogOptions</c>, for example); empty when the name has no class.</summary>
+    public string OptionsClass => OptionName.LastIndexOf('.') is var dot and > 0 ? OptionName[..dot] : "";
+
+    /// <summary>The property of <see cref="OptionName"/> without its class (<c>MaxSegmentBytes</c>, for example).</summary>
+    public string Property => OptionName[(OptionName.LastIndexOf('.') + 1)..];
+
+    /// <summary>What is wrong with the value, without the option's name (the message is <see cref="OptionName"/> followed by it).</summary>
+    public string Problem { get; } = message;
 }
 
 /// <summary>Another writer holds the partition directory (its lock file is taken). Close the other writer first.</summary>
@@ -163,12 +176,50 @@ public enum BackpressureReason
     IdReservation,
 }
 
+/// <summary>A configured bound an append ran into.</summary>
+/// <param name="OptionName">The option of <see cref="PartitionLogOptions"/> that sets the bound (for example <c>MaxUnflushedBytes</c>).</param>
+/// <param name="Limit">The bound.</param>
+/// <param name="Unit">What <see cref="Limit"/> counts: <c>bytes</c> or <c>segments</c>.</param>
+public readonly record struct BackpressureBound(string OptionName, long Limit, string Unit);
+
 /// <summary>The partition refuses appends for now to bound memory or backlog. Retry after <see cref="RetryAfter"/>; nothing was written.</summary>
-public sealed class LogBackpressureException(BackpressureReason reason, string detail, TimeSpan retryAfter)
-    : AppendLogException($"Append refused by backpressure ({reason}): {detail} Retry after {retryAfter.TotalMilliseconds:0} ms.")
+/// <param name="reason">Which bound was hit.</param>
+/// <param name="detail">What was reached, in words that name no option (the options are in <paramref name="bounds"/>).</param>
+/// <param name="retryAfter">A suggested delay before retrying.</param>
+/// <param name="bounds">The configured bounds that refused the append (none for <see cref="BackpressureReason.IdReservation"/>).</param>
+public sealed class LogBackpressureException(BackpressureReason reason, string detail, TimeSpan retryAfter, params IReadOnlyList<BackpressureBound> bounds)
+    : AppendLogException(FormattableString.Invariant($"Append refused by backpressure ({reason}): {detail}{DescribeBounds(bounds, nameof(PartitionLogOptions))} Retry after {retryAfter.TotalMilliseconds:0} ms."))
 {
     /// <summary>Which bound was hit.</summary>
     public BackpressureReason Reason { get; } = reason;
+
+    /// <summary>What was reached, in words that name no option.</summary>
+    public string Detail { get; } = detail;
+
+    /// <summary>The configured bounds that refused the append, with the names of their options.</summary>
+    public IReadOnlyList<BackpressureBound> Bounds { get; } = bounds;
+
+    /// <summary>
+    /// " The bound is 100 bytes (Options.MaxX)." or " The bounds are ... and ...." for <paramref name="bounds"/>, naming each option
+    /// as a property of <paramref name="optionsClass"/>; empty when there is none.
+    /// </summary>
+    public static string DescribeBounds(IReadOnlyList<BackpressureBound> bounds, string optionsClass)
+    {
+        ArgumentNullException.ThrowIfNull(bounds);
+        if (bounds.Count == 0)
+        {
+            return "";
+        }
+
+        var text = new System.Text.StringBuilder(bounds.Count == 1 ? " The bound is " : " The bounds are ");
+        for (var i = 0; i < bounds.Count; i++)
+        {
+            text.Append(i == 0 ? "" : i == bounds.Count - 1 ? " and " : ", ")
+                .Append(FormattableString.Invariant($"{bounds[i].Limit} {bounds[i].Unit} ({optionsClass}.{bounds[i].OptionName})"));
+        }
+
+        return text.Append('.').ToString();
+    }
 
     /// <summary>A suggested delay before retrying.</summary>
     public TimeSpan RetryAfter { get; } = retryAfter;
@@ -212,8 +263,14 @@ public sealed class ArchiveIntegrityException(string objectKey, string detail)
 
 /// <summary>An append batch is too large to fit in one segment. Nothing was written; split the batch or raise <see cref="PartitionLogOptions.MaxSegmentBytes"/>.</summary>
 public sealed class BatchTooLargeException(int records, long bytes, long maximum)
-    : AppendLogException($"The batch of {records} records needs {bytes} bytes on disk; one segment holds at most {maximum} (PartitionLogOptions.MaxSegmentBytes).")
+    : AppendLogException($"The batch of {records} records needs {bytes} bytes on disk; one segment holds at most {maximum} ({nameof(PartitionLogOptions)}.{nameof(PartitionLogOptions.MaxSegmentBytes)}).")
 {
+    /// <summary>The most bytes of records one segment holds.</summary>
+    public long Maximum { get; } = maximum;
+
+    /// <summary>The option that sets <see cref="Maximum"/>: <c>MaxSegmentBytes</c>.</summary>
+    public string OptionName { get; } = nameof(PartitionLogOptions.MaxSegmentBytes);
+
     /// <summary>Records in the rejected batch.</summary>
     public int Records { get; } = records;
 

@@ -39,16 +39,16 @@ public sealed class PartitionLogOptions
     public FlushPolicy FlushPolicy { get; set; } = FlushPolicy.Sync;
 
     /// <summary>A segment is sealed and a new one started before it would exceed this size. Default 64 MiB; at least 4 KiB.</summary>
-    public long MaxSegmentBytes { get; set; } = 64L * 1024 * 1024;
+    public long MaxSegmentBytes { get; set; } = PartitionLogDefaults.MaxSegmentBytes;
 
     /// <summary>A non-empty active segment older than this is sealed on the next append or maintenance tick. Default: no age limit.</summary>
     public TimeSpan? MaxSegmentAge { get; set; }
 
     /// <summary>The largest payload one record may carry. Default 1 MiB; at most a quarter of <see cref="MaxSegmentBytes"/>.</summary>
-    public int MaxRecordBytes { get; set; } = 1024 * 1024;
+    public int MaxRecordBytes { get; set; } = PartitionLogDefaults.MaxRecordBytes;
 
     /// <summary>Bound on bytes written but not yet flushed; beyond it appends are refused or wait (<see cref="BackpressureMode"/>). Default 64 MiB.</summary>
-    public long MaxUnflushedBytes { get; set; } = 64L * 1024 * 1024;
+    public long MaxUnflushedBytes { get; set; } = PartitionLogDefaults.MaxUnflushedBytes;
 
     /// <summary>What an append does at <see cref="MaxUnflushedBytes"/>. Default <see cref="BackpressureMode.FailFast"/>.</summary>
     public BackpressureMode BackpressureMode { get; set; } = BackpressureMode.FailFast;
@@ -108,7 +108,7 @@ public sealed class PartitionLogOptions
     public int MaxProducers { get; set; } = 10_000;
 
     /// <summary>Archival: the newest sealed segments always kept on local disk, even when archived. Default 2 (at least 1: the newest sealed segment carries the producer table).</summary>
-    public int KeepLocalSegments { get; set; } = 2;
+    public int KeepLocalSegments { get; set; } = PartitionLogDefaults.KeepLocalSegments;
 
     /// <summary>Archival: archived segments are evicted from local disk only while at least this many bytes of sealed segments stay local. Default 0.</summary>
     public long KeepLocalBytes { get; set; }
@@ -117,16 +117,16 @@ public sealed class PartitionLogOptions
     public TimeSpan KeepLocalAge { get; set; } = TimeSpan.Zero;
 
     /// <summary>Archival: appends are refused with <see cref="LogBackpressureException"/> while more sealed segments than this wait for archival. Default 64.</summary>
-    public int MaxArchiveBacklogSegments { get; set; } = 64;
+    public int MaxArchiveBacklogSegments { get; set; } = PartitionLogDefaults.MaxArchiveBacklogSegments;
 
     /// <summary>Archival: appends are refused while more bytes of sealed segments than this wait for archival. Default 16 GiB.</summary>
-    public long MaxArchiveBacklogBytes { get; set; } = 16L * 1024 * 1024 * 1024;
+    public long MaxArchiveBacklogBytes { get; set; } = PartitionLogDefaults.MaxArchiveBacklogBytes;
 
     /// <summary>Total retention: archived segments whose newest record is older than this are deleted from the archive and the first id moves past them. Default: keep forever.</summary>
     public TimeSpan? RetentionAge { get; set; }
 
     /// <summary>Bytes of segments fetched back from the archive kept in the partition's <c>cache/</c> folder for reads (least recently used go first). Default 512 MiB.</summary>
-    public long ArchiveReadCacheBytes { get; set; } = 512L * 1024 * 1024;
+    public long ArchiveReadCacheBytes { get; set; } = PartitionLogDefaults.ArchiveReadCacheBytes;
 
     /// <summary>Interval of the maintenance tick that seals aged segments. Default 1 s.</summary>
     public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromSeconds(1);

@@ -41,6 +41,11 @@ public readonly record struct RecordEntry(long Id, long TimestampMicros, int Off
 /// Records returned by a read: the payloads lie back to back in one buffer, described by <see cref="Entries"/>,
 /// so a batch crosses a process boundary as two arrays.
 /// </summary>
+/// <remarks>
+/// It stays apart from the wire type <c>OrleansAof.LogRecordBatch</c> because the engine must not depend on Orleans
+/// serialization and clients must not depend on the engine; the grain hands the same <see cref="Buffer"/> on and copies
+/// only the entries, so the payloads are never copied between the two.
+/// </remarks>
 public sealed class RecordBatch
 {
     /// <summary>An empty batch.</summary>

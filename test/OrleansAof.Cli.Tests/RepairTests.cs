@@ -1,5 +1,4 @@
 using OrleansAof.Storage;
-using OrleansAof.Storage.IO;
 using OrleansAof.TestInfrastructure;
 
 namespace OrleansAof.Cli.Tests;

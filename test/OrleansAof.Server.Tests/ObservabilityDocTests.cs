@@ -47,7 +47,6 @@ public sealed partial class ObservabilityDocTests
 
         documented.Should().OnlyHaveUniqueItems().And.BeEquivalentTo(inCode);
         AppendLogTelemetry.ActivitySourceName.Should().Be(StorageTelemetry.ActivitySourceName, "one activity source name for the whole product");
-        AppendLogTelemetry.StorageMeterName.Should().Be(StorageInstruments.MeterName);
         AppendLogTelemetry.ServerMeterName.Should().Be(ServerInstruments.MeterName);
     }
 
@@ -129,14 +128,14 @@ public sealed partial class ObservabilityDocTests
 
     private static Dictionary<string, Instrument> RegisteredInstruments()
     {
-        RuntimeHelpers.RunClassConstructor(typeof(StorageInstruments).TypeHandle);
+        RuntimeHelpers.RunClassConstructor(typeof(PartitionLog).Assembly.GetType("OrleansAof.Storage.StorageInstruments", throwOnError: true)!.TypeHandle);
         using var server = new ServerInstruments(new OpenPartitions(NullLogger<OpenPartitions>.Instance));
         var found = new Dictionary<string, Instrument>(StringComparer.Ordinal);
         using var listener = new MeterListener
         {
             InstrumentPublished = (instrument, _) =>
             {
-                if (instrument.Meter.Name is StorageInstruments.MeterName or ServerInstruments.MeterName)
+                if (instrument.Meter.Name is AppendLogTelemetry.StorageMeterName or ServerInstruments.MeterName)
                 {
                     lock (found)
                     {

@@ -11,6 +11,22 @@ public sealed class OptionsValidationTests
 {
     private static AppendLogOptions Valid() => new() { DataRoot = "/tmp/aof" };
 
+    [Fact]
+    public void Defaults_AreTheEngineDefaults()
+    {
+        var engine = new Storage.PartitionLogOptions();
+        var server = Valid().ToEngineOptions("/tmp/aof");
+        server.FlushPolicy.Should().Be(engine.FlushPolicy);
+        Storage.FlushPolicy.Parse(Storage.PartitionLogDefaults.FlushPolicy).Should().Be(engine.FlushPolicy);
+        (server.MaxSegmentBytes, server.MaxRecordBytes, server.MaxUnflushedBytes).Should().Be((engine.MaxSegmentBytes, engine.MaxRecordBytes, engine.MaxUnflushedBytes));
+        (server.MaxSegmentAge, server.BackpressureMode, server.Preallocation).Should().Be((engine.MaxSegmentAge, engine.BackpressureMode, engine.Preallocation));
+        (server.KeepLocalSegments, server.KeepLocalBytes, server.KeepLocalAge).Should().Be((engine.KeepLocalSegments, engine.KeepLocalBytes, engine.KeepLocalAge));
+        (server.MaxArchiveBacklogSegments, server.MaxArchiveBacklogBytes).Should().Be((engine.MaxArchiveBacklogSegments, engine.MaxArchiveBacklogBytes));
+        (server.RetentionAge, server.ArchiveReadCacheBytes, server.PartitionMetricTags).Should().Be((engine.RetentionAge, engine.ArchiveReadCacheBytes, engine.PartitionMetricTags));
+        (engine.MaxSegmentBytes, engine.MaxRecordBytes, engine.MaxUnflushedBytes, engine.KeepLocalSegments).Should().Be((64L << 20, 1 << 20, 64L << 20, 2));
+        (engine.MaxArchiveBacklogSegments, engine.MaxArchiveBacklogBytes, engine.ArchiveReadCacheBytes).Should().Be((64, 16L << 30, 512L << 20));
+    }
+
     public static TheoryData<string, Action<AppendLogOptions>> Invalid => new()
     {
         { "AppendLogOptions.DataRoot", o => o.DataRoot = " " },

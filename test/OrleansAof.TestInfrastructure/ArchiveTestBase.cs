@@ -1,3 +1,4 @@
+using OrleansAof.Storage;
 using OrleansAof.Storage.Archive;
 using OrleansAof.Storage.Format;
 
@@ -39,7 +40,7 @@ public abstract class ArchiveTestBase : IDisposable
         }
     }
 
-    protected ArchiveObjectKey Key(string partition, long baseId) => new(Log, partition, SegmentFormat.SegmentFileName(baseId));
+    protected ArchiveObjectKey Key(string partition, long baseId) => new(Log, partition, PartitionLayout.SegmentFileName(baseId));
 
     /// <summary>Writes a local "segment" file of random (or, when <paramref name="compressible"/>, repetitive) bytes.</summary>
     protected (string Path, byte[] Bytes, SegmentFileFacts Facts) CreateSegmentFile(string name, int size, int seed, bool compressible = false)

@@ -93,9 +93,9 @@ internal sealed class RestoreCommand(CliEnvironment environment) : AofCommand(en
                     archived.Add(o);
                 }
 
-                var partitionDir = Path.Combine(root, logName, partitionName);
-                var hadLocal = Directory.Exists(Path.Combine(partitionDir, "segments"))
-                    && Directory.EnumerateFiles(Path.Combine(partitionDir, "segments"), "*.aofseg").Any();
+                var partitionDir = PartitionLayout.PartitionDirectory(root, logName, partitionName);
+                var segments = PartitionLayout.SegmentsOf(partitionDir);
+                var hadLocal = Directory.Exists(segments) && Directory.EnumerateFiles(segments, PartitionLayout.SegmentFilePattern).Any();
                 if (archived.Count == 0 && !hadLocal)
                 {
                     return output.Fail(ExitCodes.Failed, "failed", $"The archive {archive.Description} holds no segment of {logName}/{partitionName} and there is no local segment; nothing to restore (and no empty partition was created).");

@@ -2,14 +2,14 @@ namespace OrleansAof.Storage.Archive;
 
 /// <summary>
 /// Checks the parts of an <see cref="ArchiveObjectKey"/> before an archive turns them into a path or an object key:
-/// each part must be a plain name of <c>[A-Za-z0-9._-]</c>, at most 200 characters, not <c>.</c> or <c>..</c>, so a key
-/// can never leave the archive's root or prefix. A file name must not start with a dot (archives keep their own
+/// each part must follow the one rule for log and partition names (1 to 128 characters of <c>[A-Za-z0-9._-]</c>, not
+/// <c>.</c> or <c>..</c>), so a key can never leave the archive's root or prefix. A file name must not start with a dot (archives keep their own
 /// temporary and metadata files under such names).
 /// </summary>
 public static class ArchiveNames
 {
     /// <summary>The longest name accepted for a log, a partition or a file.</summary>
-    public const int MaxLength = 200;
+    public const int MaxLength = PartitionNames.MaxLength;
 
     /// <summary>Throws <see cref="InvalidPartitionNameException"/> when a part of <paramref name="key"/> is not a valid name.</summary>
     public static void Validate(ArchiveObjectKey key)
@@ -36,35 +36,9 @@ public static class ArchiveNames
     {
         if (Reason(name) is { } reason)
         {
-            throw new InvalidPartitionNameException(name ?? "", $"the {what} {reason}");
+            throw new InvalidPartitionNameException(name ?? "", $"{reason} (the {what})");
         }
     }
 
-    private static string? Reason(string? name)
-    {
-        if (string.IsNullOrEmpty(name))
-        {
-            return "is empty";
-        }
-
-        if (name.Length > MaxLength)
-        {
-            return $"is longer than {MaxLength} characters";
-        }
-
-        if (name is "." or "..")
-        {
-            return "would leave the archive root";
-        }
-
-        foreach (var c in name)
-        {
-            if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
-            {
-                return "uses characters outside [A-Za-z0-9._-]";
-            }
-        }
-
-        return null;
-    }
+    private static string? Reason(string? name) => PartitionNames.Check(name);
 }

@@ -25,9 +25,6 @@ public static class SegmentFormat
     /// <summary>Alignment of every frame in a segment file.</summary>
     public const int Alignment = 8;
 
-    /// <summary>File extension of segment files.</summary>
-    public const string SegmentExtension = ".aofseg";
-
     /// <summary>Magic of <see cref="SegmentHeader"/>: "AOFS".</summary>
     public const uint SegmentHeaderMagic = 0x53464F41;
 
@@ -74,22 +71,6 @@ public static class SegmentFormat
         ProducerStampMagic => ProducerStampFrame.Size,
         _ => 0,
     };
-
-    /// <summary>The file name of the segment whose first record id is <paramref name="baseId"/>: 20 digits, so names sort by id.</summary>
-    public static string SegmentFileName(long baseId) => baseId.ToString("D20", System.Globalization.CultureInfo.InvariantCulture) + SegmentExtension;
-
-    /// <summary>Parses a file name made by <see cref="SegmentFileName"/>.</summary>
-    public static bool TryParseSegmentFileName(string fileName, out long baseId)
-    {
-        baseId = -1;
-        var name = Path.GetFileName(fileName);
-        if (!name.EndsWith(SegmentExtension, StringComparison.Ordinal) || name.Length != 20 + SegmentExtension.Length)
-        {
-            return false;
-        }
-
-        return long.TryParse(name.AsSpan(0, 20), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out baseId);
-    }
 
     /// <summary>Microseconds since the Unix epoch of <paramref name="time"/>.</summary>
     public static long ToUnixMicroseconds(DateTimeOffset time) => (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;

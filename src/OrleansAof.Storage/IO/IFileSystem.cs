@@ -2,7 +2,7 @@ namespace OrleansAof.Storage.IO;
 
 /// <summary>
 /// Every file operation of the engine goes through this interface, so that platform differences stay in one
-/// place (<see cref="PhysicalFileSystem"/>) and tests can inject faults (<see cref="FaultInjectingFileSystem"/>).
+/// place (<see cref="PhysicalFileSystem"/>) and tests can inject faults (the test double <c>FaultInjectingFileSystem</c> in <c>test/OrleansAof.TestInfrastructure</c>).
 /// </summary>
 public interface IFileSystem
 {

@@ -368,8 +368,9 @@ internal sealed partial class ActiveSegmentWriter
                         {
                             throw new LogBackpressureException(
                                 BackpressureReason.UnflushedBytes,
-                                Invariant($"{_state.UnflushedBytes} bytes are written but not flushed; the bound is {_options.MaxUnflushedBytes} (PartitionLogOptions.MaxUnflushedBytes)."),
-                                TimeSpan.FromMilliseconds(5));
+                                Invariant($"{_state.UnflushedBytes} bytes are written but not flushed."),
+                                TimeSpan.FromMilliseconds(5),
+                                new BackpressureBound(nameof(PartitionLogOptions.MaxUnflushedBytes), _options.MaxUnflushedBytes, "bytes"));
                         }
 
                         return WriteOutcome.Wait;

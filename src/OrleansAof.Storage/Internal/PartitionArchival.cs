@@ -243,8 +243,10 @@ internal sealed partial class PartitionArchival
             StorageInstruments.RecordBackpressure(BackpressureReason.ArchiveBacklog);
             throw new LogBackpressureException(
                 BackpressureReason.ArchiveBacklog,
-                Invariant($"{segments} sealed segment(s) ({bytes} bytes) wait for archival; the bounds are {_options.MaxArchiveBacklogSegments} segments (PartitionLogOptions.MaxArchiveBacklogSegments) and {_options.MaxArchiveBacklogBytes} bytes (PartitionLogOptions.MaxArchiveBacklogBytes). Appends resume once the archiver catches up."),
-                TimeSpan.FromSeconds(1));
+                Invariant($"{segments} sealed segment(s) ({bytes} bytes) wait for archival; appends resume once the archiver catches up."),
+                TimeSpan.FromSeconds(1),
+                new BackpressureBound(nameof(PartitionLogOptions.MaxArchiveBacklogSegments), _options.MaxArchiveBacklogSegments, "segments"),
+                new BackpressureBound(nameof(PartitionLogOptions.MaxArchiveBacklogBytes), _options.MaxArchiveBacklogBytes, "bytes"));
         }
     }
 

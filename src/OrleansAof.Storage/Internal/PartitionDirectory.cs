@@ -5,15 +5,10 @@ using OrleansAof.Storage.IO;
 namespace OrleansAof.Storage.Internal;
 
 /// <summary>
-/// The directory of one partition: <c>{root}/{log}/{partition}/</c> with <c>writer.lock</c>, <c>epoch</c>,
-/// <c>catalog.db</c>, <c>segments/</c>, <c>quarantine/</c> and <c>cache/</c>.
+/// The directory of one partition, <c>{root}/{log}/{partition}/</c>, laid out as <see cref="PartitionLayout"/> says.
 /// </summary>
 internal sealed class PartitionDirectory
 {
-    public const string LockFileName = "writer.lock";
-    public const string EpochFileName = "epoch";
-    public const string CatalogFileName = "catalog.db";
-    public const string PreallocatedFileName = "next.prealloc";
 
     public PartitionDirectory(string dataRoot, string log, string partition)
     {
@@ -40,46 +35,28 @@ internal sealed class PartitionDirectory
 
     public string DirectoryPath { get; }
 
-    public string Segments => Path.Combine(DirectoryPath, "segments");
+    public string Segments => PartitionLayout.SegmentsOf(DirectoryPath);
 
-    public string Quarantine => Path.Combine(DirectoryPath, "quarantine");
+    public string Quarantine => PartitionLayout.QuarantineOf(DirectoryPath);
 
-    public string Cache => Path.Combine(DirectoryPath, "cache");
+    public string Cache => Path.Combine(DirectoryPath, PartitionLayout.CacheFolder);
 
-    public string LockFile => Path.Combine(DirectoryPath, LockFileName);
+    public string LockFile => Path.Combine(DirectoryPath, PartitionLayout.LockFileName);
 
-    public string EpochFile => Path.Combine(DirectoryPath, EpochFileName);
+    public string EpochFile => Path.Combine(DirectoryPath, PartitionLayout.EpochFileName);
 
-    public string CatalogFile => Path.Combine(DirectoryPath, CatalogFileName);
+    public string CatalogFile => Path.Combine(DirectoryPath, PartitionLayout.CatalogFileName);
 
-    public string PreallocatedFile => Path.Combine(Segments, PreallocatedFileName);
+    public string PreallocatedFile => Path.Combine(Segments, PartitionLayout.PreallocatedFileName);
 
-    public string SegmentPath(long baseId) => Path.Combine(Segments, SegmentFormat.SegmentFileName(baseId));
+    public string SegmentPath(long baseId) => Path.Combine(Segments, PartitionLayout.SegmentFileName(baseId));
 
-    /// <summary>Log and partition names: 1 to 128 characters of <c>[A-Za-z0-9._-]</c>, not "." or "..".</summary>
+    /// <summary>Throws <see cref="InvalidPartitionNameException"/> when <paramref name="name"/> breaks the rule of <see cref="PartitionNames"/>.</summary>
     public static void ValidateName(string name)
     {
-        if (string.IsNullOrEmpty(name))
+        if (PartitionNames.Check(name) is { } reason)
         {
-            throw new InvalidPartitionNameException(name ?? "", "it is empty");
-        }
-
-        if (name.Length > 128)
-        {
-            throw new InvalidPartitionNameException(name, "it is longer than 128 characters");
-        }
-
-        if (name is "." or "..")
-        {
-            throw new InvalidPartitionNameException(name, "it would leave the data root");
-        }
-
-        foreach (var c in name)
-        {
-            if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
-            {
-                throw new InvalidPartitionNameException(name, $"the character {DisplayText.Quote(c.ToString())} is not allowed (use A-Z, a-z, 0-9, '.', '_' and '-')");
-            }
+            throw new InvalidPartitionNameException(name ?? "", reason);
         }
     }
 

@@ -266,7 +266,7 @@ internal static partial class PartitionOpener
         var objects = new List<ArchivedObjectInfo>();
         await foreach (var o in archive.ListAsync(dir.Log, dir.Partition, cancellationToken).ConfigureAwait(false))
         {
-            if (SegmentFormat.TryParseSegmentFileName(o.Key.FileName, out _))
+            if (PartitionLayout.TryParseSegmentFileName(o.Key.FileName, out _))
             {
                 objects.Add(o);
             }

@@ -200,17 +200,17 @@ internal static partial class PartitionRecovery
 
     /// <summary>The catalog row of ids that no local file, quarantined file or archived object holds.</summary>
     public static SegmentInfo MissingRow(long baseId, long lastId) =>
-        new(baseId, lastId, lastId - baseId + 1, SegmentStatus.Missing, 0, DateTimeOffset.UnixEpoch, null, 0, 0, 0, 0, 0, SegmentFormat.SegmentFileName(baseId), null, 0, 0);
+        new(baseId, lastId, lastId - baseId + 1, SegmentStatus.Missing, 0, DateTimeOffset.UnixEpoch, null, 0, 0, 0, 0, 0, PartitionLayout.SegmentFileName(baseId), null, 0, 0);
 
     /// <summary>The catalog row of a sealed segment held locally.</summary>
     public static SegmentInfo ActiveRow(ActiveSegment a) => new(
         a.BaseId, a.LastId, a.Count, SegmentStatus.Active, a.WriteOffset, a.CreatedAt, null, a.FirstTimestampMicros, a.LastTimestampMicros,
-        a.Rolling, 0, a.Header.WriterEpoch, SegmentFormat.SegmentFileName(a.BaseId), null, 0, 0);
+        a.Rolling, 0, a.Header.WriterEpoch, PartitionLayout.SegmentFileName(a.BaseId), null, 0, 0);
 
     public static SegmentInfo SealedRow(SealedSegment s, SegmentStatus status) => new(
         s.BaseId, s.LastId, s.Count, status, s.FileSize, SegmentFormat.FromUnixMicroseconds(s.Header.CreatedAtMicros),
         SegmentFormat.FromUnixMicroseconds(s.Metadata.SealedAtMicros), s.Metadata.FirstTimestampMicros, s.Metadata.LastTimestampMicros,
-        s.Metadata.DataChecksum, 0, s.Header.WriterEpoch, SegmentFormat.SegmentFileName(s.BaseId), null, 0, 0);
+        s.Metadata.DataChecksum, 0, s.Header.WriterEpoch, PartitionLayout.SegmentFileName(s.BaseId), null, 0, 0);
 
     /// <summary>A row for an archived object (ids <paramref name="baseId"/>..<paramref name="lastId"/>) whose local file is gone.</summary>
     private static SegmentInfo EvictedRow(ArchivedObjectInfo o, long baseId, long lastId) => new(
@@ -228,7 +228,7 @@ internal static partial class PartitionRecovery
 
     /// <summary>The base id named by an archived object (listings are filtered to segment names).</summary>
     public static long BaseIdOf(ArchivedObjectInfo o) =>
-        SegmentFormat.TryParseSegmentFileName(o.Key.FileName, out var b) ? b : throw new InvalidDataException($"'{o.Key}' is not a segment name");
+        PartitionLayout.TryParseSegmentFileName(o.Key.FileName, out var b) ? b : throw new InvalidDataException($"'{o.Key}' is not a segment name");
 
     /// <summary>
     /// Decides every segment's row from the local scan, the catalog's rows and, when given, the archive listing. Touches no

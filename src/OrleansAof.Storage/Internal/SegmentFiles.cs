@@ -192,9 +192,9 @@ internal static class SegmentFiles
     public static List<(long BaseId, string Path)> List(IFileSystem fs, PartitionDirectory dir)
     {
         var files = new List<(long BaseId, string Path)>();
-        foreach (var path in fs.ListFiles(dir.Segments, "*" + SegmentFormat.SegmentExtension))
+        foreach (var path in fs.ListFiles(dir.Segments, PartitionLayout.SegmentFilePattern))
         {
-            if (SegmentFormat.TryParseSegmentFileName(path, out var baseId))
+            if (PartitionLayout.TryParseSegmentFileName(path, out var baseId))
             {
                 files.Add((baseId, path));
             }

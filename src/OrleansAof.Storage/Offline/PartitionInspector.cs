@@ -21,9 +21,6 @@ namespace OrleansAof.Storage.Offline;
 /// </remarks>
 public sealed class PartitionInspector
 {
-    private const string SegmentsFolder = "segments";
-    private const string QuarantineFolder = "quarantine";
-
     private readonly IFileSystem _fs;
     private readonly InspectionOptions _options;
 
@@ -82,9 +79,9 @@ public sealed class PartitionInspector
     {
         ArgumentException.ThrowIfNullOrEmpty(partitionDirectory);
         var dir = Path.GetFullPath(partitionDirectory);
-        if (!_fs.DirectoryExists(Path.Combine(dir, SegmentsFolder)))
+        if (!_fs.DirectoryExists(PartitionLayout.SegmentsOf(dir)))
         {
-            throw new FileNotFoundException($"'{dir}' is not a partition directory (it has no '{SegmentsFolder}' folder).", dir);
+            throw new FileNotFoundException($"'{dir}' is not a partition directory (it has no '{PartitionLayout.SegmentsFolder}' folder).", dir);
         }
 
         long total = 0;
@@ -96,16 +93,12 @@ public sealed class PartitionInspector
         return InspectPartition(dir, null, new ProgressCounter(progress, total), cancellationToken);
     }
 
-    internal static string SegmentsOf(string partitionDirectory) => Path.Combine(partitionDirectory, SegmentsFolder);
-
-    internal static string QuarantineOf(string partitionDirectory) => Path.Combine(partitionDirectory, QuarantineFolder);
-
     internal List<(long BaseId, string Path)> ListSegments(string partitionDirectory)
     {
         var files = new List<(long BaseId, string Path)>();
-        foreach (var file in _fs.ListFiles(SegmentsOf(partitionDirectory), "*" + SegmentFormat.SegmentExtension))
+        foreach (var file in _fs.ListFiles(PartitionLayout.SegmentsOf(partitionDirectory), PartitionLayout.SegmentFilePattern))
         {
-            if (SegmentFormat.TryParseSegmentFileName(file, out var baseId))
+            if (PartitionLayout.TryParseSegmentFileName(file, out var baseId))
             {
                 files.Add((baseId, file));
             }
@@ -206,10 +199,10 @@ public sealed class PartitionInspector
     private PartitionReport InspectPartition(string dir, string? only, ProgressCounter counter, CancellationToken cancellationToken)
     {
         var segmentsFiles = ListSegments(dir);
-        var lockFile = Path.Combine(dir, PartitionDirectory.LockFileName);
+        var lockFile = Path.Combine(dir, PartitionLayout.LockFileName);
         var locked = IsLocked(lockFile);
-        var epoch = PartitionDirectory.ReadEpoch(_fs, Path.Combine(dir, PartitionDirectory.EpochFileName));
-        var (rows, catalogProblem) = ReadCatalog(Path.Combine(dir, PartitionDirectory.CatalogFileName));
+        var epoch = PartitionDirectory.ReadEpoch(_fs, Path.Combine(dir, PartitionLayout.EpochFileName));
+        var (rows, catalogProblem) = ReadCatalog(Path.Combine(dir, PartitionLayout.CatalogFileName));
 
         var reports = new List<SegmentReport>();
         for (var i = 0; i < segmentsFiles.Count; i++)
@@ -228,13 +221,13 @@ public sealed class PartitionInspector
 
         var quarantinedRows = rows.Where(static r => r.Status == SegmentStatus.Quarantined).ToList();
         var quarantined = new List<QuarantinedFile>();
-        var quarantineDir = QuarantineOf(dir);
+        var quarantineDir = PartitionLayout.QuarantineOf(dir);
         if (_fs.DirectoryExists(quarantineDir))
         {
             foreach (var q in _fs.ListFiles(quarantineDir, "*"))
             {
                 var name = Path.GetFileName(q);
-                long? qBase = SegmentFormat.TryParseSegmentFileName(name, out var b) ? b : null;
+                long? qBase = PartitionLayout.TryParseSegmentFileName(name, out var b) ? b : null;
                 quarantined.Add(new QuarantinedFile(name, qBase, _fs.GetFileLength(q), quarantinedRows.Exists(r => r.FileName == name)));
             }
         }
@@ -313,9 +306,9 @@ public sealed class PartitionInspector
     {
         if (File.Exists(full))
         {
-            if (!SegmentFormat.TryParseSegmentFileName(full, out _))
+            if (!PartitionLayout.TryParseSegmentFileName(full, out _))
             {
-                throw new FileNotFoundException($"'{full}' is not a segment file (expected a name like {SegmentFormat.SegmentFileName(0)}).", full);
+                throw new FileNotFoundException($"'{full}' is not a segment file (expected a name like {PartitionLayout.SegmentFileName(0)}).", full);
             }
 
             var segmentsDir = Path.GetDirectoryName(full)!;
@@ -332,7 +325,7 @@ public sealed class PartitionInspector
             return [(full, null)];
         }
 
-        if (Path.GetFileName(full) == SegmentsFolder)
+        if (Path.GetFileName(full) == PartitionLayout.SegmentsFolder)
         {
             return [(Path.GetDirectoryName(full)!, null)];
         }
@@ -357,13 +350,13 @@ public sealed class PartitionInspector
 
         if (found.Count == 0)
         {
-            throw new FileNotFoundException($"No partition found under '{full}' (a partition directory has a '{SegmentsFolder}' folder; looked in the folder, its children and grandchildren).", full);
+            throw new FileNotFoundException($"No partition found under '{full}' (a partition directory has a '{PartitionLayout.SegmentsFolder}' folder; looked in the folder, its children and grandchildren).", full);
         }
 
         return found;
     }
 
-    private bool IsPartition(string dir) => _fs.DirectoryExists(SegmentsOf(dir));
+    private bool IsPartition(string dir) => _fs.DirectoryExists(PartitionLayout.SegmentsOf(dir));
 
     private static string[] Sorted(string[] items)
     {
@@ -422,7 +415,7 @@ public sealed class PartitionInspector
 
         foreach (var e in evicted)
         {
-            spans.Add((e.BaseId, e.LastId, SegmentFormat.SegmentFileName(e.BaseId)));
+            spans.Add((e.BaseId, e.LastId, PartitionLayout.SegmentFileName(e.BaseId)));
         }
 
         spans.Sort(static (a, b) => a.BaseId.CompareTo(b.BaseId));

@@ -83,7 +83,7 @@ public sealed class PartitionRepair
     {
         ArgumentException.ThrowIfNullOrEmpty(partitionDirectory);
         var dir = Path.GetFullPath(partitionDirectory);
-        if (!_fs.DirectoryExists(PartitionInspector.SegmentsOf(dir)))
+        if (!_fs.DirectoryExists(PartitionLayout.SegmentsOf(dir)))
         {
             throw new FileNotFoundException($"'{dir}' is not a partition directory (it has no 'segments' folder).", dir);
         }
@@ -106,7 +106,7 @@ public sealed class PartitionRepair
 
     private IStorageFile? TakeLock(string dir, bool create)
     {
-        var path = Path.Combine(dir, PartitionDirectory.LockFileName);
+        var path = Path.Combine(dir, PartitionLayout.LockFileName);
         if (!create && !_fs.FileExists(path))
         {
             // A dry run creates nothing; without a lock file no writer has ever held the directory.
@@ -204,7 +204,7 @@ public sealed class PartitionRepair
         var index = segments.FindIndex(s => s.BaseId == baseId);
         if (index < 0)
         {
-            throw new RepairRefusedException($"There is no segment file with base id {baseId} in '{PartitionInspector.SegmentsOf(dir)}'. Nothing was changed.");
+            throw new RepairRefusedException($"There is no segment file with base id {baseId} in '{PartitionLayout.SegmentsOf(dir)}'. Nothing was changed.");
         }
 
         if (index == segments.Count - 1)
@@ -223,7 +223,7 @@ public sealed class PartitionRepair
         }
 
         var fileName = Path.GetFileName(path);
-        var target = Path.Combine(PartitionInspector.QuarantineOf(dir), fileName);
+        var target = Path.Combine(PartitionLayout.QuarantineOf(dir), fileName);
         if (_fs.FileExists(target))
         {
             throw new RepairRefusedException($"'{target}' already exists; move it away first. Nothing was changed.");
@@ -242,10 +242,10 @@ public sealed class PartitionRepair
             target);
         if (apply)
         {
-            _fs.CreateDirectory(PartitionInspector.QuarantineOf(dir));
+            _fs.CreateDirectory(PartitionLayout.QuarantineOf(dir));
             _fs.MoveFile(path, target, overwrite: false);
-            _fs.FlushDirectory(PartitionInspector.SegmentsOf(dir));
-            _fs.FlushDirectory(PartitionInspector.QuarantineOf(dir));
+            _fs.FlushDirectory(PartitionLayout.SegmentsOf(dir));
+            _fs.FlushDirectory(PartitionLayout.QuarantineOf(dir));
             RecordQuarantine(dir, report, known, target);
         }
 
@@ -256,7 +256,7 @@ public sealed class PartitionRepair
 
     private void RecordQuarantine(string dir, SegmentReport report, bool known, string target)
     {
-        using var catalog = SegmentCatalog.Open(Path.Combine(dir, PartitionDirectory.CatalogFileName), _fs);
+        using var catalog = SegmentCatalog.Open(Path.Combine(dir, PartitionLayout.CatalogFileName), _fs);
         var existing = catalog.ReadAll().Find(r => r.BaseId == report.BaseId);
         var row = existing is not null
             ? existing with { Status = SegmentStatus.Quarantined, SizeBytes = _fs.GetFileLength(target) }

@@ -113,7 +113,7 @@ internal static class OpenBenchmark
     private static (long Sealed, long ActiveData) Sizes(string root)
     {
         var dir = new PartitionDirectory(root, Engine.LogName, Engine.PartitionName);
-        var files = Directory.GetFiles(dir.Segments, "*" + SegmentFormat.SegmentExtension).Order(StringComparer.Ordinal).ToArray();
+        var files = Directory.GetFiles(dir.Segments, PartitionLayout.SegmentFilePattern).Order(StringComparer.Ordinal).ToArray();
         long sealedBytes = 0;
         for (var i = 0; i < files.Length - 1; i++)
         {
@@ -147,7 +147,7 @@ internal static class OpenBenchmark
     {
         var fs = PhysicalFileSystem.Instance;
         var dir = new PartitionDirectory(root, Engine.LogName, Engine.PartitionName);
-        var files = fs.ListFiles(dir.Segments, "*" + SegmentFormat.SegmentExtension);
+        var files = fs.ListFiles(dir.Segments, PartitionLayout.SegmentFilePattern);
         var footers = new List<double>();
         var activeScan = new List<double>();
         var catalog = new List<double>();

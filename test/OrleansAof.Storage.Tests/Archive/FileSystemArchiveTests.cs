@@ -2,7 +2,6 @@ using System.Text;
 using FluentAssertions;
 using Microsoft.Extensions.Time.Testing;
 using OrleansAof.Storage.Archive;
-using OrleansAof.Storage.IO;
 using OrleansAof.TestInfrastructure;
 using Xunit;
 

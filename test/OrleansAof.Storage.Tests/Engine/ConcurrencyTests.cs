@@ -117,6 +117,9 @@ public class ConcurrencyTests : LogTestBase
         accepted.Should().Be(3, "three 1,048-byte frames fit under 4,096 unflushed bytes and a fourth does not");
         refused!.Reason.Should().Be(BackpressureReason.UnflushedBytes);
         refused.IsRetryable.Should().BeTrue();
+        refused.Bounds.Should().Equal(new BackpressureBound(nameof(PartitionLogOptions.MaxUnflushedBytes), 4096, "bytes"));
+        refused.Detail.Should().Be("3144 bytes are written but not flushed.");
+        refused.Message.Should().Be("Append refused by backpressure (UnflushedBytes): 3144 bytes are written but not flushed. The bound is 4096 bytes (PartitionLogOptions.MaxUnflushedBytes). Retry after 5 ms.");
         log.NextId.Should().Be(3, "the refused append wrote nothing");
         await Wait.UntilAsync(() => log.DurableId == 2, "the flush started by backpressure completed");
         (await log.AppendAsync(new byte[1000])).FirstId.Should().Be(3);

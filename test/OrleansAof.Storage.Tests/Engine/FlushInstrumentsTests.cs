@@ -26,7 +26,7 @@ public sealed class FlushInstrumentsTests : LogTestBase
         // A log name no other test uses: the instruments are process-wide and other tests run in parallel.
         var logName = "metrics-" + Guid.NewGuid().ToString("N")[..8];
         using var recorder = new Recorder(logName);
-        var fs = new FaultInjectingFileSystem(PhysicalFileSystem.Instance) { WriteFilter = static p => p.EndsWith(SegmentFormat.SegmentExtension, StringComparison.Ordinal) };
+        var fs = new FaultInjectingFileSystem(PhysicalFileSystem.Instance) { WriteFilter = static p => p.EndsWith(PartitionLayout.SegmentExtension, StringComparison.Ordinal) };
         var options = Options(o =>
         {
             o.FlushPolicy = FlushPolicy.BatchedOrPeriodic(3, TimeSpan.FromMilliseconds(100));

@@ -163,7 +163,7 @@ public class MappedReadTests : LogTestBase
     {
         var options = SmallSegments();
         await WriteAsync(options);
-        var first = Directory.GetFiles(Path.Combine(options.DataRoot, "orders", "0", "segments"), "*" + SegmentFormat.SegmentExtension).Order(StringComparer.Ordinal).First();
+        var first = Directory.GetFiles(Path.Combine(options.DataRoot, "orders", "0", "segments"), PartitionLayout.SegmentFilePattern).Order(StringComparer.Ordinal).First();
         var victim = ScanFile(first).Records[3];
         FlipBit(first, victim.Offset + RecordHeader.Size);
 

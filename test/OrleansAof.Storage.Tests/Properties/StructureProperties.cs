@@ -169,7 +169,7 @@ public sealed class StructureProperties
                 return new SegmentInfo(
                     baseId, baseId + count - 1, count, status, size,
                     SegmentFormat.FromUnixMicroseconds(created), sealedAt is { } s ? SegmentFormat.FromUnixMicroseconds(s) : null,
-                    firstTs, lastTs, dataCrc, fileCrc, epoch, SegmentFormat.SegmentFileName(baseId), key, archived.Item1, archived.Item2);
+                    firstTs, lastTs, dataCrc, fileCrc, epoch, PartitionLayout.SegmentFileName(baseId), key, archived.Item1, archived.Item2);
             });
 
     [Fact]

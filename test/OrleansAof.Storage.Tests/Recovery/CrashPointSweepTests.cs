@@ -119,7 +119,7 @@ public sealed class CrashPointSweepTests(ITestOutputHelper output) : IDisposable
         var fs = new FaultInjectingFileSystem();
         var time = new FakeTimeProvider(pristine.Now);
         var log = await PartitionLog.OpenAsync(LogName, PartitionName, scenario.Options(world.DataRoot), Environment(fs, world, time));
-        fs.CrashAfterFirst(static o => o.Kind == FileSystemOperationKind.DeleteFile && o.Path.EndsWith(SegmentFormat.SegmentExtension, StringComparison.Ordinal));
+        fs.CrashAfterFirst(static o => o.Kind == FileSystemOperationKind.DeleteFile && o.Path.EndsWith(PartitionLayout.SegmentExtension, StringComparison.Ordinal));
         var evict = async () => await log.EvictArchivedAsync();
         await evict.Should().ThrowAsync<IOException>("the process dies right after the first segment file is deleted");
         fs.Crashed.Should().BeTrue();
@@ -444,7 +444,7 @@ public sealed class CrashPointSweepTests(ITestOutputHelper output) : IDisposable
             }
         }
 
-        var path = Path.Combine(w.DataRoot, LogName, PartitionName, "segments", SegmentFormat.SegmentFileName(PerSegment));
+        var path = Path.Combine(w.DataRoot, LogName, PartitionName, "segments", PartitionLayout.SegmentFileName(PerSegment));
         using (var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite))
         {
             stream.Position = SegmentHeader.Size / 2;

@@ -226,7 +226,7 @@ public class IdBoundTests : RecoveryTestBase
             activeBase = log.GetInfo().Segments.Single(static s => s.Status == SegmentStatus.Active).BaseId;
         }
 
-        File.Delete(Path.Combine(SegmentsDirectory(Temp.Path), OrleansAof.Storage.Format.SegmentFormat.SegmentFileName(activeBase)));
+        File.Delete(Path.Combine(SegmentsDirectory(Temp.Path), OrleansAof.Storage.PartitionLayout.SegmentFileName(activeBase)));
         var error = (await FluentActions.Invoking(() => OpenWithBoundsAsync(BoundOptions(), null)).Should().ThrowAsync<PartitionDataLostException>()).Which;
         error.HeldThrough.Should().Be(activeBase - 1);
         await using (var log = await OpenWithBoundsAsync(BoundOptions(LostIdsPolicy.SkipPastBound), null))

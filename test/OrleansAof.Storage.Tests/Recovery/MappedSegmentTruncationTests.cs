@@ -58,7 +58,7 @@ public class MappedSegmentTruncationTests(ITestOutputHelper output) : RecoveryTe
         output.WriteLine(child.StandardError);
         exit.Should().Be(0, "the child lives through the damage and checks every read (134 would be the abort after SIGBUS); stderr: {0}", child.StandardError);
         lines.Should().Contain("alive");
-        var segments = Directory.GetFiles(Path.Combine(root, "mapped", "0", "segments"), "*" + SegmentFormat.SegmentExtension).Order(StringComparer.Ordinal).ToArray();
+        var segments = Directory.GetFiles(Path.Combine(root, "mapped", "0", "segments"), PartitionLayout.SegmentFilePattern).Order(StringComparer.Ordinal).ToArray();
         return (lines, segments[0]);
     }
 

@@ -2,6 +2,7 @@ using FluentAssertions;
 using OrleansAof.Storage.Format;
 using OrleansAof.Storage.IO;
 using OrleansAof.Storage.Tests.Engine;
+using OrleansAof.TestInfrastructure;
 
 namespace OrleansAof.Storage.Tests.Recovery;
 
@@ -12,7 +13,7 @@ public abstract class RecoveryTestBase : LogTestBase
     protected const string PartitionName = "0";
 
     /// <summary>A fault injector whose write counter, tear and full disk apply to segment files only.</summary>
-    protected static FaultInjectingFileSystem SegmentFaults() => new() { WriteFilter = static p => p.EndsWith(SegmentFormat.SegmentExtension, StringComparison.Ordinal) };
+    protected static FaultInjectingFileSystem SegmentFaults() => new() { WriteFilter = static p => p.EndsWith(PartitionLayout.SegmentExtension, StringComparison.Ordinal) };
 
     protected static string PartitionDirectory(string dataRoot) => Path.Combine(dataRoot, LogName, PartitionName);
 
@@ -24,7 +25,7 @@ public abstract class RecoveryTestBase : LogTestBase
 
     /// <summary>The segment files of the partition, in id order.</summary>
     protected static string[] SegmentFiles(string dataRoot) =>
-        [.. Directory.GetFiles(SegmentsDirectory(dataRoot), "*" + SegmentFormat.SegmentExtension).Order(StringComparer.Ordinal)];
+        [.. Directory.GetFiles(SegmentsDirectory(dataRoot), PartitionLayout.SegmentFilePattern).Order(StringComparer.Ordinal)];
 
     /// <summary>Disposes a log whose file system may have crashed under it: whatever the close throws is the crash's doing.</summary>
     protected static async Task DisposeAfterCrashAsync(PartitionLog log)

@@ -119,7 +119,7 @@ public class SealedSegmentDamageTests : RecoveryTestBase
             string outcome;
             if (quarantined)
             {
-                File.Exists(Path.Combine(QuarantineDirectory(root), SegmentFormat.SegmentFileName(0))).Should().BeTrue(because);
+                File.Exists(Path.Combine(QuarantineDirectory(root), PartitionLayout.SegmentFileName(0))).Should().BeTrue(because);
                 failed.Should().Be(PerSegment, "{0}: the ids of a quarantined segment are reported as damaged", because);
                 outcome = "quarantined";
             }

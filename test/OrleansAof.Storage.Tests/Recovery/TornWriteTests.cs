@@ -9,7 +9,7 @@ namespace OrleansAof.Storage.Tests.Recovery;
 /// <summary>
 /// Garnet's torn-tail model: write with commit-wait, crash in the middle of the newest write (at every byte of it),
 /// restart, assert recovery to the last acknowledged record, write again, crash and recover a second time.
-/// A tear is a crash: the <see cref="IO.FaultInjectingFileSystem"/> lets the bytes before the tear reach the file and
+/// A tear is a crash: the <see cref="FaultInjectingFileSystem"/> lets the bytes before the tear reach the file and
 /// nothing after. Files are not preallocated unless a test says so, so a torn frame is also a short file.
 /// </summary>
 [Trait(TestCategories.Name, TestCategories.FaultInjection)]
@@ -281,7 +281,7 @@ public class TornWriteTests : RecoveryTestBase
     /// <summary>Opens a fresh log, appends <paramref name="acked"/> (each acknowledged) and tears the next append at byte <paramref name="tearAt"/> of its writes.</summary>
     private async Task CrashDuringAppendAsync(PartitionLogOptions options, byte[][] acked, byte[] torn, long tearAt, string because, IO.IFileSystem? inner = null)
     {
-        var fs = inner is null ? SegmentFaults() : new IO.FaultInjectingFileSystem(inner) { WriteFilter = static p => p.EndsWith(SegmentFormat.SegmentExtension, StringComparison.Ordinal) };
+        var fs = inner is null ? SegmentFaults() : new FaultInjectingFileSystem(inner) { WriteFilter = static p => p.EndsWith(PartitionLayout.SegmentExtension, StringComparison.Ordinal) };
         var log = await OpenAsync(options, fs);
         for (var i = 0; i < acked.Length; i++)
         {
@@ -324,7 +324,7 @@ public class TornWriteTests : RecoveryTestBase
         public IO.IStorageFile OpenFile(string path, FileMode mode, FileAccess access, FileShare share = FileShare.Read, long preallocationSize = 0)
         {
             var file = _inner.OpenFile(path, mode, access, share, preallocationSize);
-            if (mode == FileMode.CreateNew && path.EndsWith(SegmentFormat.SegmentExtension, StringComparison.Ordinal))
+            if (mode == FileMode.CreateNew && path.EndsWith(PartitionLayout.SegmentExtension, StringComparison.Ordinal))
             {
                 file.SetLength(size);
             }

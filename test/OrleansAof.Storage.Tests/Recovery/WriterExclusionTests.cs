@@ -1,6 +1,5 @@
 using System.Globalization;
 using FluentAssertions;
-using OrleansAof.Storage.Format;
 using OrleansAof.TestInfrastructure;
 using Xunit;
 
@@ -84,6 +83,6 @@ public class WriterExclusionTests : RecoveryTestBase
             await log.SealAsync();
         }
 
-        ScanFile(Path.Combine(SegmentsDirectory(Temp.Path), SegmentFormat.SegmentFileName(4))).Header!.Value.WriterEpoch.Should().Be(4);
+        ScanFile(Path.Combine(SegmentsDirectory(Temp.Path), PartitionLayout.SegmentFileName(4))).Header!.Value.WriterEpoch.Should().Be(4);
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
+using OrleansAof.Storage.IO;
 
-namespace OrleansAof.Storage.IO;
+namespace OrleansAof.TestInfrastructure;
 
 /// <summary>What a restart after a simulated crash finds on the disk (see <see cref="FaultInjectingFileSystem"/>).</summary>
 public enum CrashModel
