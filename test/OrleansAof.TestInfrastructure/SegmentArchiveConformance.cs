@@ -151,7 +151,7 @@ public abstract class SegmentArchiveConformance : ArchiveTestBase
 
         var (otherPath, _, otherFacts) = CreateSegmentFile("other", 50, seed: 99);
         puts.Add(() => Archive.PutAsync(Key("p2", 0), otherPath, otherFacts, None));
-        puts.Add(() => Archive.PutAsync(new ArchiveObjectKey(Log + "x", "p1", PartitionLayout.SegmentFileName(0)), otherPath, otherFacts, None));
+        puts.Add(() => Archive.PutAsync(new ArchiveObjectKey(Log + "x", "p1", Storage.PartitionLayout.SegmentFileName(0)), otherPath, otherFacts, None));
         await RunBoundedAsync(puts, 8);
 
         var listed = await ListAllAsync("p1");

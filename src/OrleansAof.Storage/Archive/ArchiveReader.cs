@@ -1,4 +1,3 @@
-using OrleansAof.Storage.Format;
 using OrleansAof.Storage.Internal;
 using OrleansAof.Storage.IO;
 
@@ -94,7 +93,7 @@ public sealed class ArchiveReader : IDisposable
 
     private FetchRequest Request(long baseId)
     {
-        var fileName = SegmentFormat.SegmentFileName(baseId);
+        var fileName = PartitionLayout.SegmentFileName(baseId);
         return new FetchRequest(baseId, fileName, LastId: null, SizeBytes: null, $"{_log}/{_partition}/{fileName}");
     }
 
@@ -139,7 +138,7 @@ public sealed class ArchiveReader : IDisposable
         var bases = new List<long>();
         await foreach (var o in _archive.ListAsync(_log, _partition, cancellationToken).ConfigureAwait(false))
         {
-            if (SegmentFormat.TryParseSegmentFileName(o.Key.FileName, out var b))
+            if (PartitionLayout.TryParseSegmentFileName(o.Key.FileName, out var b))
             {
                 bases.Add(b);
             }
