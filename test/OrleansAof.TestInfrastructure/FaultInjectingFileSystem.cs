@@ -1,3 +1,5 @@
+// Over 600 lines on purpose: one responsibility, a file system that injects faults and models crashes (process or power
+// loss) for every IFileSystem call; the crash model needs to see every operation in one place.
 using System.Globalization;
 using OrleansAof.Storage.IO;
 

@@ -1,3 +1,4 @@
+// Over 600 lines on purpose: the archival contract every archive backend must pass, kept as one suite.
 using FluentAssertions;
 using OrleansAof.Storage;
 using OrleansAof.Storage.Archive;

@@ -1,3 +1,4 @@
+// About 600 lines on purpose: the forward scan, the sealed-structure reader and their stop reasons are one format reader.
 using System.Buffers;
 using System.Buffers.Binary;
 using OrleansAof.Storage.IO;

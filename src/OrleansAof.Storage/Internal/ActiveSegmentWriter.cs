@@ -1,3 +1,5 @@
+// About 600 lines on purpose: the whole write path under one lock (ids, producer table, backpressure, parked rollover);
+// splitting it would spread the lock's invariants over several files.
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;

@@ -1,3 +1,5 @@
+// Over 600 lines on purpose: one read-only walk of a partition (find, classify through SegmentClassifier, report gaps,
+// quarantine and the writer lock) that `aof inspect`, `verify` and `repair` share; its parts only make sense together.
 using System.Buffers.Binary;
 using Microsoft.Data.Sqlite;
 using OrleansAof.Storage.Catalog;

@@ -1,3 +1,4 @@
+// Over 600 lines on purpose: one strict reader of the rendered k8s manifests, rule by rule.
 using System.Globalization;
 using System.Text;
 using k8s;

@@ -1,3 +1,4 @@
+// Over 600 lines on purpose: the seeded scheduler, lossy network and invariant checks of one deterministic simulation.
 using System.Collections.Immutable;
 using System.Globalization;
 using OrleansAof.Server.Replication;

@@ -1,3 +1,4 @@
+// Over 600 lines on purpose: one sweep per background operation, each a short scenario sharing this file's sweep driver.
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
