@@ -102,7 +102,7 @@ public sealed class StreamProcessTests(RedisFixture servers, ITestOutputHelper o
         var witness = orleans.GetGrain<IEventRecorder>("witness-" + key);
         await witness.SubscribeAsync(ExplicitNamespace, key);
         await ProduceAsync(orleans.GetStreamProvider(StreamSiloSettings.Provider), id, 10, 10, null);
-        await UntilAsync(async () => Distinct(await witness.GetReceivedAsync()).Count(r => r.Number >= 10) >= 10, () => $"the witness has events 10..19\n{cluster.OutputTail()}", TimeSpan.FromSeconds(60));
+        await Wait.UntilAsync(async () => Distinct(await witness.GetReceivedAsync()).Count(r => r.Number >= 10) >= 10, () => $"the witness has events 10..19\n{cluster.OutputTail()}", TimeSpan.FromSeconds(60));
         Distinct(await witness.GetReceivedAsync()).Select(r => r.Number).Where(n => n >= 10).Should().Equal(Enumerable.Range(10, 10));
 
         var recorder = orleans.GetGrain<IEventRecorder>(key);
@@ -163,14 +163,14 @@ public sealed class StreamProcessTests(RedisFixture servers, ITestOutputHelper o
 
         var subscriber = orleans.GetGrain<IFoldSubscriber>(key);
         FoldModel model = new();
-        await UntilAsync(async () => (model = await subscriber.GetModelAsync()).Count >= 150, () => $"the subscriber folded 150 records (it has {model.Count})\n{cluster.OutputTail()}", TimeSpan.FromSeconds(60));
+        await Wait.UntilAsync(async () => (model = await subscriber.GetModelAsync()).Count >= 150, () => $"the subscriber folded 150 records (it has {model.Count})\n{cluster.OutputTail()}", TimeSpan.FromSeconds(60));
         model.Applied.Should().Equal(Enumerable.Range(0, 150).Select(i => (long)i), "every record folded once, in order");
         model.Count.Should().Be(150);
         model.Sum.Should().Be(values.Sum(v => (long)v));
 
         var sink = orleans.GetGrain<IEffectSink>(key);
         SinkState effects = new();
-        await UntilAsync(async () => (effects = await sink.GetStateAsync()).Deliveries.Count >= 150, () => $"the sink has 150 effects (it has {effects.Deliveries.Count})", TimeSpan.FromSeconds(30));
+        await Wait.UntilAsync(async () => (effects = await sink.GetStateAsync()).Deliveries.Count >= 150, () => $"the sink has 150 effects (it has {effects.Deliveries.Count})", TimeSpan.FromSeconds(30));
         var expectedKeys = Enumerable.Range(0, 150).Select(i => $"{partitionKey}#{i}.0").ToArray();
         effects.Deliveries.Keys.Should().BeEquivalentTo(expectedKeys);
         effects.Deliveries.Where(d => d.Value != 1).Should().BeEmpty("each effect is delivered once: the killed batch's effects were never written");
@@ -179,21 +179,6 @@ public sealed class StreamProcessTests(RedisFixture servers, ITestOutputHelper o
     }
 
     private static string Key(StreamId id) => id.GetKeyAsString();
-
-    /// <summary>Polls <paramref name="condition"/> until it holds; the message describes the state at the timeout.</summary>
-    private static async Task UntilAsync(Func<Task<bool>> condition, Func<string> whatShouldHappen, TimeSpan timeout)
-    {
-        var sw = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (sw.Elapsed > timeout)
-            {
-                throw new TimeoutException($"Timed out after {timeout.TotalSeconds:0.#} s waiting until {whatShouldHappen()}.");
-            }
-
-            await Task.Delay(100);
-        }
-    }
 
     /// <summary>Stream ids of <paramref name="ns"/>: <paramref name="onS1Count"/> whose queue is in <paramref name="onS1"/>, then <paramref name="elsewhereCount"/> whose queue is not.</summary>
     private static List<StreamId> PickStreams(IHost client, string ns, HashSet<string> onS1, int onS1Count, int elsewhereCount)
@@ -261,7 +246,7 @@ public sealed class StreamProcessTests(RedisFixture servers, ITestOutputHelper o
         foreach (var id in streams)
         {
             List<ReceivedEvent> received = [];
-            await UntilAsync(
+            await Wait.UntilAsync(
                 async () => Distinct(received = await ReceivedAsync(orleans, id)).Count >= count,
                 () => $"the subscriber of {id} has {count} events (it has {Distinct(received).Count}: {string.Join(", ", received.Select(r => $"{r.Number}@{r.RecordId}"))})\n{cluster.OutputTail()}",
                 TimeSpan.FromSeconds(90));

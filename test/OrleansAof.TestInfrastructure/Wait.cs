@@ -28,7 +28,11 @@ public static class Wait
         }
     }
 
-    public static async Task UntilAsync(Func<Task<bool>> condition, string whatShouldHappen, TimeSpan? timeout = null)
+    public static Task UntilAsync(Func<Task<bool>> condition, string whatShouldHappen, TimeSpan? timeout = null) =>
+        UntilAsync(condition, () => whatShouldHappen, timeout);
+
+    /// <summary>Like <see cref="UntilAsync(Func{Task{bool}}, string, TimeSpan?)"/>, with a message that describes the state at the timeout.</summary>
+    public static async Task UntilAsync(Func<Task<bool>> condition, Func<string> whatShouldHappen, TimeSpan? timeout = null)
     {
         var limit = timeout ?? DefaultTimeout;
         var sw = Stopwatch.StartNew();
@@ -37,7 +41,7 @@ public static class Wait
         {
             if (sw.Elapsed > limit)
             {
-                throw new TimeoutException($"Timed out after {limit.TotalSeconds:0.#} s waiting until {whatShouldHappen}.");
+                throw new TimeoutException($"Timed out after {limit.TotalSeconds:0.#} s waiting until {whatShouldHappen()}.");
             }
 
             await Task.Delay(delay);
