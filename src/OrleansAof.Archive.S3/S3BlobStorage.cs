@@ -13,7 +13,7 @@ namespace OrleansAof.Archive.S3;
 /// <summary>
 /// The blob store of <see cref="S3SegmentArchive"/>: a blob is the object <c>{prefix}/{key}</c> of the bucket, its
 /// metadata the object's user metadata. Only transport lives here: the bucket's creation before the first put, single
-/// and multipart uploads with Content-MD5, the compatibility switch, and the store's errors typed as
+/// and multipart uploads with a checksum of the body (<c>x-amz-checksum-crc32c</c> or Content-MD5), the compatibility switch, and the store's errors typed as
 /// <see cref="ArchiveUnavailableException"/> (<see cref="S3ArchiveErrors.ToUnavailable"/>). The archive protocol is
 /// <see cref="BlobSegmentArchive"/>.
 /// </summary>

@@ -30,7 +30,7 @@ public sealed record BlobArchiveSettings
     /// <summary>
     /// Whether a put reads the stored bytes back to check their checksum (after the upload, and before it calls an
     /// existing object with the same facts unchanged). Cheap for a local folder; a remote store relies on its own
-    /// Content-MD5 check and the length and metadata check instead.
+    /// check of the body (Content-MD5 or the CRC-32C it was given) and the length and metadata check instead.
     /// </summary>
     public bool ReadBackAfterPut { get; init; }
 
