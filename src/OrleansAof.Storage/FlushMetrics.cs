@@ -3,7 +3,7 @@ using HdrHistogram;
 namespace OrleansAof.Storage;
 
 /// <summary>Accumulates the flush statistics of one partition and reports them to <see cref="StorageInstruments"/>.</summary>
-public sealed class FlushMetrics
+internal sealed class FlushMetrics
 {
     private readonly Lock _sync = new();
     private readonly string _log;

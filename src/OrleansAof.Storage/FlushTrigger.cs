@@ -1,7 +1,7 @@
 namespace OrleansAof.Storage;
 
 /// <summary>What started a flush.</summary>
-public enum FlushTrigger
+internal enum FlushTrigger
 {
     /// <summary>Appends under <see cref="FlushPolicyKind.Sync"/> waiting for their group commit.</summary>
     Sync,
