@@ -1,5 +1,5 @@
 using FluentAssertions;
-using OrleansAof.Server.Streams;
+using OrleansAof.Streams;
 using OrleansAof.TestInfrastructure;
 using Xunit;
 

@@ -7,7 +7,7 @@ using Orleans.Configuration;
 using Orleans.Serialization;
 using Orleans.Streams;
 
-namespace OrleansAof.Server.Streams;
+namespace OrleansAof.Streams;
 
 /// <summary>
 /// The queue adapter factory of <c>AddAppendLogStreams</c>: its queues are partitions <c>0..N-1</c> of a log, a stream maps to

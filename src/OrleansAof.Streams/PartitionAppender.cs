@@ -1,4 +1,4 @@
-namespace OrleansAof.Server.Streams;
+namespace OrleansAof.Streams;
 
 /// <summary>
 /// Appends the stream records of one partition in the order they are handed in. One append call is in flight at a time;
