@@ -60,9 +60,10 @@ internal sealed partial class ActiveSegmentWriter
     }
 
     /// <summary>
-    /// Removes every record after <paramref name="id"/> from the active segment, durably before it returns: the frame
-    /// magic at the cut is zeroed and fsynced (recovery's scan then ends there), then the rest of the old data is zeroed
-    /// and fsynced. Everything kept is durable afterwards. Does nothing when no record follows <paramref name="id"/>.
+    /// Removes every record after <paramref name="id"/> from the active segment, durably before it returns: the checkpoints
+    /// after the cut are zeroed and fsynced, then every byte from the cut to the old end, fsynced. A crash part way leaves
+    /// the kept records and possibly a prefix of the removed ones (the caller's durable cut marker finishes the cut at the
+    /// next open). Everything kept is durable afterwards. Does nothing when no record follows <paramref name="id"/>.
     /// </summary>
     /// <exception cref="ReplicaTruncationAcrossSealException">The cut would reach into a sealed segment; nothing changed.</exception>
     /// <exception cref="PartitionFaultedException">The partition stopped after an I/O error.</exception>
@@ -95,6 +96,7 @@ internal sealed partial class ActiveSegmentWriter
             var rolling = RollingChecksum.Empty;
             Span<byte> header = stackalloc byte[RecordHeader.Size];
             long lastEnd = 0, lastTimestamp = 0;
+            var checkpoints = new List<(long From, long To)>();
             try
             {
                 for (var i = 0; i < keep; i++)
@@ -103,6 +105,19 @@ internal sealed partial class ActiveSegmentWriter
                     rolling = RollingChecksum.Next(rolling, BinaryPrimitives.ReadUInt32LittleEndian(header[4..]));
                     lastEnd = segment.Offsets[i] + SegmentFormat.RecordFrameSize(BinaryPrimitives.ReadInt32LittleEndian(header[8..]));
                     lastTimestamp = BinaryPrimitives.ReadInt64LittleEndian(header[24..]);
+                }
+
+                // The checkpoints after the cut lie in the gaps between the removed records (and after the last one).
+                var count = segment.Count;
+                for (var i = keep; i < count; i++)
+                {
+                    segment.File.ReadExactly(segment.Offsets[i], header);
+                    var end = segment.Offsets[i] + SegmentFormat.RecordFrameSize(BinaryPrimitives.ReadInt32LittleEndian(header[8..]));
+                    var next = i + 1 < count ? segment.Offsets[i + 1] : oldEnd;
+                    if (next > end)
+                    {
+                        checkpoints.Add((end, next));
+                    }
                 }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -130,14 +145,21 @@ internal sealed partial class ActiveSegmentWriter
 
             try
             {
-                segment.File.Write(cut, stackalloc byte[8]);
-                segment.File.Flush(dataOnly: true);
-                var zeros = new byte[(int)Math.Min(ZeroChunk, Math.Max(8, oldEnd - cut))];
-                for (var at = cut; at < oldEnd; at += zeros.Length)
+                // First the checkpoints after the cut, durably: recovery treats a frame it cannot read before a valid
+                // checkpoint as damage, so no zeroed byte may lie before one that still vouches for the old records.
+                if (checkpoints.Count > 0)
                 {
-                    segment.File.Write(at, zeros.AsSpan(0, (int)Math.Min(zeros.Length, oldEnd - at)));
+                    foreach (var (from, to) in checkpoints)
+                    {
+                        Zero(segment, from, to);
+                    }
+
+                    segment.File.Flush(dataOnly: true);
                 }
 
+                // Then every byte from the cut to the old end: no stale frame can follow later appends. A crash part way
+                // leaves a torn tail that recovery cuts back (the kept records are AcknowledgedOnWrite or checkpointed).
+                Zero(segment, cut, oldEnd);
                 segment.File.Flush(dataOnly: true);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -176,6 +198,15 @@ internal sealed partial class ActiveSegmentWriter
             {
                 return _segments.Active.BaseId;
             }
+        }
+    }
+
+    private static void Zero(ActiveSegment segment, long from, long to)
+    {
+        var zeros = new byte[(int)Math.Min(ZeroChunk, Math.Max(8, to - from))];
+        for (var at = from; at < to; at += zeros.Length)
+        {
+            segment.File.Write(at, zeros.AsSpan(0, (int)Math.Min(zeros.Length, to - at)));
         }
     }
 
