@@ -86,7 +86,7 @@ internal sealed class Leader
         // earlier marks the first append made once the commit point has caught up with the log.
         var end = _local.Store.End;
         _rolloverWanted |= startsSegment;
-        var marks = _rolloverWanted && (Commit >= end || !_safety.CommittedSeals);
+        var marks = _rolloverWanted && Commit >= end;
         _rolloverWanted &= !marks;
         var id = end.Id + 1;
         _local.Store.Append(new ReplicaEntry(new LogPosition(Epoch, id), ReplicaEntryKind.Record, payload, marks));

@@ -82,7 +82,7 @@ internal readonly record struct Outgoing(string To, ReplicationMessage Message);
 /// Protections of the protocol that tests switch off to show the simulation finds the violation each one prevents.
 /// Production code always uses <see cref="Default"/>.
 /// </summary>
-internal sealed record ReplicationSafety(bool Fencing = true, bool PrevMatch = true, bool CurrentEpochCommit = true, bool CommittedSeals = true)
+internal sealed record ReplicationSafety(bool Fencing = true, bool PrevMatch = true, bool CurrentEpochCommit = true)
 {
     public static ReplicationSafety Default { get; } = new();
 }
