@@ -47,6 +47,12 @@ public static class PartitionLayout
     /// <summary>The folder under the data root where a drain moves the partitions it handed over to another silo.</summary>
     public const string HandedOverFolder = ".handed-over";
 
+    /// <summary>A replica's epoch history (epoch → first position), beside the segments of a replicated partition.</summary>
+    public const string ReplicaEpochsFileName = "replica-epochs";
+
+    /// <summary>A replica's durable protocol state (promise, voter, commit point, sealed boundary).</summary>
+    public const string ReplicaStateFileName = "replica-state";
+
     /// <summary>Digits of the base id in a segment file name.</summary>
     private const int BaseIdDigits = 20;
 

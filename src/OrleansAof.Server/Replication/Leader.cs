@@ -19,6 +19,7 @@ internal sealed class Leader
     private readonly LogPosition _epochStart;
     private readonly LogPosition[] _scratch;
     private bool _deposed;
+    private bool _rolloverWanted;
 
     /// <summary>
     /// Starts leading <paramref name="configuration"/>'s epoch over <paramref name="local"/>, whose log is already the
@@ -81,8 +82,14 @@ internal sealed class Leader
             return -1;
         }
 
-        var id = _local.Store.End.Id + 1;
-        _local.Store.Append(new ReplicaEntry(new LogPosition(Epoch, id), ReplicaEntryKind.Record, payload, startsSegment));
+        // A segment boundary goes only where everything before it is committed (never truncated): a rollover asked for
+        // earlier marks the first append made once the commit point has caught up with the log.
+        var end = _local.Store.End;
+        _rolloverWanted |= startsSegment;
+        var marks = _rolloverWanted && Commit >= end;
+        _rolloverWanted &= !marks;
+        var id = end.Id + 1;
+        _local.Store.Append(new ReplicaEntry(new LogPosition(Epoch, id), ReplicaEntryKind.Record, payload, marks));
         _pending.Enqueue(new Acknowledgement(token, id));
         return id;
     }

@@ -19,9 +19,8 @@ namespace OrleansAof.Storage.Internal;
 /// fsync) and the creation of the next segment run on the thread pool without the write lock, and the parked appends are
 /// then written in the order they were made (appends that arrive meanwhile park behind them). The synchronous
 /// <see cref="Append"/> rolls over on its own thread, as it writes on it.</para>
-/// <para>The replication follower path belongs here, beside <see cref="TryWrite"/>: appending records at ids the leader
-/// chose under the leader's epoch (no id reservation, no producer de-duplication, the same frames and gates), and cutting
-/// an uncommitted suffix of the active segment back to a given id. Neither exists yet.</para>
+/// <para>The replication follower path (records at ids a leader chose, cutting an uncommitted suffix of the active
+/// segment) is in <c>ActiveSegmentWriter.Follower.cs</c>; only the replica log store calls it.</para>
 /// </remarks>
 internal sealed partial class ActiveSegmentWriter
 {
@@ -449,13 +448,13 @@ internal sealed partial class ActiveSegmentWriter
         }
     }
 
-    private AppendResult WriteLocked<T>(ActiveSegment segment, scoped ref T payloads, scoped ReadOnlySpan<uint> crcs, long frames, ProducerStamp? stamp)
+    private AppendResult WriteLocked<T>(ActiveSegment segment, scoped ref T payloads, scoped ReadOnlySpan<uint> crcs, long frames, ProducerStamp? stamp, bool replicated = false)
         where T : IPayloads, allows ref struct
     {
         var n = payloads.Count;
         var firstId = _state.LastId + 1;
         var now = Math.Max(NowMicros(), _state.LastTimestampMicros);
-        var ack = _state.Policy.Kind == FlushPolicyKind.Sync ? RecordFlags.None : RecordFlags.AcknowledgedOnWrite;
+        var ack = _state.Policy.Kind == FlushPolicyKind.Sync && !replicated ? RecordFlags.None : RecordFlags.AcknowledgedOnWrite;
         long payloadBytes;
         if (frames > _scratch.Length && _scratch.Length < _scratchLimit)
         {
@@ -542,9 +541,10 @@ internal sealed partial class ActiveSegmentWriter
     }
 
     private bool NeedsRoll(ActiveSegment segment, long frames, int records) =>
-        segment.Count > 0
-        && (segment.WriteOffset + frames + FlushCheckpoint.Size + RecordFrameWriter.SealReserve(segment.Count + records) + ((_producers.Count + 1L) * ProducerTable.EntrySize) > _options.MaxSegmentBytes
-            || SegmentTooOld(segment));
+        segment.Count > 0 && (Overflows(segment, frames, records) || SegmentTooOld(segment));
+
+    private bool Overflows(ActiveSegment segment, long frames, int records) =>
+        segment.WriteOffset + frames + FlushCheckpoint.Size + RecordFrameWriter.SealReserve(segment.Count + records) + ((_producers.Count + 1L) * ProducerTable.EntrySize) > _options.MaxSegmentBytes;
 
     private bool SegmentTooOld(ActiveSegment segment) =>
         _options.MaxSegmentAge is { } age && segment.Count > 0 && _time.GetUtcNow() - segment.CreatedAt >= age;

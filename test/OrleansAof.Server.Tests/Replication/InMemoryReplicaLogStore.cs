@@ -4,13 +4,13 @@ namespace OrleansAof.Server.Tests.Replication;
 
 /// <summary>
 /// A replica log in memory that keeps, across a simulated crash, only what was flushed (plus, like a real disk, possibly
-/// a prefix of appends written since the last flush).
+/// a prefix of appends written since the last flush). A truncation is durable when it returns, as in the engine's store
+/// (<see cref="EngineReplicaLogStore"/>; both run the same <c>ReplicaLogStoreContract</c>).
 /// </summary>
 internal sealed class InMemoryReplicaLogStore : IReplicaLogStore
 {
     private readonly List<ReplicaEntry> _log;
     private int _durableCount;
-    private List<ReplicaEntry>? _durableSnapshot; // set when a truncation since the last flush cut into the durable prefix
 
     public InMemoryReplicaLogStore()
         : this([], ReplicaDurableState.Fresh)
@@ -26,10 +26,7 @@ internal sealed class InMemoryReplicaLogStore : IReplicaLogStore
 
     public LogPosition End => _log.Count == 0 ? LogPosition.Start : _log[^1].Position;
 
-    public LogPosition DurableEnd
-        => _durableSnapshot is { } snapshot
-            ? (snapshot.Count == 0 ? LogPosition.Start : snapshot[^1].Position)
-            : (_durableCount == 0 ? LogPosition.Start : _log[_durableCount - 1].Position);
+    public LogPosition DurableEnd => _durableCount == 0 ? LogPosition.Start : _log[_durableCount - 1].Position;
 
     public ReplicaDurableState State { get; private set; }
 
@@ -79,20 +76,12 @@ internal sealed class InMemoryReplicaLogStore : IReplicaLogStore
             return;
         }
 
-        if (keep < _durableCount && _durableSnapshot is null)
-        {
-            _durableSnapshot = _log.GetRange(0, _durableCount);
-        }
-
+        // Durable at once: what is kept becomes durable with the cut (the engine fsyncs the segment at the cut).
         _log.RemoveRange(keep, _log.Count - keep);
-        _durableCount = Math.Min(_durableCount, keep);
+        _durableCount = keep;
     }
 
-    public void Flush()
-    {
-        _durableSnapshot = null;
-        _durableCount = _log.Count;
-    }
+    public void Flush() => _durableCount = _log.Count;
 
     public void WriteState(ReplicaDurableState state) => State = state;
 
@@ -127,16 +116,11 @@ internal sealed class InMemoryReplicaLogStore : IReplicaLogStore
     }
 
     /// <summary>
-    /// What survives a crash: the durable log, plus the first <paramref name="keepUnflushed"/> appends written since the
-    /// last flush when no truncation is pending (a disk may persist writes nobody fsynced).
+    /// What survives a crash: the durable log (truncations included), plus the first <paramref name="keepUnflushed"/>
+    /// appends written since (a disk may persist writes nobody fsynced).
     /// </summary>
     public InMemoryReplicaLogStore Crash(int keepUnflushed)
-    {
-        var survived = _durableSnapshot is { } snapshot
-            ? new List<ReplicaEntry>(snapshot)
-            : _log.GetRange(0, Math.Min(_log.Count, _durableCount + keepUnflushed));
-        return new InMemoryReplicaLogStore(survived, State);
-    }
+        => new(_log.GetRange(0, _durableCount + Math.Min(keepUnflushed, _log.Count - _durableCount)), State);
 
     private int IndexOf(LogPosition position)
     {

@@ -141,6 +141,31 @@ public sealed class ReplicationRulesTests
     }
 
     [Fact]
+    public void Leader_MarksASegmentStart_OnlyWhenItsCommitPointCoversItsLog()
+    {
+        var (a, aStore) = NewReplica("a");
+        a.Fence(1);
+        var leader = new Leader(new ReplicationConfiguration(1, "a", Three), a, LogPosition.Start, maxBatch: 4);
+        var acks = new List<Acknowledgement>();
+        aStore.Flush();
+        leader.OnAppendReply("b", new AppendReply(1, RefusalReason.None, new LogPosition(1, -1), LogPosition.Start, new LogPosition(1, -1), 1, 8), acks);
+        leader.OnLocalFlush(acks);
+        leader.Serving.Should().BeTrue();
+        leader.Append(new byte[] { 1 }, token: 1).Should().Be(0);
+
+        // Id 0 is not committed: a rollover asked for now waits, so a segment boundary never sits after an uncommitted entry.
+        leader.Append(new byte[] { 2 }, token: 2, startsSegment: true).Should().Be(1);
+        aStore.Flush();
+        leader.OnLocalFlush(acks);
+        leader.OnAppendReply("b", new AppendReply(1, RefusalReason.None, new LogPosition(1, 1), LogPosition.Start, new LogPosition(1, 1), 1, 8), acks);
+        leader.Commit.Should().Be(new LogPosition(1, 1));
+
+        // Everything is committed now: the next append starts the segment the rollover asked for.
+        leader.Append(new byte[] { 3 }, token: 3).Should().Be(2);
+        string.Join(' ', aStore.ReadAfter(LogPosition.Start, 10)).Should().Be("start(1,-1) rec(1,0) rec(1,1) rec(1,2)|seg");
+    }
+
+    [Fact]
     public void Leader_ReplyWithHigherPromise_StepsDown_AndTakesNoMoreAppends()
     {
         var (a, aStore) = NewReplica("a");

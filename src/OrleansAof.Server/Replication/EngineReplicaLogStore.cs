@@ -1,0 +1,393 @@
+using OrleansAof.Storage;
+using OrleansAof.Storage.IO;
+
+namespace OrleansAof.Server.Replication;
+
+/// <summary>
+/// A replica's log on a real volume: the partition's segments hold the records at their replicated ids (the engine's
+/// follower path), the <c>replica-epochs</c> file the epoch of each entry, the <c>replica-state</c> file the durable
+/// protocol state. Design and crash-safety argument: docs/replication.md, "The engine as a replica log".
+/// </summary>
+/// <remarks>
+/// Not thread-safe: one replica drives it. Appends and truncations are made by this store only (the partition takes no
+/// other appends). <see cref="TruncateAfter"/> is durable when it returns; appends are durable after <see cref="Flush"/>;
+/// epoch-history changes are durable when <see cref="Append"/> returns.
+/// </remarks>
+internal sealed class EngineReplicaLogStore : IReplicaLogStore, IAsyncDisposable
+{
+    private readonly PartitionLog _log;
+    private readonly IFileSystem _fs;
+    private readonly string _epochsPath;
+    private readonly string _statePath;
+    private readonly SortedSet<long> _segmentStarts = [];
+    private List<EpochMark> _marks;
+
+    private EngineReplicaLogStore(PartitionLog log, IFileSystem fs)
+    {
+        _log = log;
+        _fs = fs;
+        _epochsPath = Path.Combine(log.DirectoryPath, PartitionLayout.ReplicaEpochsFileName);
+        _statePath = Path.Combine(log.DirectoryPath, PartitionLayout.ReplicaStateFileName);
+        State = ReplicaFiles.ReadState(fs, _statePath);
+        var history = ReplicaFiles.ReadEpochs(fs, _epochsPath);
+        _marks = [.. history.Marks];
+        if (history.CutAfter is { } cut)
+        {
+            // A truncation was decided and may not have finished: finish it (both steps are idempotent).
+            FinishTruncation(cut);
+        }
+
+        // Marks written durably before records that a crash then lost stand for nothing: drop them.
+        var lastId = _log.LastId;
+        var keep = _marks.Count;
+        while (keep > 0 && (_marks[keep - 1].AfterId > lastId || (!_marks[keep - 1].HasStart && _marks[keep - 1].AfterId >= lastId)))
+        {
+            keep--;
+        }
+
+        if (keep < _marks.Count)
+        {
+            _marks.RemoveRange(keep, _marks.Count - keep);
+            ReplicaFiles.WriteEpochs(_fs, _epochsPath, new EpochHistory(_marks, null));
+        }
+
+        foreach (var segment in _log.GetInfo().Segments)
+        {
+            if (segment.BaseId > 0)
+            {
+                _segmentStarts.Add(segment.BaseId);
+            }
+        }
+    }
+
+    /// <summary>The engine's partition under this store.</summary>
+    public PartitionLog Partition => _log;
+
+    /// <summary>The epoch history (for tests and diagnostics).</summary>
+    public IReadOnlyList<EpochMark> EpochMarks => _marks;
+
+    public LogPosition End => Floor(new LogPosition(long.MaxValue, long.MaxValue));
+
+    public LogPosition DurableEnd
+    {
+        get
+        {
+            // The last entry whose id is durable: record DurableId, or an epoch start after it (it shares that id).
+            var durable = _log.DurableId;
+            var end = durable >= 0 ? new LogPosition(EpochOf(durable), durable) : LogPosition.Start;
+            foreach (var mark in _marks)
+            {
+                if (mark.HasStart && mark.AfterId <= durable && mark.First > end)
+                {
+                    end = mark.First;
+                }
+            }
+
+            return end;
+        }
+    }
+
+    public ReplicaDurableState State { get; private set; }
+
+    /// <summary>
+    /// Opens (creating when missing) the replica log of <paramref name="log"/>/<paramref name="partition"/>, finishing a
+    /// truncation a crash interrupted.
+    /// </summary>
+    /// <exception cref="ArgumentException">The environment has an id bound store (ids come from the leader).</exception>
+    /// <exception cref="ReplicaFileCorruptedException">The epoch history or the state file is damaged.</exception>
+    public static async Task<EngineReplicaLogStore> OpenAsync(string log, string partition, PartitionLogOptions options, PartitionLogEnvironment? environment = null, CancellationToken cancellationToken = default)
+    {
+        var env = environment ?? PartitionLogEnvironment.Default;
+        if (env.IdBounds is not null)
+        {
+            throw new ArgumentException($"A replica log takes its ids from the leader: open it without {nameof(PartitionLogEnvironment.IdBounds)}.", nameof(environment));
+        }
+
+        var partitionLog = await PartitionLog.OpenAsync(log, partition, options, env, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return new EngineReplicaLogStore(partitionLog, env.FileSystem);
+        }
+        catch
+        {
+            await partitionLog.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public bool Contains(LogPosition position) => position == LogPosition.Start || Floor(position, strict: false) == position;
+
+    public LogPosition Floor(LogPosition position) => Floor(position, strict: false);
+
+    public LogPosition Before(LogPosition position)
+        => Contains(position) ? Floor(position, strict: true) : throw new InvalidOperationException($"{position} is not in the log.");
+
+    public IReadOnlyList<ReplicaEntry> ReadAfter(LogPosition after, int max)
+    {
+        var positions = new List<(LogPosition Position, bool Start)>();
+        var current = after;
+        while (positions.Count < max && Next(current) is { } next)
+        {
+            positions.Add(next);
+            current = next.Position;
+        }
+
+        var entries = new List<ReplicaEntry>(positions.Count);
+        var i = 0;
+        while (i < positions.Count)
+        {
+            if (positions[i].Start)
+            {
+                entries.Add(new ReplicaEntry(positions[i].Position, ReplicaEntryKind.EpochStart, ReadOnlyMemory<byte>.Empty));
+                i++;
+                continue;
+            }
+
+            // A run of records has consecutive ids: read them in one pass.
+            var j = i;
+            while (j < positions.Count && !positions[j].Start)
+            {
+                j++;
+            }
+
+            var id = positions[i].Position.Id;
+            var records = ReadRecords(id, j - i);
+            for (var k = 0; k < records.Count; k++)
+            {
+                var position = positions[i + k].Position;
+                entries.Add(new ReplicaEntry(position, ReplicaEntryKind.Record, records[k], _segmentStarts.Contains(position.Id)));
+            }
+
+            i = j;
+        }
+
+        return entries;
+    }
+
+    public void Append(ReplicaEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        var end = End;
+        if (entry.Position <= end)
+        {
+            throw new InvalidOperationException($"Append at {entry.Position} is not after the end {end}.");
+        }
+
+        var lastId = _log.LastId;
+        var position = entry.Position;
+        if (entry.Kind == ReplicaEntryKind.EpochStart)
+        {
+            if (position.Id != lastId)
+            {
+                throw new InvalidOperationException($"An epoch start must sit at the last record's id {lastId}; it was at {position}.");
+            }
+
+            _marks.Add(new EpochMark(position.Epoch, position.Id, HasStart: true));
+            ReplicaFiles.WriteEpochs(_fs, _epochsPath, new EpochHistory(_marks, null));
+            return;
+        }
+
+        if (position.Id != lastId + 1)
+        {
+            throw new ReplicaAppendOutOfOrderException(position.Id, lastId);
+        }
+
+        if (position.Epoch != CurrentEpoch)
+        {
+            // The history says which epoch the record belongs to before the record can exist on disk.
+            _marks.Add(new EpochMark(position.Epoch, position.Id - 1, HasStart: false));
+            ReplicaFiles.WriteEpochs(_fs, _epochsPath, new EpochHistory(_marks, null));
+        }
+
+        _log.Writer.AppendReplicated(position.Id, entry.Payload.Span, entry.StartsSegment);
+        if (entry.StartsSegment && position.Id > 0)
+        {
+            _segmentStarts.Add(position.Id);
+        }
+    }
+
+    public void TruncateAfter(LogPosition position)
+    {
+        if (!Contains(position))
+        {
+            throw new InvalidOperationException($"{position} is not in the log.");
+        }
+
+        if (position == End)
+        {
+            return;
+        }
+
+        var activeBase = _log.Writer.ActiveBaseId;
+        if (position.Id < activeBase - 1)
+        {
+            throw new ReplicaTruncationAcrossSealException(position.Id, activeBase);
+        }
+
+        // The decision first (durable), then the records, then the history: a crash anywhere is finished at the next open.
+        ReplicaFiles.WriteEpochs(_fs, _epochsPath, new EpochHistory(_marks, position));
+        FinishTruncation(position);
+    }
+
+    public void Flush() => _log.Writer.FlushReplicated();
+
+    public void WriteState(ReplicaDurableState state)
+    {
+        ReplicaFiles.WriteState(_fs, _statePath, state);
+        State = state;
+    }
+
+    public ValueTask DisposeAsync() => _log.DisposeAsync();
+
+    private long CurrentEpoch => _marks.Count > 0 ? _marks[^1].Epoch : 0;
+
+    private void FinishTruncation(LogPosition cut)
+    {
+        if (_log.LastId > cut.Id)
+        {
+            _log.Writer.TruncateReplicatedAfter(cut.Id);
+        }
+
+        _marks = _marks.FindAll(m => m.First <= cut);
+        _segmentStarts.RemoveWhere(id => id > cut.Id + 1);
+        ReplicaFiles.WriteEpochs(_fs, _epochsPath, new EpochHistory(_marks, null));
+    }
+
+    /// <summary>The epoch of record <paramref name="id"/>: the last mark before it.</summary>
+    private long EpochOf(long id)
+    {
+        var epoch = 0L;
+        foreach (var mark in _marks)
+        {
+            if (mark.AfterId >= id)
+            {
+                break;
+            }
+
+            epoch = mark.Epoch;
+        }
+
+        return epoch;
+    }
+
+    /// <summary>The ids of the records of <paramref name="epoch"/> (empty when lo &gt; hi).</summary>
+    private (long Lo, long Hi) RangeOf(long epoch)
+    {
+        var lastId = _log.LastId;
+        for (var k = 0; k < _marks.Count; k++)
+        {
+            if (_marks[k].Epoch == epoch)
+            {
+                return (_marks[k].AfterId + 1, Math.Min(lastId, k + 1 < _marks.Count ? _marks[k + 1].AfterId : lastId));
+            }
+        }
+
+        return epoch == 0 ? (0, Math.Min(lastId, _marks.Count > 0 ? _marks[0].AfterId : lastId)) : (0, -1);
+    }
+
+    /// <summary>The greatest position in the log at most (or, <paramref name="strict"/>, below) <paramref name="position"/>.</summary>
+    private LogPosition Floor(LogPosition position, bool strict)
+    {
+        var best = LogPosition.Start;
+        var lastId = _log.LastId;
+
+        // Records of earlier epochs: every record before the first mark of this epoch or a later one.
+        var below = lastId;
+        foreach (var mark in _marks)
+        {
+            if (mark.Epoch >= position.Epoch)
+            {
+                below = Math.Min(lastId, mark.AfterId);
+                break;
+            }
+        }
+
+        if (below >= 0 && EpochOf(below) < position.Epoch)
+        {
+            best = new LogPosition(EpochOf(below), below);
+        }
+
+        // Records of this epoch up to the position's id.
+        var (lo, hi) = RangeOf(position.Epoch);
+        hi = Math.Min(hi, strict ? position.Id - 1 : position.Id);
+        if (hi >= lo && hi >= 0)
+        {
+            best = LogPosition.Max(best, new LogPosition(position.Epoch, hi));
+        }
+
+        foreach (var mark in _marks)
+        {
+            if (mark.HasStart && (strict ? mark.First < position : mark.First <= position))
+            {
+                best = LogPosition.Max(best, mark.First);
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>The entry right after <paramref name="position"/>, or null at the end.</summary>
+    private (LogPosition Position, bool Start)? Next(LogPosition position)
+    {
+        (LogPosition Position, bool Start)? best = null;
+        var lastId = _log.LastId;
+
+        void Offer(LogPosition candidate, bool start)
+        {
+            if (candidate > position && (best is null || candidate < best.Value.Position))
+            {
+                best = (candidate, start);
+            }
+        }
+
+        var (lo, hi) = RangeOf(position.Epoch);
+        var id = Math.Max(lo, position.Id + 1);
+        if (id <= hi)
+        {
+            Offer(new LogPosition(position.Epoch, id), start: false);
+        }
+
+        foreach (var mark in _marks)
+        {
+            if (mark.Epoch > position.Epoch && mark.AfterId + 1 <= lastId)
+            {
+                Offer(new LogPosition(EpochOf(mark.AfterId + 1), mark.AfterId + 1), start: false);
+                break;
+            }
+        }
+
+        foreach (var mark in _marks)
+        {
+            if (mark.HasStart)
+            {
+                Offer(mark.First, start: true);
+            }
+        }
+
+        return best;
+    }
+
+    private List<ReadOnlyMemory<byte>> ReadRecords(long fromId, int count)
+    {
+        var result = new List<ReadOnlyMemory<byte>>(count);
+        var id = fromId;
+        while (result.Count < count)
+        {
+            // Local segments answer synchronously; the seam is synchronous (the replica's rules run to completion).
+            var batch = _log.ReadAsync(id, count - result.Count, PartitionLog.DefaultMaxReadBytes, includeUndurable: true).AsTask().GetAwaiter().GetResult();
+            if (batch.Count == 0)
+            {
+                throw new InvalidOperationException($"Record {id} could not be read back.");
+            }
+
+            for (var k = 0; k < batch.Count; k++)
+            {
+                result.Add(batch[k].Payload.ToArray());
+            }
+
+            id = batch.NextId;
+        }
+
+        return result;
+    }
+}
