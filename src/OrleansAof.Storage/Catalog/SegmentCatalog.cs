@@ -56,6 +56,13 @@ public sealed class SegmentCatalog : IDisposable
             Execute(connection, """
                 PRAGMA journal_mode = WAL;
                 PRAGMA synchronous = FULL;
+                """);
+
+            // One transaction (one fsync) creates a new catalog's tables and its schema version; an existing one is not written.
+            string? version;
+            using (var tx = connection.BeginTransaction())
+            {
+                Execute(connection, """
                 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL, crc INTEGER NOT NULL DEFAULT 0);
                 CREATE TABLE IF NOT EXISTS segments (
                     base_id INTEGER PRIMARY KEY,
@@ -75,23 +82,27 @@ public sealed class SegmentCatalog : IDisposable
                     archived_size INTEGER NOT NULL,
                     archived_checksum INTEGER NOT NULL,
                     row_crc INTEGER NOT NULL DEFAULT 0);
-                """);
-            string? version;
-            using (var read = connection.CreateCommand())
-            {
-                read.CommandText = "SELECT value FROM meta WHERE key = 'schema_version'";
-                version = read.ExecuteScalar() as string;
+                """, tx);
+                using (var read = connection.CreateCommand())
+                {
+                    read.Transaction = tx;
+                    read.CommandText = "SELECT value FROM meta WHERE key = 'schema_version'";
+                    version = read.ExecuteScalar() as string;
+                }
+
+                if (version is null)
+                {
+                    WriteMeta(connection, "schema_version", SchemaVersion.ToString(CultureInfo.InvariantCulture), tx);
+                }
+
+                tx.Commit();
             }
 
-            if (version is null)
-            {
-                WriteMeta(connection, "schema_version", SchemaVersion.ToString(CultureInfo.InvariantCulture));
-            }
-            else if (version == "1")
+            if (version == "1")
             {
                 MigrateFromVersion1(connection);
             }
-            else if (version != SchemaVersion.ToString(CultureInfo.InvariantCulture))
+            else if (version is not null && version != SchemaVersion.ToString(CultureInfo.InvariantCulture))
             {
                 throw new InvalidDataException($"catalog schema version {version} is not {SchemaVersion}");
             }
@@ -212,7 +223,13 @@ public sealed class SegmentCatalog : IDisposable
     }
 
     /// <summary>Replaces every row with <paramref name="segments"/> in one transaction.</summary>
-    public void ReplaceAll(IEnumerable<SegmentInfo> segments)
+    public void ReplaceAll(IEnumerable<SegmentInfo> segments) => ReplaceAll(segments, null, null);
+
+    /// <summary>
+    /// Like <see cref="ReplaceAll(IEnumerable{SegmentInfo})"/>, and sets the <c>meta</c> value <paramref name="metaKey"/> in
+    /// the same transaction (one commit, one fsync), when it is not null.
+    /// </summary>
+    public void ReplaceAll(IEnumerable<SegmentInfo> segments, string? metaKey, string? metaValue)
     {
         ArgumentNullException.ThrowIfNull(segments);
         _fileSystem.BeforeExternalWrite(Path);
@@ -229,6 +246,11 @@ public sealed class SegmentCatalog : IDisposable
             foreach (var s in segments)
             {
                 UpsertCore(s, tx);
+            }
+
+            if (metaKey is not null)
+            {
+                WriteMeta(_connection, metaKey, metaValue ?? throw new ArgumentNullException(nameof(metaValue)), tx);
             }
 
             tx.Commit();
