@@ -157,6 +157,68 @@ public sealed class SegmentCatalog : IDisposable
         }
     }
 
+    /// <summary>
+    /// Writes an empty catalog (write-ahead-log mode, current schema) at <paramref name="path"/>, which must not exist, with
+    /// one write and one fsync: SQLite itself makes about seven fsyncs to create a database, switch it to WAL and create its
+    /// tables. Leftover <c>-wal</c>, <c>-shm</c> and <c>-journal</c> files of an earlier catalog are deleted first, so none is
+    /// applied to it. The caller makes the folder entry durable. A copy cut short by a crash is a catalog that does not open,
+    /// which the next open rebuilds like any damaged catalog. Returns false, and writes nothing, when the empty catalog could
+    /// not be made (no writable temporary folder): <see cref="Open"/> then creates it as SQLite does.
+    /// </summary>
+    public static bool CreateEmpty(string path, IFileSystem fileSystem)
+    {
+        ArgumentNullException.ThrowIfNull(fileSystem);
+        if (EmptyCatalog.Value is not { } bytes)
+        {
+            return false;
+        }
+
+        foreach (var suffix in (ReadOnlySpan<string>)["-wal", "-shm", "-journal"])
+        {
+            if (fileSystem.FileExists(path + suffix))
+            {
+                fileSystem.DeleteFile(path + suffix);
+            }
+        }
+
+        using var file = fileSystem.OpenFile(path, FileMode.CreateNew, FileAccess.ReadWrite);
+        file.Write(0, bytes);
+        file.Flush(dataOnly: true);
+        return true;
+    }
+
+    /// <summary>The bytes of an empty catalog, made once per process by SQLite in a temporary folder; null when that failed.</summary>
+    private static readonly Lazy<byte[]?> EmptyCatalog = new(static () =>
+    {
+        var folder = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "aof-empty-catalog-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            Directory.CreateDirectory(folder);
+            var path = System.IO.Path.Combine(folder, "catalog.db");
+            using (Open(path, PhysicalFileSystem.Instance))
+            {
+                // Closing the only connection checkpoints the write-ahead log into the file and removes the log.
+            }
+
+            return File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or SqliteException)
+        {
+            return null;
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Left behind in the temporary folder.
+            }
+        }
+    });
+
     /// <summary>Deletes the catalog files at <paramref name="path"/> (database, WAL and shared memory).</summary>
     /// <param name="path">The database file.</param>
     /// <param name="fileSystem">The file system of the partition, told first through <see cref="IFileSystem.BeforeExternalWrite"/>.</param>

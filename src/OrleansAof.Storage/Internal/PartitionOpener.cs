@@ -350,6 +350,12 @@ internal static partial class PartitionOpener
         problem = File.Exists(dir.CatalogFile) ? null : "missing";
         try
         {
+            if (problem is not null)
+            {
+                // One fsync instead of SQLite's creation; the epoch write's folder flush makes its entry durable.
+                _ = SegmentCatalog.CreateEmpty(dir.CatalogFile, fs);
+            }
+
             return SegmentCatalog.Open(dir.CatalogFile, fs);
         }
         catch (Exception e) when (e is SqliteException or InvalidDataException)
