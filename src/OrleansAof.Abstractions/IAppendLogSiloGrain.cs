@@ -50,31 +50,3 @@ public interface IAppendLogSiloGrain : IGrainWithStringKey
     [Alias("MovePartition")]
     Task<DrainedPartition> MovePartitionAsync(string partition, string[]? targets);
 }
-
-/// <summary>The partitions a silo holds, as listed by <see cref="IAppendLogSiloGrain.ListPartitionsAsync"/>.</summary>
-/// <param name="Silo">The silo's name.</param>
-/// <param name="DataRoot">The folder its partitions live under (<c>{DataRoot}/{log}/{partition}</c>), as the silo sees it.</param>
-/// <param name="Partitions">Every partition found on its disk or open on it, sorted by log, then partition name (ordinal).</param>
-[GenerateSerializer]
-[Immutable]
-[Alias("aof.SiloPartitionList")]
-public sealed record SiloPartitionList(
-    [property: Id(0)] string Silo,
-    [property: Id(1)] string DataRoot,
-    [property: Id(2)] IReadOnlyList<PartitionPresence> Partitions);
-
-/// <summary>One partition a silo holds.</summary>
-/// <param name="Log">Log name.</param>
-/// <param name="Partition">Partition name.</param>
-/// <param name="IsOpen">Whether the partition is open on the silo right now (its grain is active there).</param>
-[GenerateSerializer]
-[Immutable]
-[Alias("aof.PartitionPresence")]
-public sealed record PartitionPresence(
-    [property: Id(0)] string Log,
-    [property: Id(1)] string Partition,
-    [property: Id(2)] bool IsOpen)
-{
-    /// <summary>The partition's grain key <c>{log}/{partition}</c>.</summary>
-    public string Key => string.Concat(Log, "/", Partition);
-}

@@ -3,16 +3,6 @@ using OrleansAof.Storage;
 
 namespace OrleansAof.Archive.S3;
 
-/// <summary>How <see cref="S3SegmentArchive"/> stores objects.</summary>
-public enum S3ArchiveCompression
-{
-    /// <summary>Objects are the segment files byte for byte.</summary>
-    None,
-
-    /// <summary>Objects are zstd frames of the segment files (smaller; reads download the whole object).</summary>
-    Zstd,
-}
-
 /// <summary>
 /// Options of <see cref="S3SegmentArchive"/>. Every value is checked by <see cref="Validate"/>. Credentials are never
 /// part of <see cref="ToString"/> or of the archive's description.

@@ -3,12 +3,6 @@ using System.Threading.Channels;
 
 namespace OrleansAof.Client;
 
-/// <summary>Where a produced record landed.</summary>
-/// <param name="Partition">The partition.</param>
-/// <param name="Id">The record's id in the partition.</param>
-/// <param name="IsDurable">Whether it was durable when acknowledged.</param>
-public readonly record struct ProducedRecord(string Partition, long Id, bool IsDurable);
-
 /// <summary>
 /// Batches records per partition like a Kafka producer: a batch leaves when <see cref="LogProducerOptions.Linger"/> has
 /// passed since its first record, or when it reaches <see cref="LogProducerOptions.MaxBatchBytes"/> or

@@ -2,25 +2,6 @@ using System.Globalization;
 
 namespace OrleansAof.Storage;
 
-/// <summary>The kinds of <see cref="FlushPolicy"/>.</summary>
-public enum FlushPolicyKind
-{
-    /// <summary>An append is acknowledged once fsynced; concurrent appends share one fsync (group commit).</summary>
-    Sync,
-
-    /// <summary>Acknowledged when written to the OS; fsync after every N records.</summary>
-    Batched,
-
-    /// <summary>Acknowledged when written to the OS; fsync every interval.</summary>
-    Periodic,
-
-    /// <summary>Acknowledged when written to the OS; fsync at N records or after the interval, whichever comes first.</summary>
-    BatchedOrPeriodic,
-
-    /// <summary>Acknowledged when written to the OS; fsync only at seal or on an explicit flush.</summary>
-    Async,
-}
-
 /// <summary>
 /// When appended records are made durable. See docs/durability.md for the loss window of each policy.
 /// The text form (<see cref="ToString"/>, <see cref="Parse"/>) is <c>Sync</c>, <c>Batched:1000</c>, <c>Periodic:00:00:00.010</c>,

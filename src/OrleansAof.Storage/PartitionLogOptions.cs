@@ -1,34 +1,5 @@
 namespace OrleansAof.Storage;
 
-/// <summary>What an append does when <see cref="PartitionLogOptions.MaxUnflushedBytes"/> is reached.</summary>
-public enum BackpressureMode
-{
-    /// <summary>Fail at once with <see cref="LogBackpressureException"/> (a flush is started).</summary>
-    FailFast,
-
-    /// <summary>Wait for the flush that makes room (bounded by the caller's cancellation token).</summary>
-    Wait,
-}
-
-/// <summary>How the next segment file is prepared before it is needed.</summary>
-public enum PreallocationMode
-{
-    /// <summary>Segments grow as records are written.</summary>
-    None,
-
-    /// <summary>The file system reserves the space (fallocate); cheap, but writes into reserved space still update metadata.</summary>
-    Reserve,
-
-    /// <summary>The next segment is written with zeros and fsynced in the background, so durable appends only flush data.</summary>
-    ZeroFill,
-
-    /// <summary>
-    /// <see cref="ZeroFill"/> while the flush policy is <c>Sync</c> (where a data-only fsync into written blocks is about
-    /// 1.5x faster), <see cref="Reserve"/> otherwise (where writing the zeros would halve the disk bandwidth left for data).
-    /// </summary>
-    Auto,
-}
-
 /// <summary>Options of a partition log. Every value is checked by <see cref="Validate"/> when a partition opens.</summary>
 public sealed class PartitionLogOptions
 {

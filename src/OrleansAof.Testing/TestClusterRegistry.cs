@@ -47,17 +47,3 @@ internal static class TestClusterRegistry
                 "The append log's test folder of this cluster was deleted when its last silo and client were disposed, or the silo runs in another process (only in-process silos are supported).");
     }
 }
-
-/// <summary>Adds the append log to each silo of a <see cref="TestCluster"/>.</summary>
-internal sealed class AppendLogSiloConfigurator : ISiloConfigurator
-{
-    public void Configure(ISiloBuilder siloBuilder) =>
-        TestClusterRegistry.Find(siloBuilder.Configuration).ConfigureSilo(siloBuilder, siloBuilder.Configuration["Orleans:Name"]);
-}
-
-/// <summary>Adds the append log client to the client of a <see cref="TestCluster"/>.</summary>
-internal sealed class AppendLogClientConfigurator : IClientBuilderConfigurator
-{
-    public void Configure(IConfiguration configuration, IClientBuilder clientBuilder) =>
-        TestClusterRegistry.Find(configuration).ConfigureClient(clientBuilder);
-}

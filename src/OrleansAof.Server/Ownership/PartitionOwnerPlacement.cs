@@ -1,5 +1,3 @@
-using Orleans.Placement;
-
 namespace OrleansAof.Server.Ownership;
 
 /// <summary>Places a partition grain on its owner silo only (see <see cref="PartitionOwnership"/>).</summary>
@@ -10,15 +8,4 @@ internal sealed class PartitionOwnerPlacement : PlacementStrategy
 {
     /// <summary>The single instance.</summary>
     public static PartitionOwnerPlacement Instance { get; } = new();
-}
-
-/// <summary>Marks a grain class for <see cref="PartitionOwnerPlacement"/>.</summary>
-[AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
-internal sealed class PartitionOwnerPlacementAttribute : PlacementAttribute
-{
-    /// <summary>Creates the attribute.</summary>
-    public PartitionOwnerPlacementAttribute()
-        : base(PartitionOwnerPlacement.Instance)
-    {
-    }
 }

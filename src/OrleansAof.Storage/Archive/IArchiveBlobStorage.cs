@@ -1,33 +1,5 @@
 namespace OrleansAof.Storage.Archive;
 
-/// <summary>What a blob store holds for one blob: its length, its metadata and when it was stored.</summary>
-/// <param name="Length">Bytes stored.</param>
-/// <param name="Metadata">The metadata stored with the blob, by name (names as they were put).</param>
-/// <param name="LastModified">When it was stored.</param>
-public sealed record ArchiveBlobInfo(long Length, IReadOnlyDictionary<string, string> Metadata, DateTimeOffset LastModified);
-
-/// <summary>An open blob: its facts and a stream of its bytes. Disposing it releases the stream (and the connection or file).</summary>
-/// <param name="info">The blob's facts.</param>
-/// <param name="content">Its bytes, read once from the start.</param>
-public sealed class ArchiveBlobContent(ArchiveBlobInfo info, Stream content) : IAsyncDisposable
-{
-    /// <summary>The blob's facts, as the store reported them when it was opened.</summary>
-    public ArchiveBlobInfo Info { get; } = info;
-
-    /// <summary>The blob's bytes. A read error of the store is thrown typed (see <see cref="IArchiveBlobStorage"/>).</summary>
-    public Stream Content { get; } = content;
-
-    /// <inheritdoc />
-    public ValueTask DisposeAsync() => Content.DisposeAsync();
-}
-
-/// <summary>The bytes and metadata of one put.</summary>
-/// <param name="Content">The bytes, read once from the current position.</param>
-/// <param name="Length">How many bytes <paramref name="Content"/> holds.</param>
-/// <param name="ContentMd5">The MD5 of the bytes when the caller computed it (a store that sends Content-MD5 needs it for bodies it sends in one request), otherwise <see langword="null"/>.</param>
-/// <param name="Metadata">Metadata to store with the blob, in order; names are lower-case <c>aof-...</c>, values single-line text.</param>
-public sealed record ArchiveBlobUpload(Stream Content, long Length, byte[]? ContentMd5, IReadOnlyList<KeyValuePair<string, string>> Metadata);
-
 /// <summary>
 /// The transport of an archive: a few calls that move whole blobs to and from one store (a folder, an S3 bucket). The
 /// archive protocol (<see cref="BlobSegmentArchive"/>: metadata, compression, verification, idempotent puts) is written

@@ -1,46 +1,5 @@
 namespace OrleansAof.Storage.Archive;
 
-/// <summary>The key of an archived segment: <c>{log}/{partition}/{fileName}</c>, the same name as the local file.</summary>
-/// <param name="Log">Log name.</param>
-/// <param name="Partition">Partition name.</param>
-/// <param name="FileName">The segment's file name (<see cref="PartitionLayout.SegmentFileName"/>).</param>
-public readonly record struct ArchiveObjectKey(string Log, string Partition, string FileName)
-{
-    /// <summary>The key relative to the archive's root or prefix.</summary>
-    public string RelativeKey => $"{Log}/{Partition}/{FileName}";
-
-    /// <inheritdoc />
-    public override string ToString() => RelativeKey;
-}
-
-/// <summary>Size and checksum of a segment file as it is on local disk.</summary>
-/// <param name="Size">File length in bytes.</param>
-/// <param name="Checksum">CRC-32C of the whole file.</param>
-public readonly record struct SegmentFileFacts(long Size, uint Checksum);
-
-/// <summary>An object in the archive, with the facts recorded when it was stored.</summary>
-/// <param name="Key">Its key.</param>
-/// <param name="Original">Size and checksum of the original segment file.</param>
-/// <param name="StoredSize">Bytes stored (differs from the original size when compressed).</param>
-/// <param name="StoredChecksum">CRC-32C of the stored bytes.</param>
-/// <param name="Compression">"none" or the codec name (for example "zstd").</param>
-/// <param name="LastModified">When it was stored.</param>
-public sealed record ArchivedObjectInfo(ArchiveObjectKey Key, SegmentFileFacts Original, long StoredSize, uint StoredChecksum, string Compression, DateTimeOffset LastModified)
-{
-    /// <summary>Whether the stored bytes are the original bytes.</summary>
-    public bool IsUncompressed => Compression == ArchiveCompression.None;
-}
-
-/// <summary>Names of compression codecs recorded with archived objects.</summary>
-public static class ArchiveCompression
-{
-    /// <summary>Stored as is.</summary>
-    public const string None = "none";
-
-    /// <summary>Zstandard.</summary>
-    public const string Zstd = "zstd";
-}
-
 /// <summary>
 /// Where sealed segments go: a file-system folder, S3 or an S3-compatible store. Implementations must make every
 /// call idempotent (a repeated put of the same key with the same bytes is harmless), verify what they store, and

@@ -3,45 +3,6 @@ using OrleansAof.Storage.Offline;
 
 namespace OrleansAof.Storage.Format;
 
-/// <summary>What recovery does with a segment file, decided by <see cref="SegmentClassifier"/>.</summary>
-internal enum SegmentAction
-{
-    /// <summary>A valid footer seals it: open it from the footer.</summary>
-    UseSealed,
-
-    /// <summary>The last, unsealed segment: cut its torn tail (if any) back to <see cref="SegmentVerdict.Plan"/> and keep appending to it.</summary>
-    KeepActive,
-
-    /// <summary>An unsealed segment that is not the last (an interrupted rollover) and holds exactly the ids up to the next one: seal it.</summary>
-    SealNow,
-
-    /// <summary>The last file, all zeros (its header never reached the disk, so no catalog row names it): delete it.</summary>
-    Delete,
-
-    /// <summary>Damaged and not the last: move it to <c>quarantine/</c>; its ids are not served from this file.</summary>
-    Quarantine,
-
-    /// <summary>The last segment, damaged: keep it in place, serve its intact prefix and refuse appends until an operator decides.</summary>
-    OpenFaulted,
-}
-
-/// <summary>
-/// The one decision of what a segment file is and what recovery does with it: made from the file's footer probe and,
-/// for unsealed files, its forward scan. <see cref="PartitionLog"/>'s recovery acts on it; the offline inspector
-/// reports it (so <c>aof inspect</c> can never describe a file differently from how the next open treats it).
-/// </summary>
-/// <param name="Action">What recovery does.</param>
-/// <param name="Condition">What it is, as the inspector reports it.</param>
-/// <param name="Probe">The footer probe (<see cref="SegmentScanner.ReadSealed"/>).</param>
-/// <param name="Scan">The forward scan, for unsealed files.</param>
-/// <param name="Plan">What recovery keeps of an unsealed file with a valid header.</param>
-/// <param name="Detail">Why, in a sentence, ending with what recovery does.</param>
-internal sealed record SegmentVerdict(SegmentAction Action, SegmentCondition Condition, SegmentScanResult Probe, SegmentScanResult? Scan, RecoveryPlan? Plan, string Detail)
-{
-    /// <summary>The writer epoch in the file's header, when the header is readable.</summary>
-    public long? WriterEpoch => (Scan ?? Probe).Header?.WriterEpoch;
-}
-
 /// <summary>Classifies segment files for recovery and the offline inspector (reads only; changes nothing).</summary>
 internal static class SegmentClassifier
 {

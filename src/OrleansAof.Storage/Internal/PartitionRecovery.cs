@@ -5,59 +5,6 @@ using OrleansAof.Storage.IO;
 
 namespace OrleansAof.Storage.Internal;
 
-/// <summary>What recovery found in a partition's <c>segments/</c> folder (after cutting torn tails and moving damaged files aside).</summary>
-internal sealed class LocalScan
-{
-    public List<SealedSegment> Sealed { get; } = [];
-
-    /// <summary>The unsealed last segment, kept open for appends; null when there is none.</summary>
-    public ActiveSegment? Active { get; set; }
-
-    /// <summary>Segments moved to <c>quarantine/</c> by this recovery.</summary>
-    public List<SegmentInfo> Quarantined { get; } = [];
-
-    /// <summary>Names of the files in <c>quarantine/</c> (before this recovery added any).</summary>
-    public HashSet<string> QuarantineFolder { get; } = new(StringComparer.Ordinal);
-
-    public Dictionary<long, ProducerEntry> Producers { get; set; } = [];
-
-    public long MaxEpoch { get; set; }
-
-    public string? Fault { get; set; }
-
-    public int Discarded { get; set; }
-
-    public long TornBytes { get; set; }
-
-    public int FileCount { get; set; }
-}
-
-/// <summary>The catalog rows and ids a partition opens with, decided from the local files, the catalog and (when needed) the archive.</summary>
-internal sealed class Reconciliation
-{
-    /// <summary>Every segment but the active one, by base id.</summary>
-    public List<SegmentInfo> Rows { get; } = [];
-
-    public long FirstId { get; set; }
-
-    /// <summary>One past the last id held by sealed, evicted, missing and quarantined segments.</summary>
-    public long NextId { get; set; }
-
-    public string? Fault { get; set; }
-
-    /// <summary>Disagreements that were resolved (or could not be), for the log and the catalog-rebuilt warning.</summary>
-    public List<string> Findings { get; } = [];
-
-    /// <summary>Whether the local files and the catalog leave ids unaccounted for that only the archive listing can explain.</summary>
-    public bool NeedsListing { get; set; }
-
-    /// <summary>
-    /// The base id of the active segment the catalog records but whose file is gone, when that is so: its ids are unknown,
-    /// so the partition opens faulted on a placeholder at that base and no id from it is handed out again.
-    /// </summary>
-    public long? LostActiveBaseId { get; set; }
-}
-
 /// <summary>
 /// Recovery of one partition directory in two steps: <see cref="ScanLocal"/> makes the local files consistent (cuts torn
 /// tails back to the acknowledged prefix, finishes interrupted seals, moves damaged files to <c>quarantine/</c>), and

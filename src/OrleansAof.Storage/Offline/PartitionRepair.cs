@@ -5,53 +5,6 @@ using OrleansAof.Storage.IO;
 
 namespace OrleansAof.Storage.Offline;
 
-/// <summary>The offline repairs an operator can apply to a partition that no writer holds.</summary>
-public enum RepairKind
-{
-    /// <summary>
-    /// Cut every torn tail back exactly as recovery would (<see cref="RecoveryPlan"/>): zero the bytes from the cut to the
-    /// last non-zero byte and fsync. Loses no acknowledged record. Refused when a segment holds damage.
-    /// </summary>
-    TruncateTornTail,
-
-    /// <summary>
-    /// Cut the active (last) segment at its damage point: keep the intact records before it (as recovery keeps a torn
-    /// tail) and zero everything after, so the partition opens again for appends. Drops acknowledged records after the
-    /// damage: the result says which ids.
-    /// </summary>
-    CutAtDamage,
-
-    /// <summary>
-    /// Move a damaged sealed segment that is not the last one to <c>quarantine/</c> and record it in the catalog as
-    /// <see cref="SegmentStatus.Quarantined"/>; reads of its ids then fail with <see cref="SegmentCorruptedException"/>.
-    /// </summary>
-    Quarantine,
-}
-
-/// <summary>One change a repair makes (or would make) to one segment file.</summary>
-/// <param name="FileName">The segment file.</param>
-/// <param name="BaseId">Its base id.</param>
-/// <param name="Action">What is done, for people.</param>
-/// <param name="CutOffset">Offset from which the file is zeroed (cuts).</param>
-/// <param name="ZeroedBytes">Bytes overwritten with zeros (cuts).</param>
-/// <param name="RecordsDropped">Records that are no longer served afterwards (at least, for a cut at damage).</param>
-/// <param name="FirstDroppedId">First id dropped.</param>
-/// <param name="LastDroppedId">Last id known to be dropped.</param>
-/// <param name="MovedTo">Where the file goes (quarantine).</param>
-public sealed record RepairStep(string FileName, long BaseId, string Action, long? CutOffset, long ZeroedBytes, long RecordsDropped, long? FirstDroppedId, long? LastDroppedId, string? MovedTo);
-
-/// <summary>The outcome of <see cref="PartitionRepair.Run"/>: what was (or would be) changed.</summary>
-/// <param name="Kind">The repair.</param>
-/// <param name="PartitionPath">The partition directory.</param>
-/// <param name="Applied">Whether the steps were carried out (false for a dry run or when there was nothing to do).</param>
-/// <param name="Steps">The changes, one per segment file; empty when there is nothing to do.</param>
-/// <param name="Summary">One sentence for people.</param>
-public sealed record RepairResult(RepairKind Kind, string PartitionPath, bool Applied, IReadOnlyList<RepairStep> Steps, string Summary)
-{
-    /// <summary>Records no longer served after the repair (at least).</summary>
-    public long RecordsDropped => Steps.Sum(static s => s.RecordsDropped);
-}
-
 /// <summary>
 /// Offline repairs of a partition directory. Every run takes the partition's writer lock first (so it refuses with
 /// <see cref="PartitionLockedException"/> while a writer has the partition open, and no writer can open it meanwhile),

@@ -1,0 +1,5 @@
+namespace OrleansAof.Storage;
+
+/// <summary>An append batch holds no record. Nothing was written.</summary>
+public sealed class EmptyBatchException()
+    : AppendLogException("An append batch must hold at least one record.");
