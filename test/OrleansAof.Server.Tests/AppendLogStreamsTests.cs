@@ -62,6 +62,22 @@ public sealed class AppendLogStreamsTests(StreamsCluster fixture)
     }
 
     [Fact]
+    public async Task Concurrent_OnNextAsync_calls_of_one_stream_keep_their_call_order_each_its_own_record()
+    {
+        var room = $"window-{Guid.NewGuid():N}";
+        var consumer = fixture.Client.GetGrain<IChatConsumer>($"c-{Guid.NewGuid():N}");
+        await consumer.SubscribeAsync(room);
+        var stream = Room("chat", room);
+
+        // Every call is started before any is awaited: they share append calls (group commits) but keep their order.
+        await Task.WhenAll(Enumerable.Range(0, 200).Select(i => stream.OnNextAsync(new ChatMessage(room, i))).ToArray());
+
+        var received = await WaitForAsync(consumer, 200, "the subscriber has 200 events");
+        received.Select(r => r.Number).Should().Equal(Enumerable.Range(0, 200));
+        received.Select(r => r.RecordId).Should().BeInAscendingOrder().And.OnlyHaveUniqueItems("each event is one record");
+    }
+
+    [Fact]
     public async Task Many_streams_and_several_subscribers_per_stream_each_get_their_own_stream_in_order()
     {
         var rooms = Enumerable.Range(0, 6).Select(i => $"many-{i}-{Guid.NewGuid():N}").ToArray();

@@ -1,8 +1,8 @@
 using FluentAssertions;
 using Microsoft.Extensions.DependencyInjection;
-using OrleansAof.Server.Streams;
 using OrleansAof.Server.Tests.Fixtures;
 using OrleansAof.Server.Tests.Grains;
+using OrleansAof.Streams;
 using OrleansAof.TestInfrastructure;
 using Xunit;
 

@@ -1,6 +1,6 @@
 using FluentAssertions;
 using Orleans.Providers.Streams.Common;
-using OrleansAof.Server.Streams;
+using OrleansAof.Streams;
 using OrleansAof.TestInfrastructure;
 using Xunit;
 

@@ -14,7 +14,7 @@ var settings = configuration.Get<StreamSiloSettings>() ?? throw new InvalidOpera
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
 builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
-builder.Logging.AddFilter("OrleansAof.Server.Streams", LogLevel.Information);
+builder.Logging.AddFilter("OrleansAof.Streams", LogLevel.Information);
 builder.Services.AddSingleton(settings);
 builder.UseOrleans(silo =>
 {
@@ -43,7 +43,7 @@ builder.UseOrleans(silo =>
     // Every piece of grain state in Redis: the ownership table, the agents' checkpoints, the recorders, the subscribers.
     silo.AddRedisGrainStorageAsDefault(o => o.ConfigurationOptions = redis);
     silo.AddRedisGrainStorage(AppendLogOptions.OwnershipStorageName, o => o.ConfigurationOptions = redis);
-    silo.AddRedisGrainStorage(OrleansAof.Server.Streams.AppendLogStreamOptions.CheckpointStorageName, o => o.ConfigurationOptions = redis);
+    silo.AddRedisGrainStorage(OrleansAof.Streams.AppendLogStreamOptions.CheckpointStorageName, o => o.ConfigurationOptions = redis);
     silo.AddRedisGrainStorage(StreamSiloSettings.RecorderStorage, o => o.ConfigurationOptions = redis);
     var durablePubSub = string.Equals(settings.PubSub, "Redis", StringComparison.OrdinalIgnoreCase);
     if (durablePubSub)
@@ -65,12 +65,21 @@ builder.UseOrleans(silo =>
         o.MaxRecordsPerRead = settings.SubscriberBatch;
         o.CheckpointInterval = TimeSpan.Zero;
     });
-    silo.AddAppendLogStreams(StreamSiloSettings.Provider, o =>
+    var balanceOver = settings.BalanceOver.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    if (balanceOver.Length > 0)
     {
-        o.Log = StreamSiloSettings.Provider;
-        o.Partitions = settings.Partitions;
-        o.CheckpointInterval = TimeSpan.FromMilliseconds(200);
-    });
+        silo.Configure<StaticClusterDeploymentOptions>(o => o.SiloNames = [.. balanceOver]);
+    }
+
+    silo.AddAppendLogStreams(
+        StreamSiloSettings.Provider,
+        o =>
+        {
+            o.Log = StreamSiloSettings.Provider;
+            o.Partitions = settings.Partitions;
+            o.CheckpointInterval = TimeSpan.FromMilliseconds(200);
+        },
+        balanceOver.Length > 0 ? p => p.UseDynamicClusterConfigDeploymentBalancer(TimeSpan.FromSeconds(5)) : null);
 });
 
 using var host = builder.Build();

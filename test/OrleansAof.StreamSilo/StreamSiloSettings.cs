@@ -31,6 +31,13 @@ public sealed class StreamSiloSettings
     /// <summary><c>Redis</c>: a durable <c>PubSubStore</c>; anything else: the in-memory one <c>AddAppendLog</c> adds.</summary>
     public string PubSub { get; set; } = "Redis";
 
+    /// <summary>
+    /// Every silo of the cluster (comma-separated names). When set, the stream provider's queues are balanced by Orleans'
+    /// deployment-based balancer over these names (an even split, each silo holding queues); otherwise by the default
+    /// consistent-ring balancer, which may give a silo no queue.
+    /// </summary>
+    public string BalanceOver { get; set; } = "";
+
     /// <summary>Partitions (queues) of the stream provider.</summary>
     public int Partitions { get; set; } = 8;
 

@@ -27,11 +27,16 @@ public sealed class StreamProcessTests(RedisFixture servers, ITestOutputHelper o
     {
         var scenario = Stopwatch.StartNew();
 
-        // s0 owns every partition; s1 owns none but runs the pulling agents of some queues, so killing it takes no partition away.
-        await using var cluster = new StreamSiloCluster(servers.Redis, size: 2, owners: 1);
+        // s0 owns every partition; s1 owns none but runs the pulling agents of half the queues, so killing it takes no
+        // partition away. The queues are balanced by name over s0 and s1 (Orleans' deployment-based balancer): with the
+        // default consistent-ring balancer, s1 could hold no queue at all (about 1 run in 256) and there was nothing to take over.
+        await using var cluster = new StreamSiloCluster(servers.Redis, size: 2, owners: 1, new Dictionary<string, string> { ["BalanceOver"] = "s0,s1" });
         await cluster.StartAsync();
         var (s0, s1) = (cluster["s0"], cluster["s1"]);
-        await Wait.UntilAsync(() => s1.StartedReceivers().Count > 0, () => $"silo s1 runs the pulling agent of some queue\n{cluster.OutputTail()}", TimeSpan.FromSeconds(60));
+        await Wait.UntilAsync(
+            () => s1.StartedReceivers().Distinct(StringComparer.Ordinal).Count() == cluster.Partitions / 2,
+            () => $"silo s1 runs the pulling agents of {cluster.Partitions / 2} queues (it runs {s1.StartedReceivers().Count})\n{cluster.OutputTail()}",
+            TimeSpan.FromSeconds(60));
 
         using var client = await cluster.ConnectClientAsync(s0);
         var orleans = client.Orleans();

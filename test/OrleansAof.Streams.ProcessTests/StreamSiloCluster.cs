@@ -3,7 +3,6 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
-using OrleansAof.Server.Streams;
 using OrleansAof.StreamSilo;
 using OrleansAof.TestInfrastructure;
 using Xunit;

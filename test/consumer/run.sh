@@ -27,7 +27,7 @@ done
 
 feed="$root/artifacts/packages"
 work="$root/artifacts/consumer"
-ids=(OrleansAof.Storage OrleansAof.Abstractions OrleansAof.Server OrleansAof.Client OrleansAof.Archive.S3 OrleansAof.Testing OrleansAof.Tool)
+ids=(OrleansAof.Storage OrleansAof.Abstractions OrleansAof.Server OrleansAof.Streams OrleansAof.Client OrleansAof.Archive.S3 OrleansAof.Testing OrleansAof.Tool)
 rm -rf "$feed" "$work"
 mkdir -p "$feed" "$work" "$results"
 rm -f "$results/packages.trx" "$results/Consumer.Tests.trx"

@@ -1,5 +1,5 @@
 using OrleansAof.Server;
-using OrleansAof.Server.Streams;
+using OrleansAof.Streams;
 
 namespace OrleansAof.TestInfrastructure.Clusters;
 

@@ -1,7 +1,7 @@
 using Orleans.Providers.Streams.Common;
 using Orleans.Streams;
 
-namespace OrleansAof.Server.Streams;
+namespace OrleansAof.Streams;
 
 /// <summary>One produced batch of events as a log record holds it (written with the Orleans serializer).</summary>
 [GenerateSerializer]

@@ -7,7 +7,7 @@ using Orleans.Configuration;
 using Orleans.Serialization;
 using Orleans.Streams;
 
-namespace OrleansAof.Server.Streams;
+namespace OrleansAof.Streams;
 
 /// <summary>
 /// The queue adapter factory of <c>AddAppendLogStreams</c>: its queues are partitions <c>0..N-1</c> of a log, a stream maps to
@@ -23,6 +23,7 @@ public sealed class AppendLogQueueAdapterFactory : IQueueAdapterFactory, IQueueA
     private readonly HashRingBasedStreamQueueMapper _mapper;
     private readonly string _log;
     private readonly ConcurrentDictionary<QueueId, QueueRecords> _records = new();
+    private readonly ConcurrentDictionary<QueueId, PartitionAppender> _appenders = new();
     private readonly Task<IStreamFailureHandler> _failureHandler = Task.FromResult<IStreamFailureHandler>(new NoOpStreamDeliveryFailureHandler(false));
 
     /// <summary>Creates the factory of provider <paramref name="name"/>.</summary>
@@ -80,7 +81,11 @@ public sealed class AppendLogQueueAdapterFactory : IQueueAdapterFactory, IQueueA
     public Task<IStreamFailureHandler> GetDeliveryFailureHandler(QueueId queueId) => _failureHandler;
 
     /// <inheritdoc />
-    public async Task QueueMessageBatchAsync<T>(StreamId streamId, IEnumerable<T> events, StreamSequenceToken? token, Dictionary<string, object>? requestContext)
+    /// <remarks>
+    /// The batch becomes one record of the stream's partition. Batches handed in while an append to that partition is in
+    /// flight go together in the next append call (one group commit), in the order they were handed in.
+    /// </remarks>
+    public Task QueueMessageBatchAsync<T>(StreamId streamId, IEnumerable<T> events, StreamSequenceToken? token, Dictionary<string, object>? requestContext)
     {
         ArgumentNullException.ThrowIfNull(events);
         var message = new AppendLogStreamMessage { StreamId = streamId, RequestContext = requestContext is { Count: > 0 } ? requestContext : null };
@@ -90,7 +95,10 @@ public sealed class AppendLogQueueAdapterFactory : IQueueAdapterFactory, IQueueA
         }
 
         var payload = _serializer.SerializeToArray(message);
-        await _grains.GetGrain<IPartitionGrain>(PartitionKey.Format(_log, PartitionOf(streamId))).AppendAsync(payload);
+        var queue = _mapper.GetQueueForStream(streamId);
+        var appender = _appenders.GetOrAdd(queue, static (q, self) => new PartitionAppender(
+            self._grains.GetGrain<IPartitionGrain>(PartitionKey.Format(self._log, q.GetNumericId().ToString(CultureInfo.InvariantCulture)))), this);
+        return appender.AppendAsync(payload);
     }
 
     /// <inheritdoc />

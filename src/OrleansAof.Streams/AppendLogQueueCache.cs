@@ -1,6 +1,6 @@
 using Orleans.Streams;
 
-namespace OrleansAof.Server.Streams;
+namespace OrleansAof.Streams;
 
 /// <summary>
 /// The records of one queue (one partition) that the pulling agent holds, by record id, shared by its receiver and its

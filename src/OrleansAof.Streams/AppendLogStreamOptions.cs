@@ -1,4 +1,4 @@
-namespace OrleansAof.Server.Streams;
+namespace OrleansAof.Streams;
 
 /// <summary>Options of an <c>AddAppendLogStreams</c> provider: which log carries the streams and how its partitions are read.</summary>
 public sealed class AppendLogStreamOptions

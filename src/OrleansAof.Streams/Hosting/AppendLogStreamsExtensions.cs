@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Storage;
-using OrleansAof.Server.Streams;
+using OrleansAof.Streams;
 
 namespace Orleans.Hosting;
 
@@ -16,8 +16,15 @@ public static class AppendLogStreamsExtensions
     /// (an in-memory one is added when none is registered). Needs <c>AddAppendLog</c> on the silo and a
     /// <c>PubSubStore</c> for explicit subscriptions.
     /// </summary>
+    /// <param name="builder">The silo builder.</param>
+    /// <param name="name">The provider's name.</param>
+    /// <param name="configure">Configures the provider's options.</param>
+    /// <param name="configureProvider">
+    /// Optional: further configuration of the Orleans persistent stream provider (queue balancer, pulling agent options,
+    /// pub-sub), applied after the provider's own (the pulling agents' poll period from <see cref="AppendLogStreamOptions.PollPeriod"/>).
+    /// </param>
     /// <example><code>siloBuilder.AddAppendLogStreams("events", o => { o.Log = "events"; o.Partitions = 8; });</code></example>
-    public static ISiloBuilder AddAppendLogStreams(this ISiloBuilder builder, string name, Action<AppendLogStreamOptions> configure)
+    public static ISiloBuilder AddAppendLogStreams(this ISiloBuilder builder, string name, Action<AppendLogStreamOptions> configure, Action<ISiloPersistentStreamConfigurator>? configureProvider = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrEmpty(name);
@@ -28,7 +35,10 @@ public static class AppendLogStreamsExtensions
         builder.Services.Configure(name, configure);
         var period = probe.PollPeriod < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : probe.PollPeriod;
         builder.AddPersistentStreams(name, AppendLogQueueAdapterFactory.Create, streams =>
-            streams.ConfigurePullingAgent(agent => agent.Configure(o => o.GetQueueMsgsTimerPeriod = period)));
+        {
+            streams.ConfigurePullingAgent(agent => agent.Configure(o => o.GetQueueMsgsTimerPeriod = period));
+            configureProvider?.Invoke(streams);
+        });
         if (!builder.Services.Any(d => d.IsKeyedService && Equals(d.ServiceKey, AppendLogStreamOptions.CheckpointStorageName) && d.ServiceType == typeof(IGrainStorage)))
         {
             builder.AddMemoryGrainStorage(AppendLogStreamOptions.CheckpointStorageName);

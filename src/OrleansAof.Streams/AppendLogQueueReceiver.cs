@@ -3,7 +3,7 @@ using Orleans.Providers.Streams.Common;
 using Orleans.Serialization;
 using Orleans.Streams;
 
-namespace OrleansAof.Server.Streams;
+namespace OrleansAof.Streams;
 
 /// <summary>
 /// Reads one partition for its pulling agent: live from the durable checkpoint on, and back from older ids when a

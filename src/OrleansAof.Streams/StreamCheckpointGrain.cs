@@ -1,4 +1,4 @@
-namespace OrleansAof.Server.Streams;
+namespace OrleansAof.Streams;
 
 /// <summary>The durable read position of one pulling agent: key <c>{provider}/{log}/{partition}</c>.</summary>
 [Alias("aof.IStreamCheckpointGrain")]
