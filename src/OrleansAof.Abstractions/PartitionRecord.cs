@@ -15,4 +15,12 @@ public interface IPartitionRecordGrain : IGrainWithStringKey
     /// <summary>Records <paramref name="bound"/>; durable when it returns. Only the partition's owner calls it.</summary>
     [Alias("SetIdBound")]
     Task SetIdBoundAsync(long bound);
+
+    /// <summary>
+    /// Lets the record leave memory: its partition closed on this silo. One-way; the record stays in the ownership storage
+    /// and is read back on the next call. Only the partition's owner calls it.
+    /// </summary>
+    [Alias("Release")]
+    [Orleans.Concurrency.OneWay]
+    Task ReleaseAsync();
 }

@@ -92,6 +92,16 @@ public sealed class AppendLogOptions
     /// <summary>How often the memory stream pulling agents poll their queues. Orleans' default is 100 ms; the log's default 10 ms keeps wake-ups of inactive subscribers quick. At least 1 ms.</summary>
     public TimeSpan MemoryStreamPollPeriod { get; set; } = TimeSpan.FromMilliseconds(10);
 
+    /// <summary>
+    /// How long a stream's Orleans pub-sub grain (<c>PubSubRendezvousGrain</c>, one per stream that was ever published on)
+    /// stays in memory after its last call, and how long the memory stream provider's pulling agent keeps a stream that
+    /// carried nothing. Every partition's tail stream has one, so a silo that serves thousands of partitions holds
+    /// thousands of them for Orleans' default 15 minutes (30 in the agent) without this. Applies to every stream on the
+    /// silo; explicit subscriptions stay in the <c>PubSubStore</c>. Default 2 minutes; Orleans requires it to be longer
+    /// than <c>GrainCollectionOptions.CollectionQuantum</c> (1 minute by default) and names both at start-up otherwise.
+    /// </summary>
+    public TimeSpan StreamGrainCollectionAge { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Queues of the memory stream provider. Default 2.</summary>
     public int MemoryStreamQueues { get; set; } = 2;
 

@@ -85,6 +85,11 @@ internal sealed class AppendLogOptionsValidator(IOptions<AppendLogOptions> optio
             Fail(nameof(o.MaxOpenPartitions), $"cannot be negative (zero means no bound); it is {o.MaxOpenPartitions}.");
         }
 
+        if (o.StreamGrainCollectionAge <= TimeSpan.Zero)
+        {
+            Fail(nameof(o.StreamGrainCollectionAge), $"must be positive; it is {o.StreamGrainCollectionAge}.");
+        }
+
         if (o.MemoryStreamPollPeriod < TimeSpan.FromMilliseconds(1))
         {
             Fail(nameof(o.MemoryStreamPollPeriod), $"must be at least 1 ms; it is {o.MemoryStreamPollPeriod}.");

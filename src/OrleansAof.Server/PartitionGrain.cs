@@ -249,6 +249,9 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IPartitio
             await tail.StopAsync();
         }
 
+        // The partition's id bound record was activated by this open (or by the check that found it never created): it
+        // leaves memory with the partition instead of waiting for Orleans' idle collection.
+        GrainFactory.GetGrain<IPartitionRecordGrain>(_key).ReleaseAsync().Ignore();
         LogDeactivated(_logger, _key, reason.ReasonCode.ToString());
     }
 

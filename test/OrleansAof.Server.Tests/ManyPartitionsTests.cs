@@ -72,6 +72,43 @@ public sealed class ManyPartitionsTests(ManyPartitionsCluster fixture)
         used.Should().BeLessThanOrEqualTo((2 * payloadBytes) + (partitions * 1024L * 1024), "{0} partitions hold {1} payload bytes", partitions, payloadBytes);
     }
 
+    [Fact]
+    public async Task Closed_partitions_leave_no_id_bound_record_or_stream_grain_in_memory()
+    {
+        // Twice the bound: the first half closes as least recently used while the second half opens.
+        var log = fixture.Logs.GetLog($"grains-{Guid.NewGuid():N}");
+        for (var p = 0; p < 2 * ManyPartitionsCluster.MaxOpen; p++)
+        {
+            (await log.AppendToPartitionAsync(Name(p), Record(p, 0))).FirstId.Should().Be(0);
+        }
+
+        await Wait.UntilAsync(() => OpenOf(log.Name).Count == ManyPartitionsCluster.MaxOpen && fixture.Open.Count == ManyPartitionsCluster.MaxOpen, "the first half to close");
+
+        // One id bound record per open partition (the closed ones deactivated theirs), and no stream grain once the tail
+        // streams are idle for StreamGrainCollectionAge (each partition's first append published on its stream).
+        int records = -1, pubSub = -1;
+        await Wait.UntilAsync(
+            async () =>
+            {
+                records = await ActivationsAsync("PartitionRecordGrain");
+                pubSub = await ActivationsAsync("PubSubRendezvousGrain");
+                return records == ManyPartitionsCluster.MaxOpen && pubSub == 0;
+            },
+            () => $"record grains to fall to {ManyPartitionsCluster.MaxOpen} (last {records}) and pub-sub grains to 0 (last {pubSub})",
+            TimeSpan.FromSeconds(60));
+        (await ActivationsAsync("PartitionGrain")).Should().Be(ManyPartitionsCluster.MaxOpen);
+
+        // A closed partition reopens with its record and its id bound (the bound is read back from the ownership storage).
+        (await log.AppendToPartitionAsync("0", Record(0, 1))).FirstId.Should().Be(1);
+        (await log.ReadAsync("0", 0)).Records.Select(r => r.Id).Should().Equal(0, 1);
+    }
+
+    private async Task<int> ActivationsAsync(string grainClass)
+    {
+        var stats = await fixture.Client.GetGrain<IManagementGrain>(0).GetSimpleGrainStatistics();
+        return stats.Where(s => s.GrainType.Split(',')[0].EndsWith("." + grainClass, StringComparison.Ordinal)).Sum(s => s.ActivationCount);
+    }
+
     private static string Name(int partition) => partition.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static int RecordsOf(int partition) => (partition % 3) + 1;
@@ -105,7 +142,11 @@ public sealed class ManyPartitionsCluster() : AofClusterFixture(1)
         options.MaxSegmentBytes = 64L * 1024 * 1024;
         options.MaxRecordBytes = 1024 * 1024;
         options.Preallocation = Storage.PreallocationMode.Auto;
+        options.StreamGrainCollectionAge = TimeSpan.FromSeconds(2);
     }
+
+    protected override void ConfigureSilo(ISiloBuilder silo) =>
+        silo.Configure<Orleans.Configuration.GrainCollectionOptions>(o => o.CollectionQuantum = TimeSpan.FromSeconds(1));
 }
 
 [CollectionDefinition(Name)]

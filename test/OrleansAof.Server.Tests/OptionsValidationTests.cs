@@ -41,6 +41,7 @@ public sealed class OptionsValidationTests
         { "AppendLogOptions.IdleDeactivationAge", o => o.IdleDeactivationAge = TimeSpan.FromSeconds(5) },
         { "AppendLogOptions.MaxOpenPartitions", o => o.MaxOpenPartitions = -1 },
         { "AppendLogOptions.MemoryStreamPollPeriod", o => o.MemoryStreamPollPeriod = TimeSpan.Zero },
+        { "AppendLogOptions.StreamGrainCollectionAge", o => o.StreamGrainCollectionAge = TimeSpan.Zero },
         { "AppendLogOptions.MemoryStreamQueues", o => o.MemoryStreamQueues = 0 },
         { "AppendLogOptions.StreamNotificationInterval", o => o.StreamNotificationInterval = TimeSpan.FromMilliseconds(-1) },
         { "AppendLogOptions.MaxTailListeners", o => o.MaxTailListeners = -1 },

@@ -38,7 +38,11 @@ public static class AppendLogSiloExtensions
             builder.AddMemoryStreams(probe.TailStreamProvider, streams =>
             {
                 streams.ConfigurePartitioning(queues);
-                streams.ConfigurePullingAgent(agent => agent.Configure(o => o.GetQueueMsgsTimerPeriod = period));
+                streams.ConfigurePullingAgent(agent => agent.Configure(o =>
+                {
+                    o.GetQueueMsgsTimerPeriod = period;
+                    o.StreamInactivityPeriod = probe.StreamGrainCollectionAge;
+                }));
             });
         }
 
@@ -100,9 +104,15 @@ public static class AppendLogSiloExtensions
         services.AddPlacementDirector<PartitionOwnerPlacement, PartitionPlacementDirector>();
         services.AddPlacementDirector<SiloNamePlacement, SiloNamePlacementDirector>();
         services.AddOptions<GrainCollectionOptions>().Configure<IOptions<AppendLogOptions>>((collection, log) =>
-            collection.ClassSpecificCollectionAge[typeof(PartitionGrain).FullName!] = log.Value.IdleDeactivationAge);
+        {
+            collection.ClassSpecificCollectionAge[typeof(PartitionGrain).FullName!] = log.Value.IdleDeactivationAge;
+            collection.ClassSpecificCollectionAge[PubSubRendezvousGrainType] = log.Value.StreamGrainCollectionAge;
+        });
         return services;
     }
+
+    /// <summary>Orleans' pub-sub grain of a stream (internal to Orleans; its collection age is keyed by the class's full name).</summary>
+    internal const string PubSubRendezvousGrainType = "Orleans.Streams.PubSubRendezvousGrain";
 
     private sealed class AppendLogMarker;
 }

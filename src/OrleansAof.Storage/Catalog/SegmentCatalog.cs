@@ -56,6 +56,13 @@ public sealed class SegmentCatalog : IDisposable
             Execute(connection, """
                 PRAGMA journal_mode = WAL;
                 PRAGMA synchronous = FULL;
+                """);
+
+            // One transaction (one fsync) creates a new catalog's tables and its schema version; an existing one is not written.
+            string? version;
+            using (var tx = connection.BeginTransaction())
+            {
+                Execute(connection, """
                 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL, crc INTEGER NOT NULL DEFAULT 0);
                 CREATE TABLE IF NOT EXISTS segments (
                     base_id INTEGER PRIMARY KEY,
@@ -75,23 +82,27 @@ public sealed class SegmentCatalog : IDisposable
                     archived_size INTEGER NOT NULL,
                     archived_checksum INTEGER NOT NULL,
                     row_crc INTEGER NOT NULL DEFAULT 0);
-                """);
-            string? version;
-            using (var read = connection.CreateCommand())
-            {
-                read.CommandText = "SELECT value FROM meta WHERE key = 'schema_version'";
-                version = read.ExecuteScalar() as string;
+                """, tx);
+                using (var read = connection.CreateCommand())
+                {
+                    read.Transaction = tx;
+                    read.CommandText = "SELECT value FROM meta WHERE key = 'schema_version'";
+                    version = read.ExecuteScalar() as string;
+                }
+
+                if (version is null)
+                {
+                    WriteMeta(connection, "schema_version", SchemaVersion.ToString(CultureInfo.InvariantCulture), tx);
+                }
+
+                tx.Commit();
             }
 
-            if (version is null)
-            {
-                WriteMeta(connection, "schema_version", SchemaVersion.ToString(CultureInfo.InvariantCulture));
-            }
-            else if (version == "1")
+            if (version == "1")
             {
                 MigrateFromVersion1(connection);
             }
-            else if (version != SchemaVersion.ToString(CultureInfo.InvariantCulture))
+            else if (version is not null && version != SchemaVersion.ToString(CultureInfo.InvariantCulture))
             {
                 throw new InvalidDataException($"catalog schema version {version} is not {SchemaVersion}");
             }
@@ -145,6 +156,68 @@ public sealed class SegmentCatalog : IDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// Writes an empty catalog (write-ahead-log mode, current schema) at <paramref name="path"/>, which must not exist, with
+    /// one write and one fsync: SQLite itself makes about seven fsyncs to create a database, switch it to WAL and create its
+    /// tables. Leftover <c>-wal</c>, <c>-shm</c> and <c>-journal</c> files of an earlier catalog are deleted first, so none is
+    /// applied to it. The caller makes the folder entry durable. A copy cut short by a crash is a catalog that does not open,
+    /// which the next open rebuilds like any damaged catalog. Returns false, and writes nothing, when the empty catalog could
+    /// not be made (no writable temporary folder): <see cref="Open"/> then creates it as SQLite does.
+    /// </summary>
+    public static bool CreateEmpty(string path, IFileSystem fileSystem)
+    {
+        ArgumentNullException.ThrowIfNull(fileSystem);
+        if (EmptyCatalog.Value is not { } bytes)
+        {
+            return false;
+        }
+
+        foreach (var suffix in (ReadOnlySpan<string>)["-wal", "-shm", "-journal"])
+        {
+            if (fileSystem.FileExists(path + suffix))
+            {
+                fileSystem.DeleteFile(path + suffix);
+            }
+        }
+
+        using var file = fileSystem.OpenFile(path, FileMode.CreateNew, FileAccess.ReadWrite);
+        file.Write(0, bytes);
+        file.Flush(dataOnly: true);
+        return true;
+    }
+
+    /// <summary>The bytes of an empty catalog, made once per process by SQLite in a temporary folder; null when that failed.</summary>
+    private static readonly Lazy<byte[]?> EmptyCatalog = new(static () =>
+    {
+        var folder = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "aof-empty-catalog-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            Directory.CreateDirectory(folder);
+            var path = System.IO.Path.Combine(folder, "catalog.db");
+            using (Open(path, PhysicalFileSystem.Instance))
+            {
+                // Closing the only connection checkpoints the write-ahead log into the file and removes the log.
+            }
+
+            return File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or SqliteException)
+        {
+            return null;
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Left behind in the temporary folder.
+            }
+        }
+    });
 
     /// <summary>Deletes the catalog files at <paramref name="path"/> (database, WAL and shared memory).</summary>
     /// <param name="path">The database file.</param>
@@ -212,7 +285,13 @@ public sealed class SegmentCatalog : IDisposable
     }
 
     /// <summary>Replaces every row with <paramref name="segments"/> in one transaction.</summary>
-    public void ReplaceAll(IEnumerable<SegmentInfo> segments)
+    public void ReplaceAll(IEnumerable<SegmentInfo> segments) => ReplaceAll(segments, null, null);
+
+    /// <summary>
+    /// Like <see cref="ReplaceAll(IEnumerable{SegmentInfo})"/>, and sets the <c>meta</c> value <paramref name="metaKey"/> in
+    /// the same transaction (one commit, one fsync), when it is not null.
+    /// </summary>
+    public void ReplaceAll(IEnumerable<SegmentInfo> segments, string? metaKey, string? metaValue)
     {
         ArgumentNullException.ThrowIfNull(segments);
         _fileSystem.BeforeExternalWrite(Path);
@@ -229,6 +308,11 @@ public sealed class SegmentCatalog : IDisposable
             foreach (var s in segments)
             {
                 UpsertCore(s, tx);
+            }
+
+            if (metaKey is not null)
+            {
+                WriteMeta(_connection, metaKey, metaValue ?? throw new ArgumentNullException(nameof(metaValue)), tx);
             }
 
             tx.Commit();

@@ -60,11 +60,23 @@ internal sealed class PartitionDirectory
         }
     }
 
-    /// <summary>Creates the folders that are missing, durably (a partition's first durable record must not vanish with its folder).</summary>
+    /// <summary>
+    /// Creates the folders that are missing. The partition folder is created durably (each new folder's parent is flushed);
+    /// its <c>segments</c> and <c>quarantine</c> folders are not flushed here: every open writes the epoch
+    /// (<see cref="WriteEpoch"/>) before anything is appended or restored into them, and that flush of the partition folder
+    /// makes them durable too (a partition's first durable record must not vanish with its folder). Two fsyncs fewer
+    /// when a partition is created.
+    /// </summary>
     public void Create(IFileSystem fs)
     {
-        fs.CreateDirectoryDurably(Segments);
-        fs.CreateDirectoryDurably(Quarantine);
+        fs.CreateDirectoryDurably(DirectoryPath);
+        foreach (var folder in (ReadOnlySpan<string>)[Segments, Quarantine])
+        {
+            if (!fs.DirectoryExists(folder))
+            {
+                fs.CreateDirectory(folder);
+            }
+        }
     }
 
     /// <summary>Takes the exclusive writer lock, held until the returned file is disposed.</summary>
@@ -110,7 +122,10 @@ internal sealed class PartitionDirectory
         return BinaryPrimitives.ReadInt64LittleEndian(bytes);
     }
 
-    /// <summary>Writes the epoch durably: temp file, fsync, rename, fsync of the directory.</summary>
+    /// <summary>
+    /// Writes the epoch durably: temp file, fsync, rename, fsync of the directory (which also makes the folders
+    /// <see cref="Create"/> made durable).
+    /// </summary>
     public void WriteEpoch(IFileSystem fs, long epoch)
     {
         var temp = EpochFile + ".tmp";

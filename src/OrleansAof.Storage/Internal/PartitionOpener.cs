@@ -80,6 +80,10 @@ internal static partial class PartitionOpener
                     catalog.SetMeta(UnverifiedRestoreKey, "1");
                     restoredBefore = true;
                     var newest = listing[^1];
+
+                    // The folders of a new partition are made durable by the epoch write (PartitionDirectory.Create):
+                    // the restored segment must not vanish with its folder before that.
+                    fs.FlushDirectory(dir.DirectoryPath);
                     await SegmentFiles.DownloadVerifiedAsync(archive, newest.Key, Path.Combine(dir.Segments, newest.Key.FileName), fs, durable: true, cancellationToken).ConfigureAwait(false);
                     LogRestored(logger, dir.FullName, listing.Count, newest.Key.FileName);
                 }
@@ -323,8 +327,7 @@ internal static partial class PartitionOpener
     {
         var dir = recovered.Directory;
         var all = new List<SegmentInfo>(recovered.Rows) { PartitionRecovery.ActiveRow(recovered.Active) };
-        recovered.Catalog.ReplaceAll(all);
-        recovered.Catalog.SetMeta(PartitionCatalog.FirstIdKey, recovered.FirstId.ToString(CultureInfo.InvariantCulture));
+        recovered.Catalog.ReplaceAll(all, PartitionCatalog.FirstIdKey, recovered.FirstId.ToString(CultureInfo.InvariantCulture));
         var log = new PartitionLog(recovered);
         var problem = catalogProblem ?? (reconciled.Findings.Count > 0 ? string.Join("; ", reconciled.Findings) : null);
         if (problem is not null && (local.FileCount > 0 || catalogRows > 0 || reconciled.Rows.Count > 0))
@@ -347,6 +350,12 @@ internal static partial class PartitionOpener
         problem = File.Exists(dir.CatalogFile) ? null : "missing";
         try
         {
+            if (problem is not null)
+            {
+                // One fsync instead of SQLite's creation; the epoch write's folder flush makes its entry durable.
+                _ = SegmentCatalog.CreateEmpty(dir.CatalogFile, fs);
+            }
+
             return SegmentCatalog.Open(dir.CatalogFile, fs);
         }
         catch (Exception e) when (e is SqliteException or InvalidDataException)
