@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
@@ -13,9 +14,13 @@ namespace OrleansAof.Client;
 /// </summary>
 public sealed class AppendLogHandle
 {
+    /// <summary>How many partitions' grain references a handle keeps (the rest are looked up per call).</summary>
+    private const int MaxCachedPartitions = 1024;
+
     private readonly IGrainFactory _grains;
     private readonly AppendLogClientOptions _options;
     private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<string, (string Key, IPartitionGrain Grain)> _targets = new(StringComparer.Ordinal);
 
     internal AppendLogHandle(IGrainFactory grains, string name, int partitionCount, AppendLogClientOptions options, TimeProvider time)
     {
@@ -48,7 +53,26 @@ public sealed class AppendLogHandle
     }
 
     /// <summary>The grain of <paramref name="partition"/>, for calls this handle does not wrap.</summary>
-    public IPartitionGrain Partition(string partition) => _grains.GetGrain<IPartitionGrain>(PartitionKey.Format(Name, partition));
+    public IPartitionGrain Partition(string partition) => Target(partition).Grain;
+
+    /// <summary>The grain key and reference of <paramref name="partition"/> (validated), kept for the next call.</summary>
+    private (string Key, IPartitionGrain Grain) Target(string partition)
+    {
+        ArgumentNullException.ThrowIfNull(partition);
+        if (_targets.TryGetValue(partition, out var target))
+        {
+            return target;
+        }
+
+        var key = PartitionKey.Format(Name, partition);
+        target = (key, _grains.GetGrain<IPartitionGrain>(key));
+        if (_targets.Count < MaxCachedPartitions)
+        {
+            _targets.TryAdd(partition, target);
+        }
+
+        return target;
+    }
 
     /// <summary>Appends one record to the partition of <paramref name="key"/>.</summary>
     public Task<AppendAck> AppendAsync(string key, byte[] payload, long? expectedLastId = null) =>
@@ -56,44 +80,38 @@ public sealed class AppendLogHandle
 
     /// <summary>Appends one record to <paramref name="partition"/>.</summary>
     public Task<AppendAck> AppendToPartitionAsync(string partition, byte[] payload, long? expectedLastId = null, ProducerStamp? stamp = null) =>
-        AppendCoreAsync(PartitionKey.Format(Name, partition), partition, payload, expectedLastId, stamp);
-
-    private async Task<AppendAck> AppendCoreAsync(string key, string partition, byte[] payload, long? expectedLastId, ProducerStamp? stamp)
-    {
-        using var activity = AppendLogTelemetry.Start(AppendLogTelemetry.ClientAppendSpan, ActivityKind.Client, Name, partition);
-        activity?.SetTag("aof.records", 1);
-        activity?.SetTag("aof.bytes", payload?.Length ?? 0);
-        try
-        {
-            var ack = await ClientErrors.GuardAppend(_grains.GetGrain<IPartitionGrain>(key).AppendAsync(payload!, expectedLastId, stamp), key);
-            AppendLogTelemetry.Acked(activity, ack);
-            return ack;
-        }
-        catch (Exception e)
-        {
-            AppendLogTelemetry.Failed(activity, e);
-            throw;
-        }
-    }
+        AppendCoreAsync(partition, payload, null, expectedLastId, stamp);
 
     /// <summary>Appends a batch to <paramref name="partition"/> in one write (consecutive ids).</summary>
     public Task<AppendAck> AppendBatchAsync(string partition, RecordPayloads payloads, long? expectedLastId = null, ProducerStamp? stamp = null) =>
-        AppendBatchCoreAsync(PartitionKey.Format(Name, partition), partition, payloads, expectedLastId, stamp);
+        AppendCoreAsync(partition, null, payloads, expectedLastId, stamp);
 
-    private async Task<AppendAck> AppendBatchCoreAsync(string key, string partition, RecordPayloads payloads, long? expectedLastId, ProducerStamp? stamp)
+    /// <summary>
+    /// One append call (a record, or a batch when <paramref name="payloads"/> is set) inside its client span, with errors
+    /// translated as <see cref="ClientErrors.Translate"/> says: one state machine per call.
+    /// </summary>
+    private async Task<AppendAck> AppendCoreAsync(string partition, byte[]? payload, RecordPayloads? payloads, long? expectedLastId, ProducerStamp? stamp)
     {
+        var (key, grain) = Target(partition);
         using var activity = AppendLogTelemetry.Start(AppendLogTelemetry.ClientAppendSpan, ActivityKind.Client, Name, partition);
-        activity?.SetTag("aof.records", payloads?.Count ?? 0);
-        activity?.SetTag("aof.bytes", payloads?.Buffer.Length ?? 0);
+        activity?.SetTag("aof.records", payloads?.Count ?? 1);
+        activity?.SetTag("aof.bytes", payloads?.Buffer.Length ?? payload?.Length ?? 0);
         try
         {
-            var ack = await ClientErrors.GuardAppend(_grains.GetGrain<IPartitionGrain>(key).AppendBatchAsync(payloads!, expectedLastId, stamp), key);
+            var call = payloads is not null ? grain.AppendBatchAsync(payloads, expectedLastId, stamp) : grain.AppendAsync(payload!, expectedLastId, stamp);
+            var ack = await call;
             AppendLogTelemetry.Acked(activity, ack);
             return ack;
         }
         catch (Exception e)
         {
-            AppendLogTelemetry.Failed(activity, e);
+            var translated = ClientErrors.Translate(e, key, isAppend: true);
+            AppendLogTelemetry.Failed(activity, translated ?? e);
+            if (translated is not null)
+            {
+                throw translated;
+            }
+
             throw;
         }
     }
@@ -107,12 +125,12 @@ public sealed class AppendLogHandle
     /// </summary>
     public async Task<LogRecordBatch> ReadAsync(string partition, long fromId, int maxRecords = 1000, long maxBytes = 4 * 1024 * 1024, bool includeUndurable = false)
     {
-        var key = PartitionKey.Format(Name, partition);
+        var (key, grain) = Target(partition);
         using var activity = AppendLogTelemetry.Start(AppendLogTelemetry.ClientReadSpan, ActivityKind.Client, Name, partition);
         activity?.SetTag("aof.first_id", fromId);
         try
         {
-            var batch = await ClientErrors.Guard(_grains.GetGrain<IPartitionGrain>(key).ReadAsync(fromId, maxRecords, maxBytes, includeUndurable), key);
+            var batch = await ClientErrors.Guard(grain.ReadAsync(fromId, maxRecords, maxBytes, includeUndurable), key);
             activity?.SetTag("aof.records", batch.Count);
             return batch;
         }
@@ -153,8 +171,8 @@ public sealed class AppendLogHandle
     /// <summary>A snapshot of <paramref name="partition"/>.</summary>
     public Task<PartitionStatus> GetInfoAsync(string partition)
     {
-        var key = PartitionKey.Format(Name, partition);
-        return ClientErrors.Guard(_grains.GetGrain<IPartitionGrain>(key).GetInfoAsync(), key);
+        var (key, grain) = Target(partition);
+        return ClientErrors.Guard(grain.GetInfoAsync(), key);
     }
 
     /// <summary>

@@ -15,25 +15,23 @@ namespace OrleansAof.Client;
 /// </summary>
 internal static class ClientErrors
 {
-    /// <summary>Awaits a call that changes nothing (a read, a status, a long poll).</summary>
-    public static Task<T> Guard<T>(Task<T> call, string partitionKey) => Guard(call, partitionKey, isAppend: false);
-
-    /// <summary>Awaits an append: a lost answer is reported as <see cref="AppendOutcomeUnknownException"/>.</summary>
-    public static Task<T> GuardAppend<T>(Task<T> call, string partitionKey) => Guard(call, partitionKey, isAppend: true);
-
-    private static async Task<T> Guard<T>(Task<T> call, string partitionKey, bool isAppend)
+    /// <summary>Awaits a call that changes nothing (a read, a status, a long poll). Appends translate with <see cref="Translate"/> themselves.</summary>
+    public static async Task<T> Guard<T>(Task<T> call, string partitionKey)
     {
         try
         {
             return await call;
         }
-        catch (Exception e) when (Translate(e, partitionKey, isAppend) is { } translated)
+        catch (Exception e) when (Translate(e, partitionKey) is { } translated)
         {
             throw translated;
         }
     }
 
-    /// <summary>The exception the caller should see instead of <paramref name="error"/>, or null to let it through.</summary>
+    /// <summary>
+    /// The exception the caller should see instead of <paramref name="error"/>, or null to let it through. For an append
+    /// (<paramref name="isAppend"/>) a lost answer is reported as <see cref="AppendOutcomeUnknownException"/>.
+    /// </summary>
     public static Exception? Translate(Exception error, string partitionKey, bool isAppend = false) => error switch
     {
         AppendLogException => null,

@@ -494,7 +494,7 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IPartitio
     {
         ArgumentNullException.ThrowIfNull(listener);
         var log = _neverCreated ? null : Log;
-        Tail.Register(listener);
+        Tail.Register(listener, log?.DurableId ?? -1);
 
         // A partition that was never created notifies its listeners once the first write created it.
         return Task.FromResult(new TailAdvanced(_logName, _partition, log?.DurableId ?? -1, log?.WriterEpoch ?? 0));

@@ -31,6 +31,8 @@ internal sealed partial class PartitionTailDelivery
     private readonly Func<TailAdvanced, ValueTask> _publish;
     private readonly HashSet<ITailListener> _listeners = [];
     private ITailListener[] _listenerSnapshot = [];
+    private TaskCompletionSource _listenerAdded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _durableAtRegistration = -1;
     private IAsyncStream<TailAdvanced>? _stream;
     private Task? _tailLoop;
     private Task? _streamLoop;
@@ -72,12 +74,16 @@ internal sealed partial class PartitionTailDelivery
     /// <summary>
     /// Adds <paramref name="listener"/> to the direct pushes when direct push is on and the listener bound
     /// (<see cref="AppendLogOptions.MaxTailListeners"/>) allows; a listener already registered stays.
+    /// <paramref name="durableId"/> is the durable id the listener was told at registration: pushes cover every advance
+    /// after it.
     /// </summary>
-    public void Register(ITailListener listener)
+    public void Register(ITailListener listener, long durableId)
     {
         if (_options.DirectTailPush && (_listeners.Contains(listener) || _listeners.Count < _options.MaxTailListeners) && _listeners.Add(listener))
         {
             _listenerSnapshot = [.. _listeners];
+            _durableAtRegistration = Math.Max(_durableAtRegistration, durableId);
+            _listenerAdded.TrySetResult();
         }
     }
 
@@ -115,7 +121,11 @@ internal sealed partial class PartitionTailDelivery
         }
     }
 
-    /// <summary>Pushes one notification to the direct listeners each time the durable id advances; runs on the grain's scheduler until deactivation.</summary>
+    /// <summary>
+    /// Pushes one notification to the direct listeners each time the durable id advances; runs on the grain's scheduler
+    /// until deactivation. While no listener is registered it waits for one instead of waking on every flush, and then
+    /// pushes from the durable id the first listener was told at registration.
+    /// </summary>
     private async Task RunTailLoopAsync(PartitionLog log)
     {
         // Runs as long as the activation: each delivery is a trace of its own, not a child of whatever activated the grain.
@@ -127,6 +137,14 @@ internal sealed partial class PartitionTailDelivery
             long durable;
             try
             {
+                if (_listenerSnapshot.Length == 0)
+                {
+                    // Register runs on this scheduler too, so no listener can arrive between the check and the reset.
+                    _listenerAdded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    await _listenerAdded.Task.WaitAsync(token);
+                    known = Math.Max(known, _durableAtRegistration);
+                }
+
                 durable = await log.WaitForDurableAdvanceAsync(known, token);
             }
             catch (OperationCanceledException)

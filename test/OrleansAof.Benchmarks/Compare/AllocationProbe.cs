@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Tracing;
 using OrleansAof.Benchmarks.Shared;
 using OrleansAof.Storage;
@@ -215,7 +216,7 @@ internal static class AllocationProbe
         {
             lock (_sync)
             {
-                var parts = _bytesByType.OrderByDescending(p => p.Value).Take(6).Select(p => $"{p.Key} ≈ {p.Value / (double)records:0.0} B/rec");
+                var parts = _bytesByType.OrderByDescending(p => p.Value).Take(8).Select(p => $"{p.Key} ≈ {p.Value / (double)records:0.0} B/rec");
                 return string.Join("; ", parts);
             }
         }
@@ -249,5 +250,44 @@ internal static class AllocationProbe
                 _bytesByType[type] = _bytesByType.GetValueOrDefault(type) + amount;
             }
         }
+    }
+
+    /// <summary>
+    /// Bytes allocated per call of <paramref name="call"/>, made one after another (after 500 warm-up calls), on every
+    /// thread of this process: with a client and a silo in the process, both ends of a grain call count. Also the
+    /// allocated types the runtime sampled.
+    /// </summary>
+    /// <remarks>
+    /// The process allocates in the background too (the silo's and client's timers, pings, statistics), at a rate that
+    /// does not depend on the calls: <paramref name="backgroundBytesPerSecond"/> times the run's duration is taken off,
+    /// so a slower call (one that waits for an fsync) is not charged for the background work of its longer run.
+    /// </remarks>
+    public static async Task<(double PerCall, string Types)> PerCallAsync(Func<byte[], Task<AppendAck>> call, byte[] payload, double backgroundBytesPerSecond, int calls = 5_000)
+    {
+        for (var i = 0; i < 500; i++)
+        {
+            await call(payload);
+        }
+
+        using var sampler = new AllocationSampler();
+        var start = Stopwatch.GetTimestamp();
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        for (var i = 0; i < calls; i++)
+        {
+            await call(payload);
+        }
+
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        var background = backgroundBytesPerSecond * Stopwatch.GetElapsedTime(start).TotalSeconds;
+        return ((allocated - background) / calls, sampler.Summary(calls));
+    }
+
+    /// <summary>Bytes this process allocates per second while nothing calls it (measured over <paramref name="period"/>).</summary>
+    public static async Task<double> BackgroundRateAsync(TimeSpan period)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        await Task.Delay(period);
+        return (GC.GetTotalAllocatedBytes(precise: true) - before) / Stopwatch.GetElapsedTime(start).TotalSeconds;
     }
 }

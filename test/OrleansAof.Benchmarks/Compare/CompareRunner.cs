@@ -299,6 +299,7 @@ internal static class CompareRunner
             progress($"{sizeName}: client -> partition grain Sync x64 over TCP, FasterLog 64 producers in-process ({string.Join(", ", modes.Select(FasterGroupCommitSubject.ModeName))}; {settings.Rounds} rounds)");
             var syncLog = cluster.Logs.GetLog("sync64");
             await using var ours = new GrainAppendSubject(syncLog, 64, payload, settings.Slice);
+            await using var noop = GrainAppendSubject.ToNoopGrain(cluster.Grains, 64, payload, settings.Slice);
             var peers = new List<FasterGroupCommitSubject>();
             foreach (var mode in modes)
             {
@@ -307,10 +308,19 @@ internal static class CompareRunner
 
             try
             {
-                var s = await Interleave.RunAsync([ours, .. peers], settings.Rounds, quiesce: false);
+                var s = await Interleave.RunAsync([ours, noop, .. peers], settings.Rounds, quiesce: false);
                 var best = peers.OrderByDescending(p => Stats.Median(s[p].Select(x => x.RecordsPerSecond))).First();
                 targets.Add(new RatioRow("O1", sizeName, ours.Name, s[ours], best.Name, s[best], RateUnit.RecordsPerSecond, 1.0));
+                targets.Add(new RatioRow("", sizeName, noop.Name, s[noop], best.Name, s[best], RateUnit.RecordsPerSecond, null));
+                targets.Add(new RatioRow("", sizeName, ours.Name, s[ours], noop.Name, s[noop], RateUnit.RecordsPerSecond, null));
                 notes.Add(FlushNote("Sync x64 partition", await syncLog.Partition("0").GetFlushStatisticsAsync()));
+                progress($"{sizeName}: allocated per call, client and silo in this process (x1, sequential)");
+                var noopGrain = cluster.Grains.GetGrain<INoopBatchGrain>("noop/alloc");
+                var background = await AllocationProbe.BackgroundRateAsync(TimeSpan.FromSeconds(3));
+                var (allocOurs, typesOurs) = await AllocationProbe.PerCallAsync(p => syncLog.AppendToPartitionAsync("alloc", p), payload, background);
+                var (allocNoop, typesNoop) = await AllocationProbe.PerCallAsync(p => noopGrain.AppendAsync(p), payload, background);
+                absolute.Add(new AbsoluteRow("O1", $"allocated per call: client -> partition grain, Sync x1, {sizeName}", $"{allocOurs:N0} B", $"no-op grain, same call: {allocNoop:N0} B; ours beyond the Orleans call: {allocOurs - allocNoop:N0} B (both ends of the call; the process's idle rate, {background / 1024:N0} KiB/s, taken off)", "", null));
+                notes.Add($"Allocated types per call (sampled), partition grain: {typesOurs}. No-op grain: {typesNoop}.");
                 foreach (var p in peers.Where(p => p != best))
                 {
                     targets.Add(new RatioRow("", sizeName, ours.Name, s[ours], p.Name, s[p], RateUnit.RecordsPerSecond, null));

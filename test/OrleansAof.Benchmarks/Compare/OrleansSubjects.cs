@@ -79,7 +79,7 @@ internal sealed class BenchCluster : IAsyncDisposable
 }
 
 /// <summary>
-/// A benchmark-only grain that takes the same calls as a partition's batch append and does nothing with them: the
+/// A benchmark-only grain that takes the same calls as a partition's appends and does nothing with them: the
 /// baseline for what the client, the serializer, the TCP transport and the grain call cost by themselves.
 /// </summary>
 [Alias("aof.bench.INoopBatchGrain")]
@@ -88,12 +88,22 @@ public interface INoopBatchGrain : IGrainWithStringKey
     [AlwaysInterleave]
     [Alias("AppendBatch")]
     Task<AppendAck> AppendBatchAsync(RecordPayloads payloads, long? expectedLastId = null, ProducerStamp? stamp = null);
+
+    [AlwaysInterleave]
+    [Alias("Append")]
+    Task<AppendAck> AppendAsync(byte[] payload, long? expectedLastId = null, ProducerStamp? stamp = null);
 }
 
-/// <summary>Accepts every batch and acknowledges it without storing anything.</summary>
+/// <summary>Accepts every batch and record and acknowledges it without storing anything.</summary>
 internal sealed class NoopBatchGrain : Grain, INoopBatchGrain
 {
     private long _next;
+
+    public Task<AppendAck> AppendAsync(byte[] payload, long? expectedLastId = null, ProducerStamp? stamp = null)
+    {
+        var id = _next++;
+        return Task.FromResult(new AppendAck(id, id, IsDurable: false, IsDuplicate: false));
+    }
 
     public Task<AppendAck> AppendBatchAsync(RecordPayloads payloads, long? expectedLastId = null, ProducerStamp? stamp = null)
     {
@@ -108,9 +118,21 @@ internal sealed class NoopBatchGrain : Grain, INoopBatchGrain
 /// call) in a loop for the length of a slice, through the external client, to one partition under <c>Sync</c>: every
 /// acknowledged record is durable.
 /// </summary>
-internal sealed class GrainAppendSubject(AppendLogHandle log, int appenders, byte[] payload, TimeSpan slice) : ISubject
+internal sealed class GrainAppendSubject(string name, int appenders, byte[] payload, TimeSpan slice, Func<byte[], Task<AppendAck>> append, bool durable) : ISubject
 {
-    public string Name => $"ours client -> partition grain, Sync x{appenders}";
+    public GrainAppendSubject(AppendLogHandle log, int appenders, byte[] payload, TimeSpan slice)
+        : this($"ours client -> partition grain, Sync x{appenders}", appenders, payload, slice, p => log.AppendToPartitionAsync("0", p), durable: true)
+    {
+    }
+
+    public string Name => name;
+
+    /// <summary>The same calls to <see cref="INoopBatchGrain.AppendAsync"/> (no client API, no engine): what the Orleans call path costs alone.</summary>
+    public static GrainAppendSubject ToNoopGrain(IGrainFactory grains, int appenders, byte[] payload, TimeSpan slice)
+    {
+        var grain = grains.GetGrain<INoopBatchGrain>("noop/append");
+        return new GrainAppendSubject($"no-op grain, x{appenders}", appenders, payload, slice, p => grain.AppendAsync(p), durable: false);
+    }
 
     public async Task<Sample> RunSliceAsync()
     {
@@ -124,8 +146,8 @@ internal sealed class GrainAppendSubject(AppendLogHandle log, int appenders, byt
                 long n = 0;
                 while (Stopwatch.GetTimestamp() < deadline)
                 {
-                    var ack = await log.AppendToPartitionAsync("0", payload);
-                    if (!ack.IsDurable)
+                    var ack = await append(payload);
+                    if (durable && !ack.IsDurable)
                     {
                         throw new InvalidOperationException("An append under Sync was acknowledged before it was durable.");
                     }
