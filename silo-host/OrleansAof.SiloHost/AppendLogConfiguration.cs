@@ -30,7 +30,10 @@ public static class AppendLogConfiguration
     }
 
     /// <summary>Applies the host's starting values and then section <c>Aof</c> to <paramref name="options"/>.</summary>
-    /// <exception cref="SiloHostSettingsException">A value cannot be read as its option's type, or a text form is malformed (the message names the key).</exception>
+    /// <exception cref="SiloHostSettingsException">
+    /// A value cannot be read as its option's type, a text form is malformed, or <c>IdleDeactivationAge</c> is below the
+    /// minute Orleans requires (the message names the key). The other options are checked by their validator at start.
+    /// </exception>
     public static void Bind(IConfiguration configuration, SiloHostSettings settings, AppendLogOptions options)
     {
         ArgumentNullException.ThrowIfNull(configuration);
@@ -58,6 +61,13 @@ public static class AppendLogConfiguration
         if (section[nameof(AppendLogOptions.OwnerOverrides)] is { Length: > 0 } overrides)
         {
             options.OwnerOverrides = OverrideTable(overrides);
+        }
+
+        // Orleans checks the collection age it is given before AppendLogOptions' validator runs, and names its own option.
+        if (options.IdleDeactivationAge < TimeSpan.FromMinutes(1))
+        {
+            const string key = SiloHostSettings.Section + ":" + nameof(AppendLogOptions.IdleDeactivationAge);
+            throw new SiloHostSettingsException(key, string.Create(CultureInfo.InvariantCulture, $"{key} '{options.IdleDeactivationAge}' must be at least 00:01:00 (Orleans deactivates idle grains on a one-minute quantum)."));
         }
     }
 

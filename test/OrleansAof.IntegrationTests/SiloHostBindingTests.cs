@@ -106,6 +106,7 @@ public sealed partial class SiloHostBindingTests
     [InlineData("Aof__BackpressureMode", "Sometimes", "Aof:BackpressureMode")]
     [InlineData("Aof__MaxArchiveBacklogBytes", "12GB", "Aof:MaxArchiveBacklogBytes")]
     [InlineData("Aof__GatewayPort", "abc", "Aof:GatewayPort")]
+    [InlineData("Aof__IdleDeactivationAge", "00:00:10", "Aof:IdleDeactivationAge")]
     public void A_value_that_cannot_be_read_fails_naming_its_key(string variable, string value, string key)
     {
         var bind = () => Host.Bind(new Dictionary<string, string> { [variable] = value });

@@ -33,7 +33,7 @@ public sealed class StreamSiloProcess : IAsyncDisposable
             Settings.Select(s => $"--{s.Key}={s.Value}"),
             new Dictionary<string, string>(StringComparer.Ordinal),
             dataRoot,
-            CountReadyLine);
+            (line, _) => CountReadyLine(line));
     }
 
     public string Name { get; }

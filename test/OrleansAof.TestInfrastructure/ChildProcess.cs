@@ -14,7 +14,7 @@ namespace OrleansAof.TestInfrastructure;
 public sealed class ChildProcess : IAsyncDisposable
 {
     private readonly StringBuilder _output = new();
-    private readonly Action<string>? _onLine;
+    private readonly Action<string, bool>? _onLine;
     private Process? _process;
 
     /// <param name="name">Unique among running children (it names the PID file and failure messages), for example <c>silo-host-aof-0-41234</c>.</param>
@@ -22,8 +22,8 @@ public sealed class ChildProcess : IAsyncDisposable
     /// <param name="arguments">Arguments after the assembly, each passed as is; enumerated at each start.</param>
     /// <param name="environment">Environment variables set for the child (besides the inherited ones); read at each start.</param>
     /// <param name="workingDirectory">The child's working directory (created when missing).</param>
-    /// <param name="onLine">Called with each line the child writes, after it was kept (on a thread-pool thread).</param>
-    public ChildProcess(string name, string assembly, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, string workingDirectory, Action<string>? onLine = null)
+    /// <param name="onLine">Called with each line the child writes and whether it came from stderr, after it was kept (on a thread-pool thread).</param>
+    public ChildProcess(string name, string assembly, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, string workingDirectory, Action<string, bool>? onLine = null)
     {
         Name = name;
         Assembly = assembly;
@@ -117,8 +117,8 @@ public sealed class ChildProcess : IAsyncDisposable
 
         info.Environment["DOTNET_gcServer"] = "0";
         var process = Process.Start(info) ?? throw new InvalidOperationException($"{Name} did not start: dotnet {Assembly}");
-        process.OutputDataReceived += (_, e) => Keep(e.Data);
-        process.ErrorDataReceived += (_, e) => Keep(e.Data);
+        process.OutputDataReceived += (_, e) => Keep(e.Data, fromStandardError: false);
+        process.ErrorDataReceived += (_, e) => Keep(e.Data, fromStandardError: true);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _process = process;
@@ -216,7 +216,7 @@ public sealed class ChildProcess : IAsyncDisposable
         }
     }
 
-    private void Keep(string? line)
+    private void Keep(string? line, bool fromStandardError)
     {
         if (line is null)
         {
@@ -228,6 +228,6 @@ public sealed class ChildProcess : IAsyncDisposable
             _output.AppendLine(line);
         }
 
-        _onLine?.Invoke(line);
+        _onLine?.Invoke(line, fromStandardError);
     }
 }

@@ -219,7 +219,7 @@ internal static class ScaleBenchmark
     }
 
     /// <summary>The silo host executable as a child process on free loopback ports, development clustering, no archive.</summary>
-    /// <summary>The silo host as a <see cref="ChildProcess"/>, its lines forwarded to stderr, with the /proc figures the benchmark reads.</summary>
+    /// <summary>The silo host as a <see cref="ChildProcess"/>, its stderr lines forwarded to stderr, with the /proc figures the benchmark reads.</summary>
     private sealed class SiloHost : IAsyncDisposable
     {
         private readonly ChildProcess _process;
@@ -260,7 +260,13 @@ internal static class ScaleBenchmark
                 [],
                 environment,
                 dataRoot,
-                static line => Console.Error.WriteLine("silo: " + line));
+                static (line, fromStandardError) =>
+                {
+                    if (fromStandardError)
+                    {
+                        Console.Error.WriteLine("silo: " + line);
+                    }
+                });
             var silo = new SiloHost(process, gatewayPort, httpPort, clusterId);
             try
             {
