@@ -48,8 +48,12 @@ public sealed class S3ArchiveOptions
     /// <summary>
     /// For S3-compatible stores that do not accept the SDK's <c>aws-chunked</c> uploads or trailing checksums (some
     /// store the chunk framing as data): every request is sent unchunked, and checksums are calculated and validated
-    /// only where an operation requires them. Integrity is still checked with Content-MD5 and the recorded CRC-32C.
-    /// Default <see langword="false"/>.
+    /// only where an operation requires them. Integrity is still checked with Content-MD5 (every upload carries it, so
+    /// a single PUT reads the file twice: once for the MD5, once to send it) and the recorded CRC-32C. Off (the default),
+    /// a single PUT carries the recorded CRC-32C in <c>x-amz-checksum-crc32c</c> (unchunked, no Content-MD5; the store
+    /// rejects a body with another CRC-32C) and the file is read once, checked as it is sent; parts of a multipart upload
+    /// carry Content-MD5 either way. A store that ignores <c>x-amz-checksum-crc32c</c> does not check the body in transit;
+    /// the archive still checks the file, the stored length and the metadata. Default <see langword="false"/>.
     /// </summary>
     public bool CompatibilityMode { get; set; }
 

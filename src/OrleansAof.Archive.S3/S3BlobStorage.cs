@@ -13,7 +13,7 @@ namespace OrleansAof.Archive.S3;
 /// <summary>
 /// The blob store of <see cref="S3SegmentArchive"/>: a blob is the object <c>{prefix}/{key}</c> of the bucket, its
 /// metadata the object's user metadata. Only transport lives here: the bucket's creation before the first put, single
-/// and multipart uploads with Content-MD5, the compatibility switch, and the store's errors typed as
+/// and multipart uploads with a checksum of the body (<c>x-amz-checksum-crc32c</c> or Content-MD5), the compatibility switch, and the store's errors typed as
 /// <see cref="ArchiveUnavailableException"/> (<see cref="S3ArchiveErrors.ToUnavailable"/>). The archive protocol is
 /// <see cref="BlobSegmentArchive"/>.
 /// </summary>
@@ -213,7 +213,6 @@ internal sealed partial class S3BlobStorage : IArchiveBlobStorage, IDisposable
 
     private async Task<int> UploadWholeAsync(string objectKey, ArchiveBlobUpload upload, CancellationToken cancellationToken)
     {
-        var md5 = upload.ContentMd5 ?? throw new ArgumentException("A single-request upload needs the MD5 of its bytes (Content-MD5).", nameof(upload));
         var request = new PutObjectRequest
         {
             BucketName = _options.Bucket,
@@ -221,12 +220,36 @@ internal sealed partial class S3BlobStorage : IArchiveBlobStorage, IDisposable
             InputStream = upload.Content,
             AutoCloseStream = false,
             ContentType = ContentType,
-            MD5Digest = Convert.ToBase64String(md5),
             UseChunkEncoding = !_options.CompatibilityMode,
         };
+        if (upload.ContentMd5 is { } md5)
+        {
+            request.MD5Digest = Convert.ToBase64String(md5);
+        }
+        else if (upload.Crc32C is { } crc)
+        {
+            // The checksum is known before the body is read, so it goes in a header: no trailer, no aws-chunked body,
+            // and the store rejects a body whose CRC-32C differs (BadDigest).
+            request.ChecksumAlgorithm = ChecksumAlgorithm.CRC32C;
+            request.ChecksumCRC32C = Crc32CHeaderValue(crc);
+            request.UseChunkEncoding = false;
+        }
+        else
+        {
+            throw new ArgumentException("A single-request upload needs the MD5 (Content-MD5) or the CRC-32C of its bytes.", nameof(upload));
+        }
+
         AddMetadata(request.Metadata, upload);
         await _client.PutObjectAsync(request, cancellationToken);
         return 1;
+    }
+
+    /// <summary>The value of an <c>x-amz-checksum-crc32c</c> header: the checksum's four bytes, big-endian, in base64.</summary>
+    internal static string Crc32CHeaderValue(uint crc)
+    {
+        Span<byte> bytes = stackalloc byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(bytes, crc);
+        return Convert.ToBase64String(bytes);
     }
 
     private async Task<int> UploadInPartsAsync(string objectKey, ArchiveBlobUpload upload, CancellationToken cancellationToken)

@@ -14,10 +14,12 @@ namespace OrleansAof.Archive.S3;
 /// recorded in the object's user metadata (<c>x-amz-meta-aof-*</c>).
 /// </summary>
 /// <remarks>
-/// <para>The archive protocol (<see cref="BlobSegmentArchive"/>) over the bucket: a put reads the local file once to
-/// check it against the given facts (compressing it to a staging file when zstd is on), uploads it in one PUT or, from
-/// <see cref="S3ArchiveOptions.MultipartThresholdBytes"/>, in parts, each request with Content-MD5 so the store rejects a
-/// damaged body, and then checks the stored object with a HEAD (size and metadata). A put of a key that already holds an
+/// <para>The archive protocol (<see cref="BlobSegmentArchive"/>) over the bucket: a put checks the local file against the
+/// given facts (compressing it to a staging file when zstd is on), uploads it in one PUT or, from
+/// <see cref="S3ArchiveOptions.MultipartThresholdBytes"/>, in parts, so that the store rejects a damaged body — a single
+/// PUT with the recorded CRC-32C in <c>x-amz-checksum-crc32c</c> (the file is read once, checked as it is sent), or in
+/// <see cref="S3ArchiveOptions.CompatibilityMode"/> and for every part with Content-MD5 — and then checks the stored
+/// object with a HEAD (size and metadata). A put of a key that already holds an
 /// object with the same original facts changes nothing. A download checks the stored and the original size and CRC-32C;
 /// a mismatch deletes the partial file and throws <see cref="ArchiveIntegrityException"/>.</para>
 /// <para>Failures of the store are thrown as <see cref="ArchiveUnavailableException"/> (see
@@ -73,7 +75,10 @@ public sealed class S3SegmentArchive : BlobSegmentArchive, IDisposable
         Compression = options.Compression == S3ArchiveCompression.Zstd ? ArchiveCompression.Zstd : ArchiveCompression.None,
         ZstdLevel = options.ZstdLevel,
         StagingDirectory = options.StagingDirectory,
-        ContentMd5BelowBytes = options.MultipartThresholdBytes,
+        // Compatibility mode: Content-MD5 on every upload (stores that ignore or refuse x-amz-checksum-* still check it).
+        // Otherwise a single PUT carries the recorded CRC-32C in x-amz-checksum-crc32c and the file is read only once.
+        ContentMd5BelowBytes = options.CompatibilityMode ? options.MultipartThresholdBytes : 0,
+        StoreChecksCrc32C = !options.CompatibilityMode,
         StoredLengthMismatchHint = "a store that keeps aws-chunked framing as data does this: set S3ArchiveOptions.CompatibilityMode",
     };
 

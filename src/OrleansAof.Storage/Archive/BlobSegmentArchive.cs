@@ -17,11 +17,18 @@ namespace OrleansAof.Storage.Archive;
 /// over their own store.
 /// </summary>
 /// <remarks>
-/// <para>A put reads the local file once through <see cref="IFileSystem"/> and checks it against the given facts
-/// (compressing it to a staging file when zstd is on), hands the bytes with their metadata to the store, and then checks
+/// <para>A put checks the local file against the given facts, hands its bytes with their metadata to the store, and then checks
 /// the stored object: its length and metadata, and, with <see cref="BlobArchiveSettings.ReadBackAfterPut"/>, the CRC-32C of
 /// its bytes. An object that fails is deleted and the put throws <see cref="ArchiveIntegrityException"/>. A put of a key
 /// that already holds an object with the same original facts changes nothing; a damaged object is replaced.</para>
+/// <para>How often the local file is read depends on what the store needs before the upload starts. With zstd, or when
+/// the store needs the MD5 of the bytes (<see cref="BlobArchiveSettings.ContentMd5BelowBytes"/>), one pass through
+/// <see cref="IFileSystem"/> checks it (and compresses it to a staging file) before the upload reads the result. When the
+/// store checks a CRC-32C it is given (<see cref="BlobArchiveSettings.StoreChecksCrc32C"/>) an uncompressed put passes the
+/// recorded CRC-32C and the file is read once, by the upload: its length is checked before, its CRC-32C as the bytes go
+/// out. A body the store refused for its checksum, when the bytes sent differ from the facts, is reported as
+/// <see cref="ArchiveIntegrityException"/> ("nothing was stored"); an object a store kept although the bytes differ is
+/// deleted first ("the object was removed").</para>
 /// <para>A download checks the stored and the original length and CRC-32C; a mismatch deletes the partial file and throws
 /// <see cref="ArchiveIntegrityException"/>. A listing skips objects this archive did not store (no or invalid metadata, a
 /// length other than recorded); damage the store reports itself is thrown. Every local file is read and written through
@@ -163,12 +170,39 @@ public partial class BlobSegmentArchive : ISegmentArchive
         }
 
         var started = Stopwatch.GetTimestamp();
-        using var staged = Stage(key, localPath, original, cancellationToken);
+        var checkWhileSending = _settings.StoreChecksCrc32C && _settings.Compression == ArchiveCompression.None && original.Size >= _settings.ContentMd5BelowBytes;
+        using var staged = checkWhileSending
+            ? new StagedContent(this, localPath, IsTemporary: false, original.Size, original.Checksum, Md5: null, ArchiveCompression.None)
+            : Stage(key, localPath, original, cancellationToken);
         var expected = new ArchivedObjectInfo(key, original, staged.StoredSize, staged.StoredChecksum, staged.Compression, default);
+        var file = new StorageFileStream(_fileSystem.OpenFile(staged.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete), canWrite: false);
+
         // Buffered: a store's client reads its body in small pieces; each would be one positional read of the file.
-        using (var body = new BufferedStream(new StorageFileStream(_fileSystem.OpenFile(staged.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete), canWrite: false), CopyBufferSize))
+        using (var body = new UploadChecksumStream(new BufferedStream(file, CopyBufferSize)))
         {
-            await Storage.PutAsync(key.RelativeKey, new ArchiveBlobUpload(body, staged.StoredSize, staged.Md5, MetadataOf(expected)), cancellationToken).ConfigureAwait(false);
+            if (checkWhileSending && file.Length != original.Size)
+            {
+                throw LocalFileMismatch(key, localPath, original, file.Length, checksum: null, "nothing was stored");
+            }
+
+            var upload = new ArchiveBlobUpload(body, staged.StoredSize, staged.Md5, MetadataOf(expected)) { Crc32C = _settings.StoreChecksCrc32C ? staged.StoredChecksum : null };
+            try
+            {
+                await Storage.PutAsync(key.RelativeKey, upload, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (checkWhileSending && body.ProvedDifferent(original) && e is not OperationCanceledException)
+            {
+                // The store refused the body (its CRC-32C differed from the recorded one, which it was given): the local file is at fault.
+                LogVerificationFailed(_logger, key, e.Message);
+                throw LocalFileMismatch(key, localPath, original, body.ByteCount, body.Checksum, "nothing was stored");
+            }
+
+            if (checkWhileSending && !body.Matches(original))
+            {
+                // A store that does not check the CRC-32C it was given kept the bytes: remove them.
+                await TryDeleteAsync(key).ConfigureAwait(false);
+                throw LocalFileMismatch(key, localPath, original, body.ByteCount, body.Checksum, "the object was removed");
+            }
         }
 
         var stored = await Storage.GetInfoAsync(key.RelativeKey, cancellationToken).ConfigureAwait(false);
@@ -407,11 +441,14 @@ public partial class BlobSegmentArchive : ISegmentArchive
     {
         if (read.ByteCount != original.Size || read.Checksum != original.Checksum)
         {
-            throw new ArchiveIntegrityException(
-                key.RelativeKey,
-                $"the local file '{localPath}' has {read.ByteCount} bytes with CRC-32C {read.Checksum:x8}, but {original.Size} bytes with {original.Checksum:x8} were expected; nothing was stored");
+            throw LocalFileMismatch(key, localPath, original, read.ByteCount, read.Checksum, "nothing was stored");
         }
     }
+
+    private static ArchiveIntegrityException LocalFileMismatch(ArchiveObjectKey key, string localPath, SegmentFileFacts original, long size, uint? checksum, string consequence) =>
+        new(
+            key.RelativeKey,
+            $"the local file '{localPath}' has {size} bytes{(checksum is { } crc ? $" with CRC-32C {crc:x8}" : "")}, but {original.Size} bytes with {original.Checksum:x8} were expected; {consequence}");
 
     private static void Copy(Stream source, Stream destination, CancellationToken cancellationToken)
     {

@@ -11,9 +11,11 @@ using OrleansAof.TestInfrastructure;
 namespace OrleansAof.Benchmarks.Compare;
 
 /// <summary>
-/// s3rver on 127.0.0.1 (started here, stopped on dispose), our <see cref="S3SegmentArchive"/> on it (compatibility
-/// mode, which s3rver needs; compression off) and one sealed segment of the engine, archived once through the engine
-/// (<see cref="PartitionLog.ArchiveNextAsync"/>), that the put and read comparisons use.
+/// s3rver on 127.0.0.1 (started here, stopped on dispose), our <see cref="S3SegmentArchive"/> on it twice (compression
+/// off): in compatibility mode (unchunked requests, Content-MD5 on every upload) and in the default mode (a single PUT
+/// carries the recorded CRC-32C in <c>x-amz-checksum-crc32c</c>, unchunked; s3rver accepts it and does not check it),
+/// and one sealed segment of the engine, archived once through the engine (<see cref="PartitionLog.ArchiveNextAsync"/>),
+/// that the put and read comparisons use.
 /// </summary>
 internal sealed class ArchiveBench : IAsyncDisposable
 {
@@ -23,12 +25,14 @@ internal sealed class ArchiveBench : IAsyncDisposable
 
     private readonly S3rverServer _server;
 
-    private ArchiveBench(S3rverServer server, S3ArchiveOptions options, IAmazonS3 client, S3SegmentArchive archive, SegmentInfo segment, string segmentPath)
+    private ArchiveBench(S3rverServer server, S3ArchiveOptions options, IAmazonS3 client, S3SegmentArchive archive, IAmazonS3 defaultClient, S3SegmentArchive defaultArchive, SegmentInfo segment, string segmentPath)
     {
         _server = server;
         Options = options;
         Client = client;
         Archive = archive;
+        DefaultModeClient = defaultClient;
+        DefaultModeArchive = defaultArchive;
         Segment = segment;
         SegmentPath = segmentPath;
     }
@@ -38,7 +42,14 @@ internal sealed class ArchiveBench : IAsyncDisposable
     /// <summary>The SDK client the archive uses (compatibility mode: no aws-chunked bodies); the baselines use it too.</summary>
     public IAmazonS3 Client { get; }
 
+    /// <summary>The archive in compatibility mode (Content-MD5 on every upload); reads and the engine's archival use it.</summary>
     public S3SegmentArchive Archive { get; }
+
+    /// <summary>A client in the default mode (<see cref="S3ArchiveOptions.CompatibilityMode"/> off).</summary>
+    public IAmazonS3 DefaultModeClient { get; }
+
+    /// <summary>The archive in the default mode: a single PUT sends the recorded CRC-32C in a header and reads the file once.</summary>
+    public S3SegmentArchive DefaultModeArchive { get; }
 
     /// <summary>The sealed and archived segment.</summary>
     public SegmentInfo Segment { get; }
@@ -70,6 +81,10 @@ internal sealed class ArchiveBench : IAsyncDisposable
             var client = S3ArchiveClientFactory.CreateClient(options);
             await client.PutBucketAsync(new PutBucketRequest { BucketName = Bucket });
             var archive = new S3SegmentArchive(options, client);
+            var defaultOptions = options.Clone();
+            defaultOptions.CompatibilityMode = false;
+            var defaultClient = S3ArchiveClientFactory.CreateClient(defaultOptions);
+            var defaultArchive = new S3SegmentArchive(defaultOptions, defaultClient);
 
             // Fill a partition until its first 64 MiB segment seals by rollover, then archive it through the engine.
             var data = Path.Combine(folder, "data");
@@ -96,7 +111,7 @@ internal sealed class ArchiveBench : IAsyncDisposable
             }
 
             var path = Directory.EnumerateFiles(data, segment.FileName, SearchOption.AllDirectories).Single();
-            return new ArchiveBench(server, options, client, archive, segment, path);
+            return new ArchiveBench(server, options, client, archive, defaultClient, defaultArchive, segment, path);
         }
         catch
         {
@@ -112,6 +127,8 @@ internal sealed class ArchiveBench : IAsyncDisposable
     {
         Archive.Dispose();
         Client.Dispose();
+        DefaultModeArchive.Dispose();
+        DefaultModeClient.Dispose();
         _server.Dispose();
         return ValueTask.CompletedTask;
     }
@@ -121,16 +138,19 @@ internal sealed class ArchiveBench : IAsyncDisposable
 
 /// <summary>
 /// Our put: <see cref="BlobSegmentArchive.PutAsync"/> of the sealed segment under a new key per slice, as the engine's
-/// archival step calls it (HEAD for an existing object, one read of the file for its CRC-32C and MD5, the upload with
-/// Content-MD5 — one PUT below <see cref="S3ArchiveOptions.MultipartThresholdBytes"/>, parts above — and the HEAD that
-/// verifies the stored object). The object of the previous slice is deleted before the clock starts.
+/// archival step calls it: HEAD for an existing object, the upload — one PUT below
+/// <see cref="S3ArchiveOptions.MultipartThresholdBytes"/>, parts above — and the HEAD that verifies the stored object.
+/// In the default mode the PUT carries the recorded CRC-32C and the file's CRC-32C is checked as it is sent (one read of
+/// the file); in compatibility mode one read of the file computes its CRC-32C and MD5 before the PUT with Content-MD5.
+/// The object of the previous slice is deleted before the clock starts.
 /// </summary>
-internal sealed class ArchivePutSubject(ArchiveBench bench) : ISubject
+internal sealed class ArchivePutSubject(ArchiveBench bench, bool compatibilityMode) : ISubject
 {
+    private readonly S3SegmentArchive _archive = compatibilityMode ? bench.Archive : bench.DefaultModeArchive;
     private int _slice;
     private string? _previous;
 
-    public string Name => "ours S3SegmentArchive.PutAsync (+ verification)";
+    public string Name => compatibilityMode ? "ours PutAsync, CompatibilityMode (Content-MD5)" : "ours S3SegmentArchive.PutAsync (+ verification)";
 
     public async Task<Sample> RunSliceAsync()
     {
@@ -139,11 +159,11 @@ internal sealed class ArchivePutSubject(ArchiveBench bench) : ISubject
             await bench.DeleteAsync(_previous);
         }
 
-        var key = new ArchiveObjectKey(ArchiveBench.Log, $"put{++_slice}", bench.Segment.FileName);
+        var key = new ArchiveObjectKey(ArchiveBench.Log, $"put{(compatibilityMode ? "c" : "")}{++_slice}", bench.Segment.FileName);
         var start = Stopwatch.GetTimestamp();
-        var info = await bench.Archive.PutAsync(key, bench.SegmentPath, bench.Facts, CancellationToken.None);
+        var info = await _archive.PutAsync(key, bench.SegmentPath, bench.Facts, CancellationToken.None);
         var elapsed = Stopwatch.GetElapsedTime(start);
-        _previous = bench.Archive.ObjectKeyOf(key);
+        _previous = _archive.ObjectKeyOf(key);
         if (info.Original != bench.Facts)
         {
             throw new InvalidOperationException("The archive recorded other facts than it was given.");

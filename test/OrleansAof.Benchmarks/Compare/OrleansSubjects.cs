@@ -92,6 +92,11 @@ public interface INoopBatchGrain : IGrainWithStringKey
     [AlwaysInterleave]
     [Alias("Append")]
     Task<AppendAck> AppendAsync(byte[] payload, long? expectedLastId = null, ProducerStamp? stamp = null);
+
+    /// <summary>Like <see cref="AppendAsync"/>, completing after a yield, as a call that waits for a flush completes.</summary>
+    [AlwaysInterleave]
+    [Alias("AppendAfterYield")]
+    Task<AppendAck> AppendAfterYieldAsync(byte[] payload, long? expectedLastId = null, ProducerStamp? stamp = null);
 }
 
 /// <summary>Accepts every batch and record and acknowledges it without storing anything.</summary>
@@ -103,6 +108,12 @@ internal sealed class NoopBatchGrain : Grain, INoopBatchGrain
     {
         var id = _next++;
         return Task.FromResult(new AppendAck(id, id, IsDurable: false, IsDuplicate: false));
+    }
+
+    public async Task<AppendAck> AppendAfterYieldAsync(byte[] payload, long? expectedLastId = null, ProducerStamp? stamp = null)
+    {
+        await Task.Yield();
+        return await AppendAsync(payload, expectedLastId, stamp);
     }
 
     public Task<AppendAck> AppendBatchAsync(RecordPayloads payloads, long? expectedLastId = null, ProducerStamp? stamp = null)
