@@ -1,7 +1,6 @@
 using System.Net;
 using System.Runtime.Loader;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -130,29 +129,8 @@ builder.UseOrleans(silo =>
             break;
     }
 
-    silo.AddAppendLog(o =>
-    {
-        o.DataRoot = settings.DataRoot;
-
-        // Explicit stream subscriptions live with the other grain state: durable unless the silo is a development one.
-        o.MemoryPubSubStore = settings.Clustering is not (ClusteringProvider.Redis or ClusteringProvider.AdoNet);
-        o.SiloName = settings.SiloName;
-        o.Silos = settings.SiloList();
-        o.OwnerOverrides = settings.OverrideTable();
-        o.FlushPolicy = settings.FlushPolicy;
-        o.MaxSegmentBytes = settings.MaxSegmentBytes;
-        o.MaxSegmentAge = settings.MaxSegmentAge;
-        o.MaxRecordBytes = settings.MaxRecordBytes;
-        o.MaxUnflushedBytes = settings.MaxUnflushedBytes;
-        o.IdleDeactivationAge = settings.IdleDeactivationAge;
-        o.MaxOpenPartitions = settings.MaxOpenPartitions;
-        o.SealOnDeactivate = settings.SealOnDeactivate;
-        o.ArchiveReminderPeriod = settings.ArchiveReminderPeriod;
-        o.KeepLocalSegments = settings.KeepLocalSegments;
-        o.MaxArchiveBacklogSegments = settings.MaxArchiveBacklogSegments;
-        o.RetentionAge = settings.RetentionAge;
-        o.PartitionMetricTags = settings.PartitionMetricTags;
-    });
+    // Every AppendLogOptions property is the key Aof:Name; the host gives DataRoot, SiloName and MemoryPubSubStore their starting values.
+    silo.AddAppendLog(o => AppendLogConfiguration.Bind(builder.Configuration, settings, o));
     switch (settings.Archive)
     {
         case ArchiveProvider.FileSystem:
@@ -219,8 +197,8 @@ try
 }
 catch (Exception e) when (e is Microsoft.Extensions.Options.OptionsValidationException or OrleansConfigurationException)
 {
-    // An option the hosting extensions validate (AppendLogOptions.FlushPolicy, ...): one line with its name, exit 1.
-    Console.Error.WriteLine("Invalid configuration: " + e.Message.Split('\n', 2)[0].TrimEnd());
+    // An option the hosting extensions validate (AppendLogOptions.FlushPolicy, ...): one line with its key and name, exit 1.
+    Console.Error.WriteLine("Invalid configuration: " + AppendLogConfiguration.WithHostKey(e.Message.Split('\n', 2)[0].TrimEnd()));
     return 1;
 }
 
@@ -232,36 +210,3 @@ static Uri OtlpSignalUri(Uri endpoint, OtlpExportProtocol protocol, string path)
 
 static string Required(string? value, string key) =>
     string.IsNullOrWhiteSpace(value) ? throw new InvalidOperationException($"{key} is required by the chosen provider.") : value;
-
-/// <summary>
-/// Ready once the silo has started (partitions open and recover on first use); not ready again once it stops (503).
-/// Degraded (still 200: the silo serves reads and appends) while archiving fails or a partition refuses appends for its
-/// archive backlog; the body says which partitions and why.
-/// </summary>
-internal sealed class SiloReadyCheck(AppendLogHealth health) : IHealthCheck
-{
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        var report = health.Check();
-        return Task.FromResult(
-            !report.IsReady ? HealthCheckResult.Unhealthy("the silo is starting or stopping")
-            : report.IsDegraded ? HealthCheckResult.Degraded(report.Describe())
-            : HealthCheckResult.Healthy(report.Describe()));
-    }
-
-    /// <summary>Plain text: the status on the first line, then the reason of each check (one problem per line).</summary>
-    public static Task WriteAsync(HttpContext context, HealthReport report)
-    {
-        context.Response.ContentType = "text/plain; charset=utf-8";
-        var text = new System.Text.StringBuilder(report.Status.ToString()).Append('\n');
-        foreach (var entry in report.Entries.Values)
-        {
-            if (entry.Description is { Length: > 0 } description)
-            {
-                text.Append(description).Append('\n');
-            }
-        }
-
-        return context.Response.WriteAsync(text.ToString(), context.RequestAborted);
-    }
-}

@@ -3,59 +3,17 @@ using System.Net;
 
 namespace OrleansAof.SiloHost;
 
-/// <summary>Which membership store the silo uses.</summary>
-public enum ClusteringProvider
-{
-    /// <summary>Development clustering on this machine (the default): one silo, or several given <see cref="SiloHostSettings.PrimarySiloEndpoint"/>.</summary>
-    Localhost,
-
-    /// <summary>Redis (<see cref="SiloHostSettings.ClusteringConnectionString"/> is a StackExchange.Redis configuration string).</summary>
-    Redis,
-
-    /// <summary>A database through ADO.NET (<see cref="SiloHostSettings.AdoNetInvariant"/> names the provider; Npgsql is included).</summary>
-    AdoNet,
-}
-
-/// <summary>Which reminder store the silo uses (reminders drive the archiver).</summary>
-public enum ReminderProvider
-{
-    /// <summary>No reminder service.</summary>
-    None,
-
-    /// <summary>In memory: development only (the default).</summary>
-    InMemory,
-
-    /// <summary>Redis.</summary>
-    Redis,
-
-    /// <summary>A database through ADO.NET.</summary>
-    AdoNet,
-}
-
-/// <summary>Where sealed segments are archived.</summary>
-public enum ArchiveProvider
-{
-    /// <summary>No archive: sealed segments stay on the silo's disk.</summary>
-    None,
-
-    /// <summary>A folder (<see cref="SiloHostSettings.ArchivePath"/>): the embedded default, or a mounted volume.</summary>
-    FileSystem,
-
-    /// <summary>Amazon S3 or an S3-compatible store (the <c>S3*</c> settings).</summary>
-    S3,
-}
-
 /// <summary>
-/// Every setting the silo host binds: section <c>Aof</c> of the configuration (appsettings.json, or environment
-/// variables <c>Aof__Name</c>), plus <c>POD_NAME</c> and <c>POD_IP</c>. silo-host/README.md documents each key.
+/// The silo host's own settings (cluster, ports, providers, archive, telemetry): section <c>Aof</c> of the configuration
+/// (appsettings.json, environment variables <c>Aof__Name</c>, command line <c>--Aof:Name=value</c>), plus <c>POD_NAME</c>
+/// and <c>POD_IP</c>. The append log's own options are bound from the same section straight into
+/// <c>AppendLogOptions</c> (<see cref="AppendLogConfiguration"/>); <see cref="DataRoot"/> and <see cref="SiloName"/> are
+/// read by both. silo-host/README.md documents each key.
 /// </summary>
-public sealed class SiloHostSettings
+public sealed partial class SiloHostSettings
 {
     /// <summary>The configuration section.</summary>
     public const string Section = "Aof";
-
-    /// <summary>The silo's own defaults (which take the engine's from <c>PartitionLogDefaults</c>): every setting the host passes on to <c>AppendLogOptions</c> starts from them.</summary>
-    private static readonly Server.AppendLogOptions ServerDefaults = new();
 
     /// <summary>Orleans cluster id. Default <c>aof</c>.</summary>
     public string ClusterId { get; set; } = "aof";
@@ -116,36 +74,6 @@ public sealed class SiloHostSettings
     /// <summary>Folder of the partitions. Default <c>./.aof-data</c> (relative to the working directory).</summary>
     public string DataRoot { get; set; } = "./.aof-data";
 
-    /// <summary>Names of the silos that own partitions, comma-separated (for example <c>aof-0,aof-1,aof-2</c>). Empty: every active silo (fine for one silo).</summary>
-    public string? Silos { get; set; }
-
-    /// <summary>Ownership overrides, <c>key=silo</c> pairs separated by <c>;</c> where key is a log or <c>log/partition</c> (for example <c>orders=aof-1;payments/3=aof-2</c>).</summary>
-    public string? OwnerOverrides { get; set; }
-
-    /// <summary>Flush policy partitions open with (<c>Sync</c>, <c>Batched:N</c>, <c>Periodic:hh:mm:ss.fff</c>, <c>BatchedOrPeriodic:N:hh:mm:ss.fff</c>, <c>Async</c>). Default <c>Sync</c>.</summary>
-    public string FlushPolicy { get; set; } = ServerDefaults.FlushPolicy;
-
-    /// <summary>Segment size limit in bytes. Default 64 MiB.</summary>
-    public long MaxSegmentBytes { get; set; } = ServerDefaults.MaxSegmentBytes;
-
-    /// <summary>Segment age limit (<c>hh:mm:ss</c>); empty: none.</summary>
-    public TimeSpan? MaxSegmentAge { get; set; }
-
-    /// <summary>Largest record in bytes. Default 1 MiB.</summary>
-    public int MaxRecordBytes { get; set; } = ServerDefaults.MaxRecordBytes;
-
-    /// <summary>Bound on unflushed bytes per partition. Default 64 MiB.</summary>
-    public long MaxUnflushedBytes { get; set; } = ServerDefaults.MaxUnflushedBytes;
-
-    /// <summary>An idle partition is flushed and closed after this long. Default 15 minutes.</summary>
-    public TimeSpan IdleDeactivationAge { get; set; } = ServerDefaults.IdleDeactivationAge;
-
-    /// <summary>The most partitions open at once; one more closes the least recently used. Zero: no bound. Default 4,096.</summary>
-    public int MaxOpenPartitions { get; set; } = 4096;
-
-    /// <summary>Whether a deactivating partition seals its active segment. Default false.</summary>
-    public bool SealOnDeactivate { get; set; }
-
     /// <summary>Where sealed segments are archived. Default <see cref="ArchiveProvider.FileSystem"/> under <see cref="ArchivePath"/>.</summary>
     public ArchiveProvider Archive { get; set; } = ArchiveProvider.FileSystem;
 
@@ -179,18 +107,6 @@ public sealed class SiloHostSettings
     /// <summary>S3 archive: <c>None</c> or <c>Zstd</c>. Default <c>None</c> (keeps ranged reads possible).</summary>
     public string S3Compression { get; set; } = "None";
 
-    /// <summary>How often each partition's archiver wakes up as a safety net (it is also poked at every seal). Default 1 minute.</summary>
-    public TimeSpan ArchiveReminderPeriod { get; set; } = ServerDefaults.ArchiveReminderPeriod;
-
-    /// <summary>Newest sealed segments kept on local disk after archival. Default 2.</summary>
-    public int KeepLocalSegments { get; set; } = ServerDefaults.KeepLocalSegments;
-
-    /// <summary>Appends are refused while more sealed segments than this per partition wait for archival. Default 64.</summary>
-    public int MaxArchiveBacklogSegments { get; set; } = ServerDefaults.MaxArchiveBacklogSegments;
-
-    /// <summary>Total retention: archived segments older than this are deleted (<c>d.hh:mm:ss</c>); empty: keep forever.</summary>
-    public TimeSpan? RetentionAge { get; set; }
-
     /// <summary>Extra grain assemblies to load (paths separated by <c>;</c>), for application grains such as the sample projection.</summary>
     public string? GrainAssemblies { get; set; }
 
@@ -202,9 +118,6 @@ public sealed class SiloHostSettings
 
     /// <summary>OTLP transport: <c>Grpc</c> (port 4317 by convention) or <c>HttpProtobuf</c> (4318). Default <c>Grpc</c>.</summary>
     public string OtlpProtocol { get; set; } = "Grpc";
-
-    /// <summary>Whether metrics carry a <c>partition</c> tag besides <c>log</c>. Default false (bounded cardinality).</summary>
-    public bool PartitionMetricTags { get; set; }
 
     /// <summary>Serve the Orleans dashboard (<c>Microsoft.Orleans.Dashboard</c>) on the HTTP port under <see cref="DashboardPath"/>. Default false.</summary>
     public bool Dashboard { get; set; }
@@ -218,31 +131,46 @@ public sealed class SiloHostSettings
     /// <summary>Environment variables read directly (Kubernetes downward API).</summary>
     public static IReadOnlyList<string> DirectEnvironmentVariables { get; } = ["POD_NAME", "POD_IP"];
 
-    /// <summary>Every configuration key the host binds (<c>Aof:Name</c>); as environment variables they are spelled <c>Aof__Name</c>.</summary>
+    /// <summary>
+    /// Every configuration key the host binds (<c>Aof:Name</c>): its own settings and every <c>AppendLogOptions</c>
+    /// property (<see cref="AppendLogConfiguration.Keys"/>). As environment variables they are spelled <c>Aof__Name</c>.
+    /// </summary>
     public static IReadOnlyList<string> ConfigurationKeys { get; } =
-        [.. typeof(SiloHostSettings).GetProperties().Where(p => p.CanWrite).Select(p => Section + ":" + p.Name)];
+        [.. typeof(SiloHostSettings).GetProperties().Where(p => p.CanWrite).Select(p => Section + ":" + p.Name).Union(AppendLogConfiguration.Keys, StringComparer.Ordinal)];
 
-    /// <summary>Binds the settings from <paramref name="configuration"/> and the pod variables.</summary>
+    /// <summary>
+    /// Binds the settings from <paramref name="configuration"/> and the pod variables, and checks that the append log's
+    /// options bind too (<see cref="AppendLogConfiguration.Bind(IConfiguration, SiloHostSettings)"/>), so that a value of
+    /// either that cannot be read stops the host before it starts.
+    /// </summary>
     /// <exception cref="SiloHostSettingsException">A value cannot be read as its key's type (the message names the key).</exception>
     public static SiloHostSettings Load(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        SiloHostSettings settings;
-        try
-        {
-            settings = configuration.GetSection(Section).Get<SiloHostSettings>() ?? new SiloHostSettings();
-        }
-        catch (InvalidOperationException e)
-        {
-            // The binder names the path ("Failed to convert configuration value '...' at 'Aof:GatewayPort' to type ...").
-            var key = ConfigurationKeys.FirstOrDefault(k => e.Message.Contains($"'{k}'", StringComparison.OrdinalIgnoreCase)) ?? Section;
-            throw new SiloHostSettingsException(key, $"{key} '{Shown(configuration[key])}' cannot be read as {TypeOf(key)}.");
-        }
-
+        var settings = Bind(configuration, () => configuration.GetSection(Section).Get<SiloHostSettings>() ?? new SiloHostSettings());
         settings.SiloName ??= configuration["POD_NAME"] ?? "aof-0";
         settings.AdvertisedIp ??= configuration["POD_IP"];
+        _ = AppendLogConfiguration.Bind(configuration, settings);
         return settings;
     }
+
+    /// <summary>Runs a configuration binder; a value it cannot convert becomes a <see cref="SiloHostSettingsException"/> naming its key.</summary>
+    internal static T Bind<T>(IConfiguration configuration, Func<T> bind)
+    {
+        try
+        {
+            return bind();
+        }
+        catch (InvalidOperationException e) when (BinderPath().Match(e.Message) is { Success: true } match)
+        {
+            // The binder names the path: "Failed to convert configuration value '...' at 'Aof:GatewayPort' to type ...".
+            var key = match.Groups["key"].Value;
+            throw new SiloHostSettingsException(key, $"{key} '{Shown(configuration[key])}' cannot be read as {TypeOf(key)}.");
+        }
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("at '(?<key>[^']+)'", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex BinderPath();
 
     /// <summary>The OTLP endpoint, or null when <see cref="OtlpEndpoint"/> is empty.</summary>
     /// <exception cref="FormatException">It is not an absolute http(s) URI.</exception>
@@ -276,12 +204,7 @@ public sealed class SiloHostSettings
         Require(Clustering == ClusteringProvider.Localhost || !string.IsNullOrWhiteSpace(ClusteringConnectionString), "ClusteringConnectionString", ClusteringConnectionString, $"is required with Aof:Clustering={Clustering}");
         Require(Reminders is ReminderProvider.None or ReminderProvider.InMemory || !string.IsNullOrWhiteSpace(RemindersConnectionString ?? ClusteringConnectionString),
             "RemindersConnectionString", RemindersConnectionString, $"is required with Aof:Reminders={Reminders} (or set Aof:ClusteringConnectionString)");
-        Require(IdleDeactivationAge >= TimeSpan.FromMinutes(1), "IdleDeactivationAge", IdleDeactivationAge.ToString(), "must be at least 00:01:00 (Orleans deactivates idle grains on a one-minute quantum)");
-        Require(MaxOpenPartitions >= 0, "MaxOpenPartitions", MaxOpenPartitions.ToString(CultureInfo.InvariantCulture), "must not be negative (0: no bound)");
         Require(ShutdownTimeout > TimeSpan.Zero, "ShutdownTimeout", ShutdownTimeout.ToString(), "must be positive");
-        Require(MaxRecordBytes > 0, "MaxRecordBytes", MaxRecordBytes.ToString(CultureInfo.InvariantCulture), "must be positive");
-        Require(MaxSegmentBytes > 0, "MaxSegmentBytes", MaxSegmentBytes.ToString(CultureInfo.InvariantCulture), "must be positive");
-        Require(KeepLocalSegments >= 0, "KeepLocalSegments", KeepLocalSegments.ToString(CultureInfo.InvariantCulture), "must not be negative");
         Require(Archive != ArchiveProvider.S3 || !string.IsNullOrWhiteSpace(S3Bucket), "S3Bucket", S3Bucket, "is required with Aof:Archive=S3");
         Require(string.IsNullOrWhiteSpace(OtlpEndpoint) || (Uri.TryCreate(OtlpEndpoint, UriKind.Absolute, out var otlp) && (otlp.Scheme == Uri.UriSchemeHttp || otlp.Scheme == Uri.UriSchemeHttps)),
             "OtlpEndpoint", OtlpEndpoint, "is not an absolute http:// or https:// URI");
@@ -326,7 +249,7 @@ public sealed class SiloHostSettings
     }
 
     /// <summary>A value for a message: at most 128 characters, control characters escaped.</summary>
-    private static string Shown(string? value)
+    internal static string Shown(string? value)
     {
         if (value is null)
         {
@@ -346,7 +269,8 @@ public sealed class SiloHostSettings
 
     private static string TypeOf(string key)
     {
-        var property = typeof(SiloHostSettings).GetProperty(key[(Section.Length + 1)..]);
+        var name = key.Split(':').ElementAtOrDefault(1) ?? "";
+        var property = typeof(SiloHostSettings).GetProperty(name) ?? typeof(Server.AppendLogOptions).GetProperty(name);
         var type = property is null ? null : Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
         return type == typeof(int) || type == typeof(long) ? "a whole number"
             : type == typeof(bool) ? "true or false"
@@ -357,33 +281,4 @@ public sealed class SiloHostSettings
 
     /// <summary>The advertised address: <see cref="AdvertisedIp"/> or the loopback address.</summary>
     public IPAddress AdvertisedAddress() => string.IsNullOrWhiteSpace(AdvertisedIp) ? IPAddress.Loopback : IPAddress.Parse(AdvertisedIp);
-
-    /// <summary>The owner silo names.</summary>
-    public string[] SiloList() => string.IsNullOrWhiteSpace(Silos) ? [] : [.. Silos.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
-
-    /// <summary>The ownership overrides.</summary>
-    /// <exception cref="FormatException">An entry is not <c>key=silo</c>.</exception>
-    public Dictionary<string, string> OverrideTable()
-    {
-        var table = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var entry in (OwnerOverrides ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var parts = entry.Split('=', 2, StringSplitOptions.TrimEntries);
-            if (parts.Length != 2 || parts[0].Length == 0 || parts[1].Length == 0)
-            {
-                throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"Aof:OwnerOverrides entry '{entry}' is not 'log=silo' or 'log/partition=silo'."));
-            }
-
-            table[parts[0]] = parts[1];
-        }
-
-        return table;
-    }
-}
-
-/// <summary>A silo-host setting is invalid; the message is one line that starts with its <c>Aof:</c> key.</summary>
-public sealed class SiloHostSettingsException(string key, string message) : Exception(message)
-{
-    /// <summary>The key, <c>Aof:Name</c>.</summary>
-    public string Key { get; } = key;
 }

@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Net;
-using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
@@ -9,11 +7,14 @@ using OrleansAof.TestInfrastructure;
 
 namespace OrleansAof.IntegrationTests;
 
-/// <summary>The silo host running as a real child process (<c>dotnet OrleansAof.SiloHost.dll</c>), configured through environment variables.</summary>
+/// <summary>
+/// The silo host running as a real child process (<c>dotnet OrleansAof.SiloHost.dll</c>), configured through environment
+/// variables (<see cref="Settings"/>, read at each start). The process itself (PID file, output, signals) is a
+/// <see cref="ChildProcess"/>.
+/// </summary>
 public sealed class SiloHostProcess : IAsyncDisposable
 {
-    private readonly StringBuilder _output = new();
-    private Process? _process;
+    private readonly ChildProcess _process;
 
     public SiloHostProcess(string dataRoot, IDictionary<string, string>? settings = null)
     {
@@ -31,6 +32,7 @@ public sealed class SiloHostProcess : IAsyncDisposable
 
         // A fresh cluster id unless the caller chose one (members of one cluster share theirs).
         Settings.TryAdd("Aof__ClusterId", "it-" + Guid.NewGuid().ToString("N")[..8]);
+        _process = new ChildProcess($"silo-host-{Name}-{HttpPort}", HostAssembly(), [], Settings, dataRoot);
     }
 
     /// <summary>The silo name it was given (<c>Aof__SiloName</c>), or <c>aof-0</c>, the host's default.</summary>
@@ -46,87 +48,27 @@ public sealed class SiloHostProcess : IAsyncDisposable
 
     public Dictionary<string, string> Settings { get; }
 
-    public int? ProcessId => _process?.Id;
+    public int? ProcessId => _process.ProcessId;
 
     /// <summary>Whether the process was started and has exited since (on its own or killed).</summary>
-    public bool HasExited => _process is { HasExited: true };
+    public bool HasExited => _process.HasExited;
 
     /// <summary>The exit code, once <see cref="HasExited"/>.</summary>
-    public int? ExitCode => _process is { HasExited: true } process ? process.ExitCode : null;
+    public int? ExitCode => _process.ExitCode;
 
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => _process.Output;
 
-    /// <summary>The silo host's entry assembly, built next to this test project in the same configuration.</summary>
-    public static string HostAssembly()
-    {
-        var here = AppContext.BaseDirectory;
-        var configuration = here.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-        var dir = new DirectoryInfo(here);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "OrleansAof.sln")))
-        {
-            dir = dir.Parent;
-        }
+    /// <summary>Where the PID is recorded while the process may run, or <see langword="null"/> when <c>AOF_TEST_SERVERS_DIR</c> is not set.</summary>
+    public string? PidFile => _process.PidFile;
 
-        if (dir is null)
-        {
-            throw new InvalidOperationException("OrleansAof.sln was not found above " + here);
-        }
-
-        var path = Path.Combine(dir.FullName, "silo-host", "OrleansAof.SiloHost", "bin", configuration, "net10.0", "OrleansAof.SiloHost.dll");
-        return File.Exists(path) ? path : throw new FileNotFoundException("Build the solution first: the silo host is missing.", path);
-    }
+    /// <summary>The silo host's entry assembly, built in the same configuration as this test project.</summary>
+    public static string HostAssembly() => ChildProcess.RepositoryAssembly(Path.Combine("silo-host", "OrleansAof.SiloHost"));
 
     /// <summary>Starts the process (again, after it exited: same name, ports and data) and waits until /health/ready answers 200.</summary>
     public async Task StartAsync()
     {
-        if (_process is { HasExited: false })
-        {
-            throw new InvalidOperationException($"Silo {Name} is already running (PID {_process.Id}).");
-        }
-
-        _process?.Dispose();
-        var process = Launch();
-        if (PidFile is { } pidFile)
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(pidFile)!);
-            await File.WriteAllTextAsync(pidFile, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        }
-
+        await _process.StartAsync();
         await WaitReadyAsync();
-    }
-
-    /// <summary>Starts the silo-host process with <see cref="Settings"/>, its output collected into <see cref="Output"/>.</summary>
-    private Process Launch()
-    {
-        var info = new ProcessStartInfo("dotnet", [HostAssembly()])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = DataRoot,
-        };
-        foreach (var (key, value) in Settings)
-        {
-            info.Environment[key] = value;
-        }
-
-        info.Environment["DOTNET_gcServer"] = "0";
-        var process = Process.Start(info) ?? throw new InvalidOperationException("The silo host did not start.");
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _process = process;
-        return process;
     }
 
     /// <summary>
@@ -135,28 +77,9 @@ public sealed class SiloHostProcess : IAsyncDisposable
     /// </summary>
     public async Task<int> RunUntilExitAsync(TimeSpan timeout)
     {
-        var process = Launch();
-        try
-        {
-            await process.WaitForExitAsync().WaitAsync(timeout);
-        }
-        catch (TimeoutException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"The silo host was still running after {timeout.TotalSeconds:0} s; it should have refused its configuration:\n{Output}");
-        }
-
-        await process.WaitForExitAsync();
-        return process.ExitCode;
+        await _process.StartAsync();
+        return await _process.WaitForExitAsync(timeout);
     }
-
-    /// <summary>
-    /// Where the PID is recorded while the process may run (<c>$AOF_TEST_SERVERS_DIR</c>, so that <c>test.sh</c> stops
-    /// the leftovers of an interrupted run), or <see langword="null"/> when the variable is not set.
-    /// </summary>
-    public string? PidFile => Environment.GetEnvironmentVariable("AOF_TEST_SERVERS_DIR") is { Length: > 0 } dir
-        ? Path.Combine(dir, $"silo-host-{Name}-{HttpPort}.pid")
-        : null;
 
     /// <summary>Whether /health/ready answers 200 right now.</summary>
     public async Task<bool> IsReadyAsync()
@@ -185,43 +108,19 @@ public sealed class SiloHostProcess : IAsyncDisposable
     }
 
     /// <summary>Waits until /health/ready answers 200; fails at once when the process exits.</summary>
-    public async Task WaitReadyAsync()
-    {
-        var process = _process ?? throw new InvalidOperationException("Not started.");
-        await Wait.UntilAsync(
-            async () =>
-            {
-                if (process.HasExited)
-                {
-                    throw new InvalidOperationException($"The silo host {Name} exited with code {process.ExitCode}:\n{Output}");
-                }
-
-                return await IsReadyAsync();
-            },
-            $"the silo host {Name} reports ready on /health/ready",
-            TimeSpan.FromSeconds(60));
-    }
+    public Task WaitReadyAsync() => _process.WaitReadyAsync(IsReadyAsync, "reports ready on /health/ready", TimeSpan.FromSeconds(60));
 
     /// <summary>SIGKILL: the process dies at once, without flushing or closing anything.</summary>
-    public async Task KillAsync()
-    {
-        var process = _process ?? throw new InvalidOperationException("Not started.");
-        process.Kill(entireProcessTree: true);
-        await process.WaitForExitAsync();
-    }
+    public Task KillAsync() => _process.KillAsync();
 
     /// <summary>SIGTERM, then waits for the exit; returns the exit code.</summary>
-    public async Task<int> TerminateAsync()
-    {
-        var process = _process ?? throw new InvalidOperationException("Not started.");
-        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill!.WaitForExitAsync();
-        }
+    public Task<int> TerminateAsync() => _process.TerminateAsync();
 
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        return process.ExitCode;
-    }
+    /// <summary>SIGSTOP: the silo is frozen (it answers nothing, its sockets stay open) until <see cref="ContinueAsync"/>.</summary>
+    public Task StopAsync() => _process.StopAsync();
+
+    /// <summary>SIGCONT: a silo frozen by <see cref="StopAsync"/> runs again.</summary>
+    public Task ContinueAsync() => _process.ContinueAsync();
 
     /// <summary>An external Orleans client connected to this silo's gateway.</summary>
     public async Task<IHost> ConnectClientAsync()
@@ -238,33 +137,7 @@ public sealed class SiloHostProcess : IAsyncDisposable
         return host;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_process is { HasExited: false } process)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
-
-        _process?.Dispose();
-        if (PidFile is { } pidFile)
-        {
-            File.Delete(pidFile);
-        }
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            _output.AppendLine(line);
-        }
-    }
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 }
 
 internal static class ClientHostExtensions

@@ -40,7 +40,11 @@ public sealed class SiloHostSettingsTests : IDisposable
         { "Aof__MaxRecordBytes", "0", "Aof:MaxRecordBytes" },
         { "Aof__ShutdownTimeout", "00:00:00", "Aof:ShutdownTimeout" },
         { "Aof__SealOnDeactivate", "maybe", "Aof:SealOnDeactivate" },
-        { "Aof__FlushPolicy", "Sometimes", "FlushPolicy" },
+        { "Aof__FlushPolicy", "Sometimes", "Aof:FlushPolicy" },
+        { "Aof__MaxTailListeners", "-1", "Aof:MaxTailListeners" },
+        { "Aof__Silos", "aof-0,aof-0", "Aof:Silos" },
+        { "Aof__OwnerOverrides", "orders", "Aof:OwnerOverrides" },
+        { "Aof__BackpressureMode", "Sometimes", "Aof:BackpressureMode" },
     };
 
     [Theory]

@@ -219,12 +219,13 @@ internal static class ScaleBenchmark
     }
 
     /// <summary>The silo host executable as a child process on free loopback ports, development clustering, no archive.</summary>
+    /// <summary>The silo host as a <see cref="ChildProcess"/>, its stderr lines forwarded to stderr, with the /proc figures the benchmark reads.</summary>
     private sealed class SiloHost : IAsyncDisposable
     {
-        private readonly Process _process;
+        private readonly ChildProcess _process;
         private readonly int _httpPort;
 
-        private SiloHost(Process process, int gatewayPort, int httpPort, string clusterId)
+        private SiloHost(ChildProcess process, int gatewayPort, int httpPort, string clusterId)
         {
             _process = process;
             GatewayPort = gatewayPort;
@@ -236,40 +237,41 @@ internal static class ScaleBenchmark
 
         public string ClusterId { get; }
 
+        private int ProcessId => _process.ProcessId ?? throw new InvalidOperationException("The silo host was not started.");
+
         public static async Task<SiloHost> StartAsync(string dataRoot, int maxOpen)
         {
-            var host = Path.Combine(RepositoryPaths.Root, "silo-host", "OrleansAof.SiloHost", "bin", "Release", "net10.0", "OrleansAof.SiloHost.dll");
-            if (!File.Exists(host))
-            {
-                throw new FileNotFoundException("Build the solution in Release first: the silo host is missing.", host);
-            }
-
             var (siloPort, gatewayPort, httpPort) = (FreePort.Find(), FreePort.Find(), FreePort.Find());
             var clusterId = "scale-" + Guid.NewGuid().ToString("N")[..8];
-            var info = new ProcessStartInfo("dotnet", [host]) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dataRoot };
-            info.Environment["Aof__DataRoot"] = dataRoot;
-            info.Environment["Aof__SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture);
-            info.Environment["Aof__GatewayPort"] = gatewayPort.ToString(CultureInfo.InvariantCulture);
-            info.Environment["Aof__HttpPort"] = httpPort.ToString(CultureInfo.InvariantCulture);
-            info.Environment["Aof__ClusterId"] = clusterId;
-            info.Environment["Aof__Archive"] = "None";
-            info.Environment["Aof__MaxOpenPartitions"] = maxOpen.ToString(CultureInfo.InvariantCulture);
-            info.Environment["Logging__LogLevel__Default"] = "Warning";
-            var process = Process.Start(info) ?? throw new InvalidOperationException("The silo host did not start.");
-            process.OutputDataReceived += static (_, _) => { };
-            process.ErrorDataReceived += static (_, e) =>
+            var environment = new Dictionary<string, string>(StringComparer.Ordinal)
             {
-                if (e.Data is { } line)
-                {
-                    Console.Error.WriteLine("silo: " + line);
-                }
+                ["Aof__DataRoot"] = dataRoot,
+                ["Aof__SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture),
+                ["Aof__GatewayPort"] = gatewayPort.ToString(CultureInfo.InvariantCulture),
+                ["Aof__HttpPort"] = httpPort.ToString(CultureInfo.InvariantCulture),
+                ["Aof__ClusterId"] = clusterId,
+                ["Aof__Archive"] = "None",
+                ["Aof__MaxOpenPartitions"] = maxOpen.ToString(CultureInfo.InvariantCulture),
+                ["Logging__LogLevel__Default"] = "Warning",
             };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
+            var process = new ChildProcess(
+                $"scale-silo-host-{httpPort}",
+                ChildProcess.RepositoryAssembly(Path.Combine("silo-host", "OrleansAof.SiloHost")),
+                [],
+                environment,
+                dataRoot,
+                static (line, fromStandardError) =>
+                {
+                    if (fromStandardError)
+                    {
+                        Console.Error.WriteLine("silo: " + line);
+                    }
+                });
             var silo = new SiloHost(process, gatewayPort, httpPort, clusterId);
             try
             {
-                await Wait.UntilAsync(async () => !process.HasExited && await silo.ReadyAsync(), "the silo host to report ready", TimeSpan.FromSeconds(60));
+                await process.StartAsync();
+                await process.WaitReadyAsync(silo.ReadyAsync, "reports ready on /health/ready", TimeSpan.FromSeconds(60));
             }
             catch
             {
@@ -282,7 +284,7 @@ internal static class ScaleBenchmark
 
         public long ResidentBytes() => Status("VmRSS:");
 
-        public int OpenFileDescriptors() => Directory.GetFileSystemEntries($"/proc/{_process.Id}/fd").Length;
+        public int OpenFileDescriptors() => Directory.GetFileSystemEntries($"/proc/{ProcessId}/fd").Length;
 
         public long PeakResidentBytes() => Status("VmHWM:");
 
@@ -308,7 +310,7 @@ internal static class ScaleBenchmark
 
         private long Status(string field)
         {
-            foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+            foreach (var line in File.ReadLines($"/proc/{ProcessId}/status"))
             {
                 if (line.StartsWith(field, StringComparison.Ordinal))
                 {
@@ -319,15 +321,6 @@ internal static class ScaleBenchmark
             return -1;
         }
 
-        public async ValueTask DisposeAsync()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
-            }
-
-            _process.Dispose();
-        }
+        public ValueTask DisposeAsync() => _process.DisposeAsync();
     }
 }

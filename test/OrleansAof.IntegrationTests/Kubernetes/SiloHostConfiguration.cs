@@ -5,8 +5,9 @@ using Microsoft.Extensions.Configuration;
 namespace OrleansAof.IntegrationTests.Kubernetes;
 
 /// <summary>
-/// What the built silo host binds, read from its own assembly (<c>OrleansAof.SiloHost.SiloHostSettings</c>): the
-/// configuration keys, the variables it reads directly, and the settings it binds from a set of environment variables.
+/// What the built silo host binds, read from its own assembly (<c>OrleansAof.SiloHost.SiloHostSettings</c> and
+/// <c>AppendLogConfiguration</c>): the configuration keys, the variables it reads directly, and the settings and
+/// <c>AppendLogOptions</c> it binds from a set of environment variables.
 /// </summary>
 public sealed class SiloHostConfiguration
 {
@@ -23,6 +24,7 @@ public sealed class SiloHostConfiguration
 
     private static readonly Lazy<SiloHostConfiguration> LoadedInstance = new(() => new SiloHostConfiguration(SiloHostProcess.HostAssembly()));
     private readonly Type _settingsType;
+    private readonly MethodInfo _bindOptions;
 
     private SiloHostConfiguration(string hostAssemblyPath)
     {
@@ -34,10 +36,18 @@ public sealed class SiloHostConfiguration
         };
         var assembly = AssemblyLoadContext.Default.LoadFromAssemblyPath(hostAssemblyPath);
         _settingsType = assembly.GetType("OrleansAof.SiloHost.SiloHostSettings", throwOnError: true)!;
+        _bindOptions = assembly.GetType("OrleansAof.SiloHost.AppendLogConfiguration", throwOnError: true)!
+            .GetMethod("Bind", BindingFlags.Public | BindingFlags.Static, [typeof(IConfiguration), _settingsType])!;
         ConfigurationKeys = new HashSet<string>((IReadOnlyList<string>)Static("ConfigurationKeys"), StringComparer.Ordinal);
         DirectEnvironmentVariables = new HashSet<string>((IReadOnlyList<string>)Static("DirectEnvironmentVariables"), StringComparer.Ordinal);
         ArchiveKeysLanded = AnnouncedArchiveKeys.Any(ConfigurationKeys.Contains);
     }
+
+    /// <summary>The host's <c>SiloHostSettings</c> type.</summary>
+    public Type SettingsType => _settingsType;
+
+    /// <summary>The <c>AppendLogOptions</c> type the host binds.</summary>
+    public Type AppendLogOptionsType => _bindOptions.ReturnType;
 
     /// <summary>The configuration of the silo host built next to the tests.</summary>
     public static SiloHostConfiguration Instance => LoadedInstance.Value;
@@ -88,8 +98,8 @@ public sealed class SiloHostConfiguration
     }
 
     /// <summary>
-    /// Binds the settings from environment variables exactly as the host would (<c>Aof__Name</c> is <c>Aof:Name</c>);
-    /// throws when a value does not convert to its setting's type.
+    /// Binds the settings and the append log's options from environment variables exactly as the host would
+    /// (<c>Aof__Name</c> is <c>Aof:Name</c>); throws the host's exception when a value does not convert to its type.
     /// </summary>
     public BoundSettings Bind(IReadOnlyDictionary<string, string> environment)
     {
@@ -99,7 +109,8 @@ public sealed class SiloHostConfiguration
         var load = _settingsType.GetMethod("Load", BindingFlags.Public | BindingFlags.Static)!;
         try
         {
-            return new BoundSettings(load.Invoke(null, [configuration])!);
+            var settings = load.Invoke(null, [configuration])!;
+            return new BoundSettings(settings, _bindOptions.Invoke(null, [configuration, settings])!);
         }
         catch (TargetInvocationException e) when (e.InnerException is not null)
         {
@@ -110,10 +121,16 @@ public sealed class SiloHostConfiguration
     private object Static(string property) => _settingsType.GetProperty(property, BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
 }
 
-/// <summary>A bound <c>SiloHostSettings</c>, read through reflection.</summary>
-public sealed class BoundSettings(object settings)
+/// <summary>A bound <c>SiloHostSettings</c> and the <c>AppendLogOptions</c> bound with it, read through reflection.</summary>
+public sealed class BoundSettings(object settings, object options)
 {
+    public object Settings => settings;
+
+    public object Options => options;
+
     public T Get<T>(string property) => (T)settings.GetType().GetProperty(property)!.GetValue(settings)!;
+
+    public T Option<T>(string property) => (T)options.GetType().GetProperty(property)!.GetValue(options)!;
 
     public int HttpPort => Get<int>("HttpPort");
 
@@ -125,5 +142,6 @@ public sealed class BoundSettings(object settings)
 
     public TimeSpan ShutdownTimeout => Get<TimeSpan>("ShutdownTimeout");
 
-    public string[] SiloList => (string[])settings.GetType().GetMethod("SiloList")!.Invoke(settings, null)!;
+    /// <summary><c>AppendLogOptions.Silos</c>.</summary>
+    public string[] SiloList => [.. Option<IEnumerable<string>>("Silos")];
 }
