@@ -161,19 +161,3 @@ internal sealed class CommandOutput
         }
     }
 }
-
-/// <summary>How an error is reported.</summary>
-/// <param name="ExitCode">The exit code (see <see cref="ExitCodes"/>).</param>
-/// <param name="Kind">The error kind of the JSON error document.</param>
-/// <param name="Message">The message.</param>
-internal sealed record Failure(int ExitCode, string Kind, string Message);
-
-/// <summary>The JSON document of a failed command.</summary>
-/// <param name="Error">What went wrong.</param>
-/// <param name="ExitCode">The exit code.</param>
-internal sealed record ErrorDocument(ErrorBody Error, int ExitCode);
-
-/// <summary>An error for scripts.</summary>
-/// <param name="Kind">usage, failed, refused, cancelled, locked, unreachable, unavailable or not-found.</param>
-/// <param name="Message">The message.</param>
-internal sealed record ErrorBody(string Kind, string Message);

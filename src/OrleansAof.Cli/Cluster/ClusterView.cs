@@ -1,9 +1,4 @@
-using System.Globalization;
-
 namespace OrleansAof.Cli.Cluster;
-
-/// <summary>No active silo holds the partition; nothing was created.</summary>
-internal sealed class PartitionNotFoundException(string message) : Exception(message);
 
 /// <summary>
 /// The cluster as the tool sees it: every membership entry (Orleans' management grain) and, for each active silo, the
@@ -134,54 +129,3 @@ internal sealed class ClusterView
             + (down.Count > 0 ? $" Not active right now: {string.Join(", ", down)}; if one of them owns the partition, it is back once that silo is." : ""));
     }
 }
-
-/// <summary>Partition names in the order people expect: numeric names by value (0, 1, 2, 10), then the others ordinally.</summary>
-internal sealed class PartitionNameComparer : IComparer<string>
-{
-    public static PartitionNameComparer Instance { get; } = new();
-
-    public int Compare(string? x, string? y)
-    {
-        var xNumber = long.TryParse(x, NumberStyles.None, CultureInfo.InvariantCulture, out var xn);
-        var yNumber = long.TryParse(y, NumberStyles.None, CultureInfo.InvariantCulture, out var yn);
-        return (xNumber, yNumber) switch
-        {
-            (true, true) => xn != yn ? xn.CompareTo(yn) : string.CompareOrdinal(x, y),
-            (true, false) => -1,
-            (false, true) => 1,
-            _ => string.CompareOrdinal(x, y),
-        };
-    }
-}
-
-/// <summary>A silo that holds a partition.</summary>
-/// <param name="Silo">The silo's name.</param>
-/// <param name="Open">Whether the partition is open there.</param>
-internal sealed record PartitionHolder(string Silo, bool Open);
-
-/// <summary>A silo as <c>aof status</c> reports it.</summary>
-/// <param name="Name">The silo's name.</param>
-/// <param name="Address">Its silo-to-silo endpoint.</param>
-/// <param name="Generation">The generation of this incarnation (a restart gets a new one).</param>
-/// <param name="Status">Membership status: Active, Joining, ShuttingDown, Stopping, Dead, ...</param>
-/// <param name="HostName">The machine it runs on.</param>
-/// <param name="GatewayPort">Its client gateway port (0: none).</param>
-/// <param name="StartTime">When it started (UTC).</param>
-/// <param name="LastAlive">When it last wrote its I-am-alive to the membership table (UTC).</param>
-/// <param name="DataRoot">Where it keeps partitions (active silos that answered).</param>
-/// <param name="Partitions">Partitions it holds (of the log asked about, when one was).</param>
-/// <param name="OpenPartitions">Of those, how many are open.</param>
-/// <param name="Error">Why an active silo did not answer.</param>
-internal sealed record SiloDocument(
-    string Name,
-    string Address,
-    int Generation,
-    string Status,
-    string? HostName,
-    int GatewayPort,
-    DateTimeOffset StartTime,
-    DateTimeOffset LastAlive,
-    string? DataRoot,
-    int? Partitions,
-    int? OpenPartitions,
-    string? Error);

@@ -1,8 +1,5 @@
 namespace OrleansAof.Server.Replication;
 
-/// <summary>A client append the leader acknowledges: the record at <paramref name="Id"/> is committed.</summary>
-internal readonly record struct Acknowledgement(long Token, long Id);
-
 /// <summary>
 /// The leader of one epoch (docs/replication.md, "Leader"): assigns ids, sends batches to each follower from its next
 /// position, tracks what each has matched durably, advances the commit point to what a majority holds, but only through

@@ -267,6 +267,3 @@ internal sealed class Replica
     private AppendReply Refusal(long epoch, RefusalReason reason, LogPosition prev)
         => new(epoch, reason, LogPosition.Start, prev, _store.End, Promise, Incarnation);
 }
-
-/// <summary>A replica was asked to do something the protocol forbids (a bug, or a protection switched off in a test); fail-stop.</summary>
-internal sealed class ReplicationProtocolException(string message) : InvalidOperationException(message);

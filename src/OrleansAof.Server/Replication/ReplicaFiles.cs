@@ -6,28 +6,6 @@ using OrleansAof.Storage.IO;
 namespace OrleansAof.Server.Replication;
 
 /// <summary>
-/// One mark of a replica's epoch history: records with ids above <paramref name="AfterId"/> (up to the next mark) belong
-/// to <paramref name="Epoch"/>; with <paramref name="HasStart"/> the epoch-start entry <c>(Epoch, AfterId)</c> is in the
-/// log too.
-/// </summary>
-internal readonly record struct EpochMark(long Epoch, long AfterId, bool HasStart)
-{
-    /// <summary>The position of the first entry this mark stands for: its epoch start, or its first record.</summary>
-    public LogPosition First => new(Epoch, HasStart ? AfterId : AfterId + 1);
-}
-
-/// <summary>The epoch history as stored: the marks, and the cut a truncation decided but may not have finished.</summary>
-internal sealed record EpochHistory(IReadOnlyList<EpochMark> Marks, LogPosition? CutAfter);
-
-/// <summary>A replica's <c>replica-epochs</c> or <c>replica-state</c> file fails its checksum or has an unknown layout.</summary>
-internal sealed class ReplicaFileCorruptedException(string path, string problem)
-    : AppendLogException($"The replica file '{path}' is unreadable ({problem}); the partition is not opened, because guessing its content could resurrect truncated records or forget a promise.")
-{
-    /// <summary>The file.</summary>
-    public string Path { get; } = path;
-}
-
-/// <summary>
 /// The two small files of a replica's partition folder (docs/replication.md, "The engine as a replica log"), each
 /// replaced whole: temporary file, fsync, rename over the old one, fsync of the folder. Little-endian, CRC-32C last.
 /// </summary>

@@ -1,0 +1,7 @@
+namespace OrleansAof.Server.Replication;
+
+/// <summary>Candidate to replica: promise <paramref name="Epoch"/> (refuse every lower epoch from now on) and report the log end.</summary>
+internal sealed record FenceRequest(long Epoch) : ReplicationMessage(Epoch)
+{
+    public override string ToString() => $"Fence(e{Epoch})";
+}

@@ -1,0 +1,11 @@
+namespace OrleansAof.Server.Replication;
+
+/// <summary>What a replicated log entry is.</summary>
+internal enum ReplicaEntryKind
+{
+    /// <summary>A record appended by a client, at its id.</summary>
+    Record,
+
+    /// <summary>The first entry of a leader's epoch; committing it commits everything before it (no record, no new id).</summary>
+    EpochStart,
+}
