@@ -38,10 +38,14 @@ public sealed class PreallocationTests : LogTestBase
             await log.AppendAsync(Payload(log.NextId, 1000));
         }
 
-        // The preparing task holds the file exclusively until it is fsynced and closed.
+        // The preparing task holds the file exclusively until it is fsynced and closed, but the file exists a moment
+        // before the task takes its lock: wait until it is readable and prepared (zero-filled to its full length, or
+        // its blocks reserved).
         byte[]? bytes = null;
-        await Wait.UntilAsync(() => TryRead(prealloc, out bytes),
-            () => $"next.prealloc prepared once the active segment passed {threshold} bytes", TimeSpan.FromSeconds(30));
+        await Wait.UntilAsync(
+            () => TryRead(prealloc, out bytes) && (mode == PreallocationMode.Reserve ? AllocatedBytes(prealloc) >= SegmentBytes : bytes!.Length == SegmentBytes),
+            () => $"next.prealloc prepared once the active segment passed {threshold} bytes (last read: {bytes?.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"} bytes)",
+            TimeSpan.FromSeconds(30));
         if (mode == PreallocationMode.Reserve)
         {
             // fallocate keeps the length at 0 and reserves the blocks.
