@@ -122,14 +122,8 @@ public sealed class ReplicationRulesTests
     [Fact]
     public void Leader_AcknowledgesWhenAMajorityHoldsTheRecordDurably_NotBefore()
     {
-        var (a, aStore) = NewReplica("a");
-        a.Fence(1);
-        var leader = new Leader(new ReplicationConfiguration(1, "a", Three), a, LogPosition.Start, maxBatch: 4);
         var acks = new List<Acknowledgement>();
-        aStore.Flush();
-        leader.OnAppendReply("c", new AppendReply(1, RefusalReason.None, new LogPosition(1, -1), LogPosition.Start, new LogPosition(1, -1), 1, 9), acks);
-        leader.OnLocalFlush(acks);
-        leader.Serving.Should().BeTrue();
+        var (leader, aStore) = ServingLeader("c", incarnation: 9, acks);
 
         leader.Append(new byte[] { 42 }, token: 100).Should().Be(0);
         aStore.Flush();
@@ -143,14 +137,8 @@ public sealed class ReplicationRulesTests
     [Fact]
     public void Leader_MarksASegmentStart_OnlyWhenItsCommitPointCoversItsLog()
     {
-        var (a, aStore) = NewReplica("a");
-        a.Fence(1);
-        var leader = new Leader(new ReplicationConfiguration(1, "a", Three), a, LogPosition.Start, maxBatch: 4);
         var acks = new List<Acknowledgement>();
-        aStore.Flush();
-        leader.OnAppendReply("b", new AppendReply(1, RefusalReason.None, new LogPosition(1, -1), LogPosition.Start, new LogPosition(1, -1), 1, 8), acks);
-        leader.OnLocalFlush(acks);
-        leader.Serving.Should().BeTrue();
+        var (leader, aStore) = ServingLeader("b", incarnation: 8, acks);
         leader.Append(new byte[] { 1 }, token: 1).Should().Be(0);
 
         // Id 0 is not committed: a rollover asked for now waits, so a segment boundary never sits after an uncommitted entry.
@@ -276,6 +264,22 @@ public sealed class ReplicationRulesTests
         replica.Flush(outbox);
         replica.Voter.Should().BeTrue();
         store.State.Voter.Should().BeTrue("voting is durable");
+    }
+
+    /// <summary>
+    /// The leader of epoch 1 on replica a, serving: its epoch start is durable locally and <paramref name="follower"/>
+    /// (of <paramref name="incarnation"/>) reported it durable.
+    /// </summary>
+    private static (Leader Leader, InMemoryReplicaLogStore Store) ServingLeader(string follower, long incarnation, List<Acknowledgement> acks)
+    {
+        var (a, aStore) = NewReplica("a");
+        a.Fence(1);
+        var leader = new Leader(new ReplicationConfiguration(1, "a", Three), a, LogPosition.Start, maxBatch: 4);
+        aStore.Flush();
+        leader.OnAppendReply(follower, new AppendReply(1, RefusalReason.None, new LogPosition(1, -1), LogPosition.Start, new LogPosition(1, -1), 1, incarnation), acks);
+        leader.OnLocalFlush(acks);
+        leader.Serving.Should().BeTrue();
+        return (leader, aStore);
     }
 
     private static (Replica Replica, InMemoryReplicaLogStore Store) NewReplica(string name)
