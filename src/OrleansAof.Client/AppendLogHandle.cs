@@ -55,20 +55,22 @@ public sealed class AppendLogHandle
     /// <summary>The grain of <paramref name="partition"/>, for calls this handle does not wrap.</summary>
     public IPartitionGrain Partition(string partition) => Target(partition).Grain;
 
-    /// <summary>The grain key and reference of <paramref name="partition"/> (validated), kept for the next call.</summary>
+    /// <summary>
+    /// The grain key and reference of <paramref name="partition"/>, kept for the next call. An invalid name (null too)
+    /// throws <see cref="InvalidPartitionNameException"/>, as <see cref="PartitionKey.Format"/> does.
+    /// </summary>
     private (string Key, IPartitionGrain Grain) Target(string partition)
     {
-        ArgumentNullException.ThrowIfNull(partition);
-        if (_targets.TryGetValue(partition, out var target))
+        if (partition is not null && _targets.TryGetValue(partition, out var target))
         {
             return target;
         }
 
-        var key = PartitionKey.Format(Name, partition);
+        var key = PartitionKey.Format(Name, partition!);
         target = (key, _grains.GetGrain<IPartitionGrain>(key));
         if (_targets.Count < MaxCachedPartitions)
         {
-            _targets.TryAdd(partition, target);
+            _targets.TryAdd(partition!, target); // Format accepted it, so it is not null
         }
 
         return target;
@@ -80,19 +82,20 @@ public sealed class AppendLogHandle
 
     /// <summary>Appends one record to <paramref name="partition"/>.</summary>
     public Task<AppendAck> AppendToPartitionAsync(string partition, byte[] payload, long? expectedLastId = null, ProducerStamp? stamp = null) =>
-        AppendCoreAsync(partition, payload, null, expectedLastId, stamp);
+        AppendCoreAsync(Target(partition), partition, payload, null, expectedLastId, stamp);
 
     /// <summary>Appends a batch to <paramref name="partition"/> in one write (consecutive ids).</summary>
     public Task<AppendAck> AppendBatchAsync(string partition, RecordPayloads payloads, long? expectedLastId = null, ProducerStamp? stamp = null) =>
-        AppendCoreAsync(partition, null, payloads, expectedLastId, stamp);
+        AppendCoreAsync(Target(partition), partition, null, payloads, expectedLastId, stamp);
 
     /// <summary>
     /// One append call (a record, or a batch when <paramref name="payloads"/> is set) inside its client span, with errors
-    /// translated as <see cref="ClientErrors.Translate"/> says: one state machine per call.
+    /// translated as <see cref="ClientErrors.Translate"/> says: one state machine per call. The partition's name was
+    /// validated by <see cref="Target"/> before the call, so an invalid one throws at once, not in the task.
     /// </summary>
-    private async Task<AppendAck> AppendCoreAsync(string partition, byte[]? payload, RecordPayloads? payloads, long? expectedLastId, ProducerStamp? stamp)
+    private async Task<AppendAck> AppendCoreAsync((string Key, IPartitionGrain Grain) target, string partition, byte[]? payload, RecordPayloads? payloads, long? expectedLastId, ProducerStamp? stamp)
     {
-        var (key, grain) = Target(partition);
+        var (key, grain) = target;
         using var activity = AppendLogTelemetry.Start(AppendLogTelemetry.ClientAppendSpan, ActivityKind.Client, Name, partition);
         activity?.SetTag("aof.records", payloads?.Count ?? 1);
         activity?.SetTag("aof.bytes", payloads?.Buffer.Length ?? payload?.Length ?? 0);

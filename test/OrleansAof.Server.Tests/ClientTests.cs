@@ -15,6 +15,24 @@ public sealed class ClientTests(ThreeSiloCluster fixture)
 
     private static string Text(LogRecord r) => Encoding.UTF8.GetString(r.Payload.Span);
 
+    /// <summary>
+    /// An invalid partition name (null too) is refused with the typed error when the call is made, before anything is sent;
+    /// a valid one is then served from the handle's kept grain reference.
+    /// </summary>
+    [Fact]
+    public async Task Invalid_partition_names_throw_the_typed_error_at_the_call()
+    {
+        var log = fixture.Logs.GetLog($"names-{Guid.NewGuid():N}");
+        foreach (var name in new string?[] { null, "", "bad/name", ".." })
+        {
+            FluentActions.Invoking(() => { _ = log.AppendToPartitionAsync(name!, [1]); }).Should().Throw<InvalidPartitionNameException>(name ?? "null");
+            FluentActions.Invoking(() => { _ = log.AppendBatchAsync(name!, RecordPayloads.From(new byte[] { 1 })); }).Should().Throw<InvalidPartitionNameException>(name ?? "null");
+        }
+
+        (await log.AppendToPartitionAsync("0", [1])).FirstId.Should().Be(0);
+        (await log.AppendToPartitionAsync("0", [2])).FirstId.Should().Be(1);
+    }
+
     [Fact]
     public async Task Keys_route_to_a_stable_partition_and_keep_their_order()
     {
