@@ -20,12 +20,18 @@ internal sealed class EngineReplicaLogStore : IReplicaLogStore, IAsyncDisposable
     private readonly string _epochsPath;
     private readonly string _statePath;
     private readonly SortedSet<long> _segmentStarts = [];
+    private readonly TimeSpan? _maxSegmentAge;
+    private readonly int _maxRecordBytes;
+    private readonly TimeProvider _time;
     private List<EpochMark> _marks;
 
-    private EngineReplicaLogStore(PartitionLog log, IFileSystem fs)
+    private EngineReplicaLogStore(PartitionLog log, IFileSystem fs, TimeSpan? maxSegmentAge, int maxRecordBytes, TimeProvider time)
     {
         _log = log;
         _fs = fs;
+        _maxSegmentAge = maxSegmentAge;
+        _maxRecordBytes = maxRecordBytes;
+        _time = time;
         _epochsPath = Path.Combine(log.DirectoryPath, PartitionLayout.ReplicaEpochsFileName);
         _statePath = Path.Combine(log.DirectoryPath, PartitionLayout.ReplicaStateFileName);
         State = ReplicaFiles.ReadState(fs, _statePath);
@@ -103,10 +109,14 @@ internal sealed class EngineReplicaLogStore : IReplicaLogStore, IAsyncDisposable
             throw new ArgumentException($"A replica log takes its ids from the leader: open it without {nameof(PartitionLogEnvironment.IdBounds)}.", nameof(environment));
         }
 
-        var partitionLog = await PartitionLog.OpenAsync(log, partition, options, env, cancellationToken).ConfigureAwait(false);
+        // Segment age is the leader's rollover decision (RolloverFor), never the engine's own: its maintenance timer would
+        // seal a replica's segment where the leader put no boundary.
+        var engineOptions = options.Clone();
+        engineOptions.MaxSegmentAge = null;
+        var partitionLog = await PartitionLog.OpenAsync(log, partition, engineOptions, env, cancellationToken).ConfigureAwait(false);
         try
         {
-            return new EngineReplicaLogStore(partitionLog, env.FileSystem);
+            return new EngineReplicaLogStore(partitionLog, env.FileSystem, options.MaxSegmentAge, options.MaxRecordBytes, env.TimeProvider);
         }
         catch
         {
@@ -227,6 +237,25 @@ internal sealed class EngineReplicaLogStore : IReplicaLogStore, IAsyncDisposable
         // The decision first (durable), then the records, then the history: a crash anywhere is finished at the next open.
         ReplicaFiles.WriteEpochs(_fs, _epochsPath, new EpochHistory(_marks, position));
         FinishTruncation(position);
+    }
+
+    /// <exception cref="OrleansAof.Storage.RecordTooLargeException">The payload is over <see cref="PartitionLogOptions.MaxRecordBytes"/>.</exception>
+    public SegmentRollover RolloverFor(int payloadLength)
+    {
+        if (payloadLength > _maxRecordBytes)
+        {
+            throw new OrleansAof.Storage.RecordTooLargeException(payloadLength, _maxRecordBytes);
+        }
+
+        var writer = _log.Writer;
+        if (!writer.FitsActiveReplicated(payloadLength))
+        {
+            return SegmentRollover.Required;
+        }
+
+        return _maxSegmentAge is { } age && writer.ActiveCount > 0 && _time.GetUtcNow() - writer.ActiveCreatedAt >= age
+            ? SegmentRollover.Wanted
+            : SegmentRollover.None;
     }
 
     public void Flush() => _log.Writer.FlushReplicated();

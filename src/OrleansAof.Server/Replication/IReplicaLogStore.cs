@@ -38,6 +38,13 @@ internal interface IReplicaLogStore
     /// <summary>Removes every entry after <paramref name="position"/> (which must be in the log).</summary>
     void TruncateAfter(LogPosition position);
 
+    /// <summary>
+    /// The leader's rollover rule for a record of <paramref name="payloadLength"/> bytes appended after <see cref="End"/>:
+    /// whether it fits the active segment on every replica and whether that segment is past the age limit. A store without
+    /// segments answers <see cref="SegmentRollover.None"/>.
+    /// </summary>
+    SegmentRollover RolloverFor(int payloadLength);
+
     /// <summary>Makes every append and truncation so far durable (one group commit).</summary>
     void Flush();
 

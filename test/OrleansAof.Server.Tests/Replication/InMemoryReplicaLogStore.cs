@@ -81,6 +81,11 @@ internal sealed class InMemoryReplicaLogStore : IReplicaLogStore
         _durableCount = keep;
     }
 
+    /// <summary>The rollover rule for tests of the leader; by default none (no segments in memory: the leader rolls over only when asked).</summary>
+    public Func<int, SegmentRollover>? Rollover { get; set; }
+
+    public SegmentRollover RolloverFor(int payloadLength) => Rollover?.Invoke(payloadLength) ?? SegmentRollover.None;
+
     public void Flush() => _durableCount = _log.Count;
 
     public void WriteState(ReplicaDurableState state) => State = state;
