@@ -107,7 +107,10 @@ internal sealed class Leader
     /// <summary>Appends that have their ids but wait for the commit point before they start a new segment.</summary>
     public int Deferred => _deferred.Count;
 
-    /// <summary>Sends each follower the entries after its next position (or a heartbeat with the commit point).</summary>
+    /// <summary>
+    /// Sends each follower what follows its next position: the sealed segment that starts there, whole, when the store has
+    /// one (catch-up of a lagging or wiped replica), otherwise a batch of entries (or a heartbeat with the commit point).
+    /// </summary>
     public void Replicate(ICollection<Outgoing> outbox)
     {
         if (!Active)
@@ -117,6 +120,14 @@ internal sealed class Leader
 
         foreach (var (name, progress) in _followers)
         {
+            // Catch-up: a follower that lacks a whole sealed segment gets it whole, not entry by entry.
+            if (_local.Store.ExportSegmentAfter(progress.Next) is { } segment)
+            {
+                outbox.Add(new(name, new InstallSegmentRequest(Epoch, progress.Next, segment, Commit, Commit >= _epochStart, progress.Incarnation)));
+                progress.Next = segment.Last; // pipelined like a batch; a refusal resets it
+                continue;
+            }
+
             var entries = _local.Store.ReadAfter(progress.Next, _maxBatch);
             outbox.Add(new(name, new AppendRequest(Epoch, progress.Next, entries, Commit, Commit >= _epochStart, progress.Incarnation)));
             if (entries.Count > 0)

@@ -106,6 +106,19 @@ internal sealed partial class ActiveSegmentWriter
         }
     }
 
+    /// <summary>
+    /// Seals the active segment where it ends and opens the next one (nothing when it is empty): before a replica installs
+    /// the leader's sealed segment that starts right after it, so the boundary is the leader's. Durable when it returns.
+    /// </summary>
+    /// <exception cref="PartitionFaultedException">The seal failed; the partition is faulted (closing it releases it).</exception>
+    public void SealReplicated()
+    {
+        lock (_commit.FlushLock)
+        {
+            _sealer.SealActive(openNext: true, closing: false, _producers);
+        }
+    }
+
     /// <summary>When the active segment was created (the leader's age rule).</summary>
     public DateTimeOffset ActiveCreatedAt
     {

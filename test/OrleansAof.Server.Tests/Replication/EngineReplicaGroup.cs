@@ -64,6 +64,20 @@ internal sealed class EngineReplicaGroup : IAsyncDisposable
         return id;
     }
 
+    /// <summary>
+    /// The leader's replica leads the next epoch over its own log (a failover that adopts the leader's log, as when the
+    /// failure detector wrongly suspected it): the log gains an epoch start, later records the new epoch.
+    /// </summary>
+    public void NextEpoch(int maxBatch = 64)
+    {
+        var local = _replicas[Names[0]];
+        var epoch = Leader.Epoch + 1;
+        local.Fence(epoch);
+        Leader = new Leader(new ReplicationConfiguration(epoch, Names[0], Names), local, Leader.Commit, maxBatch);
+        Pump();
+        Leader.Serving.Should().BeTrue($"the epoch start of epoch {epoch} is committed");
+    }
+
     /// <summary>Replaces replica <paramref name="name"/>'s store (a wiped or reopened volume) and its replica state machine.</summary>
     public void Replace(string name, EngineReplicaLogStore store, bool lostVolume)
         => _replicas[name] = lostVolume
@@ -96,6 +110,10 @@ internal sealed class EngineReplicaGroup : IAsyncDisposable
                     case AppendRequest append:
                         moved |= append.Entries.Count > 0;
                         replica.OnAppend(leaderName, append, fromReplica);
+                        break;
+                    case InstallSegmentRequest install:
+                        moved = true;
+                        replica.OnInstallSegment(leaderName, install, fromReplica);
                         break;
                     default:
                         throw new InvalidOperationException($"Unexpected message {message.Message.GetType().Name}.");

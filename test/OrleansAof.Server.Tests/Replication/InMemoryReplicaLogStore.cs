@@ -86,6 +86,11 @@ internal sealed class InMemoryReplicaLogStore : IReplicaLogStore
 
     public SegmentRollover RolloverFor(int payloadLength) => Rollover?.Invoke(payloadLength) ?? SegmentRollover.None;
 
+    /// <summary>No segments in memory: catch-up is by entries only.</summary>
+    public SegmentTransfer? ExportSegmentAfter(LogPosition after) => null;
+
+    public void InstallSegment(SegmentTransfer segment) => throw new NotSupportedException("The in-memory store has no segments.");
+
     public void Flush() => _durableCount = _log.Count;
 
     public void WriteState(ReplicaDurableState state) => State = state;
