@@ -195,7 +195,7 @@ public sealed class ReplicaCatchUpTests : IDisposable
         outcomes.Keys.Should().Contain(["old", "new"], "the sweep crosses the install");
     }
 
-    private static string Show(ReplicaEntry e) => $"{e}:{Convert.ToHexString(e.Payload.Span)}";
+    private static string Show(ReplicaEntry e) => $"{e}:{OrleansAof.Storage.Format.Crc32C.Compute(e.Payload.Span):X8}";
 
     private PartitionLogOptions Options(string name)
         => new() { DataRoot = _dir.Combine(name), FlushPolicy = FlushPolicy.Async, MaxSegmentBytes = SegmentBytes, MaxRecordBytes = 1024, KeepLocalSegments = 1 };
