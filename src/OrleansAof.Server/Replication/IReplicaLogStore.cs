@@ -55,7 +55,8 @@ internal interface IReplicaLogStore
     /// <summary>
     /// Installs <paramref name="segment"/> after the log's end, which must be at a position before the segment's first
     /// record with the log's last record id <c>BaseId - 1</c>: its epoch marks, then the verified file as a sealed segment.
-    /// Durable when it returns; a crash part way leaves the log as it was before or with the whole segment.
+    /// Durable when it returns; a crash part way leaves the log as it was before (possibly with the leader's epoch starts
+    /// before the segment's first record: a prefix, as for appends) or with the whole segment.
     /// </summary>
     void InstallSegment(SegmentTransfer segment);
 
