@@ -129,10 +129,34 @@ internal sealed class Leader
             }
 
             var entries = _local.Store.ReadAfter(progress.Next, _maxBatch);
+
+            // A batch that would run into a sealed segment stops before it; the segment follows whole.
+            SegmentTransfer? following = null;
+            for (var k = 1; k < entries.Count; k++)
+            {
+                if (entries[k].StartsSegment && (following = _local.Store.ExportSegmentAfter(entries[k - 1].Position)) is not null)
+                {
+                    var head = new List<ReplicaEntry>(k);
+                    for (var i = 0; i < k; i++)
+                    {
+                        head.Add(entries[i]);
+                    }
+
+                    entries = head;
+                    break;
+                }
+            }
+
             outbox.Add(new(name, new AppendRequest(Epoch, progress.Next, entries, Commit, Commit >= _epochStart, progress.Incarnation)));
             if (entries.Count > 0)
             {
                 progress.Next = entries[^1].Position; // pipelined: the next batch follows this one; a refusal resets it
+            }
+
+            if (following is not null)
+            {
+                outbox.Add(new(name, new InstallSegmentRequest(Epoch, progress.Next, following, Commit, Commit >= _epochStart, progress.Incarnation)));
+                progress.Next = following.Last;
             }
         }
     }

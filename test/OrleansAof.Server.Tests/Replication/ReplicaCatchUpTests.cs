@@ -78,6 +78,49 @@ public sealed class ReplicaCatchUpTests : IDisposable
     }
 
     [Fact]
+    public async Task LaggingFollower_GetsTheRestOfItsSegmentAsEntries_ThenWholeSegments_ThenTheActiveTail()
+    {
+        await using var group = await EngineReplicaGroup.StartAsync(Three, Options);
+        var payloads = await AppendRoundsAsync(group, 5, seed: 21);
+        var b = group.Store("b");
+        var bLast = b.Partition.LastId;
+        b.Partition.Writer.ActiveCount.Should().BeGreaterThan(0, "b stops inside a segment");
+
+        // b is down while a and c (a majority) go on through several segments.
+        var down = new HashSet<string>(StringComparer.Ordinal) { "b" };
+        var random = new Random(22);
+        for (var round = 0; round < 30; round++)
+        {
+            for (var i = 0; i < 8; i++)
+            {
+                var payload = new byte[random.Next(1, 900)];
+                random.NextBytes(payload);
+                group.Append(payload, payloads.Count + 1);
+                payloads.Add(payload);
+            }
+
+            group.Pump(down: down);
+        }
+
+        group.Delivered.GetValueOrDefault("InstallSegmentRequest").Should().Be(0, "no follower lagged a whole segment so far");
+        var leader = group.Store("a");
+        var whole = ReplicatedRolloverTests.SealedSegments(leader).Count(s => s.BaseId > bLast);
+        whole.Should().BeGreaterThanOrEqualTo(3);
+
+        group.Pump();
+
+        group.Delivered["InstallSegmentRequest"].Should().Be(whole, "b's own segment was finished with entries, the later ones went whole");
+        Dump(b).Should().Be(Dump(leader));
+        ReplicatedRolloverTests.SealedSegments(b).Select(s => (s.BaseId, s.LastId)).Should().Equal(ReplicatedRolloverTests.SealedSegments(leader).Select(s => (s.BaseId, s.LastId)));
+        var records = await ReplicatedRolloverTests.ReadAllAsync(b.Partition);
+        records.Count.Should().Be(payloads.Count);
+        for (var id = 0; id < payloads.Count; id++)
+        {
+            records[id].Should().Equal(payloads[id], $"record {id}");
+        }
+    }
+
+    [Fact]
     public async Task CorruptedSegment_IsRefusedTyped_AndChangesNothing()
     {
         await using var group = await EngineReplicaGroup.StartAsync(["a"], Options);
