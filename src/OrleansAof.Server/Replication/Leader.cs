@@ -101,12 +101,38 @@ internal sealed class Leader
 
         foreach (var (name, progress) in _followers)
         {
-            var entries = _local.Store.ReadAfter(progress.Next, _maxBatch);
-            outbox.Add(new(name, new AppendRequest(Epoch, progress.Next, entries, Commit, Commit >= _epochStart, progress.Incarnation)));
-            if (entries.Count > 0)
-            {
-                progress.Next = entries[^1].Position; // pipelined: the next batch follows this one; a refusal resets it
-            }
+            Replicate(name, progress, outbox);
+        }
+    }
+
+    /// <summary>
+    /// Sends <paramref name="follower"/> the entries after its next position (or a heartbeat), as <see cref="Replicate(ICollection{Outgoing})"/>
+    /// does for every follower; a transport that bounds what is in flight per follower calls it one follower at a time.
+    /// </summary>
+    public void Replicate(string follower, ICollection<Outgoing> outbox)
+    {
+        if (Active && _followers.TryGetValue(follower, out var progress))
+        {
+            Replicate(follower, progress, outbox);
+        }
+    }
+
+    /// <summary>The followers (every replica of the configuration but the leader's own).</summary>
+    public IEnumerable<string> Followers => _followers.Keys;
+
+    /// <summary>Whether <paramref name="follower"/> has entries it was not sent yet.</summary>
+    public bool HasUnsent(string follower) => _followers.TryGetValue(follower, out var progress) && progress.Next < _local.Store.End;
+
+    /// <summary>What the leader knows of <paramref name="follower"/>: the highest position it reported durable and matching.</summary>
+    public LogPosition MatchOf(string follower) => _followers.TryGetValue(follower, out var progress) ? progress.Match : LogPosition.Start;
+
+    private void Replicate(string name, FollowerProgress progress, ICollection<Outgoing> outbox)
+    {
+        var entries = _local.Store.ReadAfter(progress.Next, _maxBatch);
+        outbox.Add(new(name, new AppendRequest(Epoch, progress.Next, entries, Commit, Commit >= _epochStart, progress.Incarnation)));
+        if (entries.Count > 0)
+        {
+            progress.Next = entries[^1].Position; // pipelined: the next batch follows this one; a refusal resets it
         }
     }
 
