@@ -70,9 +70,13 @@ internal sealed class ReplicaNode : IAsyncDisposable
         }
     }
 
+    /// <summary>The silo of the last leader that sent this replica a batch (for the proactive failover when it dies).</summary>
+    public string? LastLeader { get; private set; }
+
     /// <summary>A leader's batch: accepted batches are answered after the flush that makes them durable; refusals at once.</summary>
     public async Task<AppendReply?> AppendAsync(string from, AppendRequest request)
     {
+        LastLeader = from;
         var reply = new TaskCompletionSource<AppendReply?>(TaskCreationOptions.RunContinuationsAsynchronously);
         var refusal = await RunAsync(node =>
         {

@@ -33,6 +33,21 @@ internal sealed class ReplicaNodes : IAsyncDisposable
     /// <summary>The replicas open on this silo, by partition key.</summary>
     public IEnumerable<string> OpenKeys => _nodes.Keys;
 
+    /// <summary>The partitions whose replica on this silo last followed a leader on <paramref name="silo"/>.</summary>
+    public List<string> FollowingLeaderOn(string silo)
+    {
+        var keys = new List<string>();
+        foreach (var (key, lazy) in _nodes)
+        {
+            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && string.Equals(lazy.Value.Result.LastLeader, silo, StringComparison.Ordinal))
+            {
+                keys.Add(key);
+            }
+        }
+
+        return keys;
+    }
+
     /// <summary>
     /// The replica of <paramref name="key"/> on this silo, opened (and created) on first use. A folder that is missing
     /// once a leader has served is a lost volume: the replica opens as a non-voter that
