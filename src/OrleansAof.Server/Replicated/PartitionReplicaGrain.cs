@@ -31,7 +31,8 @@ internal sealed class PartitionReplicaGrain(ReplicaNodes nodes, IGrainFactory gr
     {
         var node = await NodeAsync();
         return await node.RunAsync(static n => new ReplicaStatus(
-            n.Replica.Name, n.Replica.Promise, n.Replica.Voter, n.Replica.Store.End.Id, n.Replica.Store.DurableEnd.Id, n.Replica.Commit.Id));
+            n.Replica.Name, n.Replica.Promise, n.Replica.Voter, n.Replica.Store.End.Id, n.Replica.Store.DurableEnd.Id, n.Replica.Commit.Id,
+            [.. n.Log.GetInfo().Segments.Select(static s => s.BaseId)]));
     }
 
     private Task<ReplicaNode> NodeAsync()

@@ -7,6 +7,7 @@ namespace OrleansAof.Server.Replicated;
 /// <param name="LastId">The last record id in its log.</param>
 /// <param name="DurableId">The last record id durable in its log.</param>
 /// <param name="CommitId">The id of the commit point it knows.</param>
+/// <param name="SegmentBaseIds">The base id of each of its segments, oldest first.</param>
 [GenerateSerializer]
 [Immutable]
 [Alias("aof.ReplicaStatus")]
@@ -16,4 +17,5 @@ internal sealed record ReplicaStatus(
     [property: Id(2)] bool Voter,
     [property: Id(3)] long LastId,
     [property: Id(4)] long DurableId,
-    [property: Id(5)] long CommitId);
+    [property: Id(5)] long CommitId,
+    [property: Id(6)] long[] SegmentBaseIds);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using FluentAssertions;
 using OrleansAof.Server.Ownership;
+using OrleansAof.Server.Replicated;
 using OrleansAof.Server.Tests.Fixtures;
 using OrleansAof.TestInfrastructure;
 using Xunit;
@@ -129,5 +130,38 @@ public sealed class ReplicatedAppendTests(ReplicatedCluster fixture, ITestOutput
 
         await fixture.RestartSiloAsync(follower1);
         await fixture.RestartSiloAsync(follower2);
+    }
+
+    [Fact]
+    public async Task ThreeReplicas_LeaderRollsSegmentsOver_EveryReplicaHasTheSameSegmentBoundaries()
+    {
+        // 1 MiB segments (the fixture's); the leader starts a segment before half of it is used.
+        var log = LogLedBy(fixture, fixture.SiloNames[0], "roll");
+        var grain = fixture.Partition(log);
+        var payload = new byte[64 * 1024];
+        for (var i = 0; i < 24; i++)
+        {
+            payload.AsSpan().Fill((byte)i);
+            (await grain.AppendAsync(payload)).FirstId.Should().Be(i);
+        }
+
+        var leaderSegments = (await grain.GetInfoAsync()).Segments.Select(s => s.BaseId).ToArray();
+        output.WriteLine($"leader segments: {string.Join(", ", leaderSegments)}");
+        leaderSegments.Length.Should().BeGreaterThanOrEqualTo(3, "1.5 MiB of records do not fit 1 MiB segments");
+        foreach (var silo in fixture.SiloNames)
+        {
+            ReplicaStatus? status = null;
+            await Wait.UntilAsync(
+                async () => (status = await ReplicaStatusAsync(fixture, log, silo)).DurableId >= 23,
+                () => $"replica {silo} held every record durably (it holds through {status?.DurableId})");
+            status!.SegmentBaseIds.Should().Equal(leaderSegments, $"replica {silo} has the leader's segment boundaries");
+        }
+
+        var read = await grain.ReadAsync(0, 100, 16 * 1024 * 1024);
+        read.Count.Should().Be(24);
+        for (var i = 0; i < 24; i++)
+        {
+            read[i].Payload.ToArray().Should().OnlyContain(b => b == (byte)i);
+        }
     }
 }
