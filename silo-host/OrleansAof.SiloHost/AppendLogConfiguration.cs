@@ -11,7 +11,8 @@ namespace OrleansAof.SiloHost;
 /// (<c>POD_NAME</c>, else <c>aof-0</c>) and <see cref="AppendLogOptions.MemoryPubSubStore"/> (false with Redis or ADO.NET
 /// clustering); keys set in the configuration win. <see cref="AppendLogOptions.Silos"/> and
 /// <see cref="AppendLogOptions.OwnerOverrides"/> also take the text forms that manifests and the README use
-/// (<c>aof-0,aof-1</c> and <c>orders=aof-1;payments/3=aof-2</c>) besides the list and dictionary forms
+/// (<c>aof-0,aof-1</c> and <c>orders=aof-1;payments/3=aof-2</c>), and <see cref="AppendLogOptions.LogReplicationFactors"/>
+/// the form <c>orders=3;audit=5</c>, besides the list and dictionary forms
 /// (<c>Aof:Silos:0</c>, <c>Aof:OwnerOverrides:orders</c>); when a key has a text value, the text form is used.
 /// </summary>
 public static class AppendLogConfiguration
@@ -63,6 +64,11 @@ public static class AppendLogConfiguration
             options.OwnerOverrides = OverrideTable(overrides);
         }
 
+        if (section[nameof(AppendLogOptions.LogReplicationFactors)] is { Length: > 0 } factors)
+        {
+            options.LogReplicationFactors = ReplicationFactorTable(factors);
+        }
+
         // Orleans checks the collection age it is given before AppendLogOptions' validator runs, and names its own option.
         if (options.IdleDeactivationAge < TimeSpan.FromMinutes(1))
         {
@@ -96,6 +102,25 @@ public static class AppendLogConfiguration
         return Keys.Contains(key, StringComparer.Ordinal)
             ? $"{message[..at]}{key} ({message[at..end]}){message[end..]}"
             : message;
+    }
+
+    /// <summary>The per-log replication factors in their text form: <c>log=factor</c> pairs separated by <c>;</c>.</summary>
+    private static Dictionary<string, int> ReplicationFactorTable(string text)
+    {
+        var table = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var entry in text.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = entry.Split('=', 2, StringSplitOptions.TrimEntries);
+            if (parts.Length != 2 || parts[0].Length == 0 || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var factor))
+            {
+                const string key = SiloHostSettings.Section + ":" + nameof(AppendLogOptions.LogReplicationFactors);
+                throw new SiloHostSettingsException(key, string.Create(CultureInfo.InvariantCulture, $"{key} entry '{SiloHostSettings.Shown(entry)}' is not 'log=factor'."));
+            }
+
+            table[parts[0]] = factor;
+        }
+
+        return table;
     }
 
     /// <summary>The ownership overrides in their text form: <c>key=silo</c> pairs separated by <c>;</c>.</summary>

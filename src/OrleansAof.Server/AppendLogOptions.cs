@@ -33,6 +33,28 @@ public sealed class AppendLogOptions
     /// </summary>
     public IDictionary<string, string> OwnerOverrides { get; set; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// How many silos hold each partition (docs/replication.md): 1, 3 or 5. With 1 (the default) a partition lives on its
+    /// owner only, exactly as without replication. With 3 or 5 its replica set is the first that many silos of the
+    /// rendezvous ranking of the partition over <see cref="Silos"/> (or over the active silos when none are configured);
+    /// an append is acknowledged once it is durable on a majority of them, and a live replica takes over when the leader's
+    /// silo dies. Every silo of a cluster must use the same value. <see cref="LogReplicationFactors"/> overrides it per log.
+    /// </summary>
+    public int ReplicationFactor { get; set; } = 1;
+
+    /// <summary>Per-log overrides of <see cref="ReplicationFactor"/>: key a log name, value 1, 3 or 5.</summary>
+    public IDictionary<string, int> LogReplicationFactors { get; set; } = new Dictionary<string, int>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Replicated partitions: how long an append (or a new leader's failover) waits for a majority of the replica set
+    /// before it fails with the retryable <c>PartitionUnavailableException</c>. Default 2 s; between 100 ms and 1 minute.
+    /// </summary>
+    public TimeSpan ReplicationQuorumTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The replication factor of <paramref name="log"/>: its entry in <see cref="LogReplicationFactors"/>, else <see cref="ReplicationFactor"/>.</summary>
+    public int ReplicationFactorOf(string log)
+        => LogReplicationFactors is { Count: > 0 } perLog && perLog.TryGetValue(log, out var factor) ? factor : ReplicationFactor;
+
     /// <summary>The flush policy partitions open with, in the engine's text form (<c>Sync</c>, <c>Batched:1000</c>, <c>Periodic:00:00:00.010</c>, <c>BatchedOrPeriodic:1000:00:00:00.010</c>, <c>Async</c>). Default <c>Sync</c>.</summary>
     public string FlushPolicy { get; set; } = PartitionLogDefaults.FlushPolicy;
 

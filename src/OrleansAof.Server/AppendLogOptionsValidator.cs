@@ -75,6 +75,22 @@ internal sealed class AppendLogOptionsValidator(IOptions<AppendLogOptions> optio
             }
         }
 
+        CheckReplicationFactor(nameof(o.ReplicationFactor), o.ReplicationFactor, silos.Count);
+        foreach (var (log, factor) in o.LogReplicationFactors ?? new Dictionary<string, int>(StringComparer.Ordinal))
+        {
+            if (!PartitionKey.IsValid(log))
+            {
+                Fail(nameof(o.LogReplicationFactors), $"has key '{log}', which is not a log name.");
+            }
+
+            CheckReplicationFactor(nameof(o.LogReplicationFactors), factor, silos.Count, log);
+        }
+
+        if (o.ReplicationQuorumTimeout < TimeSpan.FromMilliseconds(100) || o.ReplicationQuorumTimeout > TimeSpan.FromMinutes(1))
+        {
+            Fail(nameof(o.ReplicationQuorumTimeout), $"must be between 100 ms and 1 minute; it is {o.ReplicationQuorumTimeout}.");
+        }
+
         if (o.IdleDeactivationAge < TimeSpan.FromMinutes(1))
         {
             Fail(nameof(o.IdleDeactivationAge), $"must be at least 1 minute (the Orleans minimum collection age); it is {o.IdleDeactivationAge}.");
@@ -154,6 +170,20 @@ internal sealed class AppendLogOptionsValidator(IOptions<AppendLogOptions> optio
         catch (Storage.InvalidLogOptionsException e)
         {
             Fail(e.Property, e.Problem);
+        }
+    }
+
+    private static void CheckReplicationFactor(string property, int factor, int configuredSilos, string? log = null)
+    {
+        var what = log is null ? "" : $"for log '{log}' ";
+        if (factor is not (1 or 3 or 5))
+        {
+            Fail(property, $"{what}must be 1, 3 or 5 (a replica set needs an odd size for a majority); it is {factor}.");
+        }
+
+        if (configuredSilos > 0 && factor > configuredSilos)
+        {
+            Fail(property, $"{what}is {factor}, more than the {configuredSilos} silos in AppendLogOptions.Silos.");
         }
     }
 

@@ -5,6 +5,7 @@ using Orleans.Concurrency;
 using Orleans.Placement;
 using Orleans.Streams;
 using OrleansAof.Server.Ownership;
+using OrleansAof.Server.Replicated;
 using OrleansAof.Storage;
 using Engine = OrleansAof.Storage;
 
@@ -32,6 +33,7 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IPartitio
     private readonly ILoggerFactory _loggerFactory;
     private readonly PartitionFence _fence;
     private readonly AppendLogHealth _health;
+    private readonly ReplicaNodes _replicaNodes;
     private bool _handingOver;
     private readonly Storage.Archive.ConfiguredSegmentArchive? _archive;
     private readonly TimeProvider _time;
@@ -59,8 +61,10 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IPartitio
         TimeProvider time,
         IServiceProvider services,
         PartitionFence fence,
-        AppendLogHealth health)
+        AppendLogHealth health,
+        ReplicaNodes replicaNodes)
     {
+        _replicaNodes = replicaNodes;
         _fence = fence;
         _health = health;
         _options = options.Value;
@@ -84,6 +88,13 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IPartitio
         _key = this.GetPrimaryKeyString();
         (_logName, _partition) = PartitionKey.Parse(_key);
         _tail = new PartitionTailDelivery(_options, _interceptor, _instruments, _time, _logger, _key, (fromId, maxRecords, maxBytes) => ReadAsync(fromId, maxRecords, maxBytes), _stopping.Token);
+        if (_options.ReplicationFactorOf(_logName) > 1)
+        {
+            // A replicated partition: this activation is its leader (docs/replication.md, "The grain layer").
+            await ActivateReplicatedAsync(cancellationToken);
+            return;
+        }
+
         await _fence.EnsureOwnerAsync(_logName, _partition);
         if (!await _partitions.AcquireAsync(_key, GrainContext, PreviousActivationCloseTimeout, cancellationToken))
         {
@@ -234,7 +245,12 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IPartitio
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync();
-        if (_log is { } log)
+        if (_replicated is { } replicated)
+        {
+            _replicated = null;
+            await replicated.DisposeAsync();
+        }
+        else if (_log is { } log)
         {
             await CloseAndReleaseAsync(log, _options.SealOnDeactivate);
         }
@@ -272,6 +288,10 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IPartitio
 
             await context.Invoke();
         }
+        catch (Replication.ReplicationProtocolException e)
+        {
+            throw new PartitionUnavailableException(_key, "a replica stopped on a protocol violation; an operator must look at it", e);
+        }
         catch (Engine.AppendLogException e)
         {
             throw EngineErrors.ToContract(e, _key);
@@ -283,6 +303,11 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IPartitio
         finally
         {
             _partitions.Touch(_key);
+            if (_replicated is { IsDeposed: true })
+            {
+                // A newer epoch leads elsewhere: the next call activates the partition where placement says.
+                DeactivateOnIdle();
+            }
         }
     }
 
@@ -291,6 +316,11 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IPartitio
         ArgumentNullException.ThrowIfNull(payload);
         ValidateAppend(expectedLastId, stamp);
         ThrowIfHandingOver();
+        if (_replicated is { } replicated)
+        {
+            return await AppendReplicatedAsync(replicated, [payload], expectedLastId, stamp);
+        }
+
         _instruments.AppendCall();
         using var activity = StartAppendSpan(1, payload.Length);
         try
@@ -312,6 +342,11 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IPartitio
         ArgumentNullException.ThrowIfNull(payloads);
         ValidateAppend(expectedLastId, stamp);
         ThrowIfHandingOver();
+        if (_replicated is { } replicated)
+        {
+            return await AppendReplicatedAsync(replicated, payloads.Slices(), expectedLastId, stamp);
+        }
+
         _instruments.AppendCall();
         using var activity = StartAppendSpan(payloads.Count, payloads.Buffer.Length);
         try
@@ -343,6 +378,11 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IPartitio
 
     public async Task<LogRecordBatch> ReadAsync(long fromId, int maxRecords = 1000, long maxBytes = 4 * 1024 * 1024, bool includeUndurable = false)
     {
+        if (_replicated is { } replicated)
+        {
+            return await ReadReplicatedAsync(replicated, fromId, maxRecords, maxBytes);
+        }
+
         if (_neverCreated)
         {
             return ToContract(PartitionLog.ReadNeverCreated(fromId, maxRecords, maxBytes));
@@ -396,19 +436,31 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IPartitio
     }
 
     public async Task<LogRecordBatch> ReadBackwardAsync(long fromId, int maxRecords = 1000, long maxBytes = 4 * 1024 * 1024, bool includeUndurable = false) =>
-        _neverCreated
+        _replicated is { } replicated
+            ? ToContract(await replicated.Log.ReadBackwardAsync(Math.Min(fromId, replicated.VisibleThroughId), maxRecords, maxBytes, includeUndurable: true))
+            : _neverCreated
             ? ToContract(PartitionLog.ReadNeverCreated(fromId, maxRecords, maxBytes, backward: true))
             : ToContract(await Log.ReadBackwardAsync(fromId, maxRecords, maxBytes, includeUndurable));
 
     public async Task<LogRecordBatch> ReadFromTimestampAsync(DateTimeOffset time, int maxRecords = 1000, long maxBytes = 4 * 1024 * 1024, bool includeUndurable = false) =>
-        _neverCreated
+        _replicated is { } replicated
+            ? await ReadReplicatedAsync(replicated, await replicated.Log.FindIdAtTimestampAsync(time), maxRecords, maxBytes)
+            : _neverCreated
             ? ToContract(PartitionLog.ReadNeverCreated(0, maxRecords, maxBytes))
             : ToContract(await Log.ReadFromTimestampAsync(time, maxRecords, maxBytes, includeUndurable));
 
-    public async Task<long> FindIdAtTimestampAsync(DateTimeOffset time) => _neverCreated ? 0 : await Log.FindIdAtTimestampAsync(time);
+    public async Task<long> FindIdAtTimestampAsync(DateTimeOffset time) =>
+        _replicated is { } replicated
+            ? Math.Min(await replicated.Log.FindIdAtTimestampAsync(time), replicated.VisibleThroughId + 1)
+            : _neverCreated ? 0 : await Log.FindIdAtTimestampAsync(time);
 
     public Task<PartitionStatus> GetInfoAsync()
     {
+        if (_replicated is { } replicated)
+        {
+            return Task.FromResult(ReplicatedStatus(replicated));
+        }
+
         if (_neverCreated)
         {
             return Task.FromResult(new PartitionStatus(
@@ -440,6 +492,12 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IPartitio
 
     public Task<FlushStatistics> GetFlushStatisticsAsync()
     {
+        if (_replicated is { } replicated)
+        {
+            var r = replicated.Log.GetFlushMetrics();
+            return Task.FromResult(new FlushStatistics(r.TotalFlushes, r.FailedFlushes, r.RecordsFlushed, r.BytesFlushed, r.PendingRecords, r.LatencyP50, r.LatencyP99, r.MaxRecordsPerFlush));
+        }
+
         if (_neverCreated)
         {
             return Task.FromResult(new FlushStatistics(0, 0, 0, 0, 0, TimeSpan.Zero, TimeSpan.Zero, 0));
@@ -449,20 +507,30 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IPartitio
         return Task.FromResult(new FlushStatistics(m.TotalFlushes, m.FailedFlushes, m.RecordsFlushed, m.BytesFlushed, m.PendingRecords, m.LatencyP50, m.LatencyP99, m.MaxRecordsPerFlush));
     }
 
-    public async Task<long> FlushAsync() => _neverCreated ? -1 : await Log.FlushAsync();
+    public async Task<long> FlushAsync() => _replicated is { } replicated ? await replicated.FlushAsync() : _neverCreated ? -1 : await Log.FlushAsync();
 
     public async Task<SegmentSummary?> SealAsync()
     {
         ThrowIfHandingOver();
+        ThrowIfReplicated(nameof(SealAsync));
         var sealedSegment = await Log.SealAsync();
         return sealedSegment is null ? null : ToContract(sealedSegment);
     }
 
-    public async Task SetFlushPolicyAsync(LogFlushPolicy policy) => await Log.SetFlushPolicyAsync(EngineErrors.ToEngine(policy));
+    public async Task SetFlushPolicyAsync(LogFlushPolicy policy)
+    {
+        ThrowIfReplicated(nameof(SetFlushPolicyAsync));
+        await Log.SetFlushPolicyAsync(EngineErrors.ToEngine(policy));
+    }
 
     public async Task<long> WaitForTailAsync(long knownDurableId, TimeSpan maxWait)
     {
         var wait = maxWait > _options.MaxTailWait ? _options.MaxTailWait : maxWait;
+        if (_replicated is { } replicated)
+        {
+            return await replicated.WaitForVisibleAsync(knownDurableId, wait, _stopping.Token);
+        }
+
         if (_neverCreated)
         {
             // Waits for the first write to create the partition, then for its tail like any other.
@@ -496,6 +564,7 @@ internal sealed partial class PartitionGrain : Grain, IPartitionGrain, IPartitio
     public Task<TailAdvanced> RegisterTailListenerAsync(ITailListener listener)
     {
         ArgumentNullException.ThrowIfNull(listener);
+        ThrowIfReplicated(nameof(RegisterTailListenerAsync));
         var log = _neverCreated ? null : Log;
         Tail.Register(listener, log?.DurableId ?? -1);
 

@@ -134,6 +134,7 @@ public sealed partial class SiloHostBindingTests
                 "FlushPolicy" => ("Batched:17", "Batched:17"),
                 "Silos" => ("s-1,s-2", new[] { "s-1", "s-2" }),
                 "OwnerOverrides" => ("orders=s-2", new Dictionary<string, string> { ["orders"] = "s-2" }),
+                "LogReplicationFactors" => ("orders=3;audit=5", new Dictionary<string, int> { ["orders"] = 3, ["audit"] = 5 }),
                 _ when kind == typeof(string) => ("value-" + property.Name, "value-" + property.Name),
                 _ when kind == typeof(bool) => ((!(bool)(current ?? false)).ToString(), !(bool)(current ?? false)),
                 _ when kind == typeof(int) => Text((int)(current ?? 0) + i),

@@ -55,6 +55,12 @@ public sealed class OptionsValidationTests
         { "AppendLogOptions.ArchiveRunRetryDelay", o => o.ArchiveRunRetryDelay = TimeSpan.Zero },
         { "AppendLogOptions.ArchiveRunRetryMaxDelay", o => o.ArchiveRunRetryMaxDelay = TimeSpan.FromMilliseconds(500) },
         { "AppendLogOptions.ArchiveRunRetryMaxDelay", o => o.ArchiveRunRetryMaxDelay = TimeSpan.FromHours(2) },
+        { "AppendLogOptions.ReplicationFactor", o => o.ReplicationFactor = 2 },
+        { "AppendLogOptions.ReplicationFactor", o => o.ReplicationFactor = 0 },
+        { "AppendLogOptions.ReplicationFactor", o => { o.Silos = ["a", "b"]; o.ReplicationFactor = 3; } },
+        { "AppendLogOptions.LogReplicationFactors", o => o.LogReplicationFactors["orders"] = 4 },
+        { "AppendLogOptions.LogReplicationFactors", o => o.LogReplicationFactors["../x"] = 3 },
+        { "AppendLogOptions.ReplicationQuorumTimeout", o => o.ReplicationQuorumTimeout = TimeSpan.FromMilliseconds(10) },
     };
 
     [Fact]

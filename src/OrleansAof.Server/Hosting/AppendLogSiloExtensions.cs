@@ -96,6 +96,8 @@ public static class AppendLogSiloExtensions
         services.AddSingleton<OwnershipRefresher>();
         services.AddSingleton<PartitionFence>();
         services.AddSingleton<OpenPartitions>();
+        services.AddSingleton<OrleansAof.Server.Replicated.ReplicaNodes>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, OrleansAof.Server.Replicated.ReplicaFailoverPoker>();
         services.AddSingleton(static sp => new AppendLogHealth(sp.GetRequiredService<OpenPartitions>(), sp.GetRequiredService<IOptions<AppendLogOptions>>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<OrleansAof.Server.Archival.ArchiveReaders>();
         services.AddSingleton<ServerInstruments>();

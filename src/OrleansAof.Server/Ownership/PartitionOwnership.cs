@@ -122,6 +122,37 @@ public sealed class PartitionOwnership
         return best!;
     }
 
+    /// <summary>
+    /// The <paramref name="count"/> candidates with the highest rendezvous weights for <paramref name="key"/>, highest
+    /// first (ties broken by ordinal name order): the first is <see cref="Rendezvous"/>'s choice. A partition's replica
+    /// set is this ranking's head over the configured silos.
+    /// </summary>
+    public static IReadOnlyList<string> Rank(string key, IReadOnlyList<string> candidates, int count)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        if (candidates.Count < count)
+        {
+            throw new ArgumentException($"There are {candidates.Count} candidate silos; {count} are needed.", nameof(candidates));
+        }
+
+        var keyHash = Fnv1a(key);
+        var weighted = new (ulong Weight, string Name)[candidates.Count];
+        for (var i = 0; i < weighted.Length; i++)
+        {
+            weighted[i] = (Mix(keyHash ^ Fnv1a(candidates[i])), candidates[i]);
+        }
+
+        Array.Sort(weighted, static (a, b) => a.Weight != b.Weight ? b.Weight.CompareTo(a.Weight) : string.CompareOrdinal(a.Name, b.Name));
+        var ranked = new string[count];
+        for (var i = 0; i < count; i++)
+        {
+            ranked[i] = weighted[i].Name;
+        }
+
+        return ranked;
+    }
+
     /// <summary>FNV-1a (64-bit) of the UTF-8 bytes of <paramref name="text"/>: stable across processes and versions.</summary>
     internal static ulong Fnv1a(string text)
     {

@@ -1,4 +1,5 @@
 using Orleans.Placement;
+using OrleansAof.Server.Replication;
 
 namespace OrleansAof.Server.Ownership;
 
@@ -11,7 +12,7 @@ namespace OrleansAof.Server.Ownership;
 [PreferLocalPlacement]
 internal sealed class PartitionRecordGrain(
     [PersistentState("partition", AppendLogOptions.OwnershipStorageName)] IPersistentState<PartitionRecordState> state)
-    : Grain, IPartitionRecordGrain
+    : Grain, IPartitionRecordGrain, IReplicationRecordGrain
 {
     public Task<long?> GetIdBoundAsync() => Task.FromResult(state.State.IdBound);
 
@@ -21,6 +22,63 @@ internal sealed class PartitionRecordGrain(
         {
             state.State.IdBound = bound;
             await state.WriteStateAsync();
+        }
+    }
+
+    public async Task<ReplicationConfiguration> GetOrCreateReplicationAsync(ReplicationConfiguration initial)
+    {
+        ArgumentNullException.ThrowIfNull(initial);
+        if (state.State.Replication is { } stored)
+        {
+            return stored;
+        }
+
+        state.State.Replication = initial;
+        await WriteOrForgetAsync();
+        return initial;
+    }
+
+    public Task<ReplicationConfiguration?> GetReplicationAsync() => Task.FromResult(state.State.Replication);
+
+    public async Task MarkEstablishedAsync()
+    {
+        if (!state.State.ReplicationEstablished)
+        {
+            state.State.ReplicationEstablished = true;
+            await WriteOrForgetAsync();
+        }
+    }
+
+    public Task<long> GetLostVolumeEpochAsync() =>
+        Task.FromResult(state.State.ReplicationEstablished && state.State.Replication is { } configuration ? configuration.Epoch : 0);
+
+    public async Task<bool> TryCompareAndSwapReplicationAsync(long expectedEpoch, ReplicationConfiguration next)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        if (state.State.Replication is not { } current || current.Epoch != expectedEpoch || next.Epoch <= expectedEpoch)
+        {
+            return false;
+        }
+
+        state.State.Replication = next;
+        await WriteOrForgetAsync();
+        return true;
+    }
+
+    /// <summary>
+    /// Writes the state (the storage checks the ETag: a second activation that wrote in between makes it fail); on a
+    /// failure the in-memory copy is read back so that it never claims what the storage does not hold.
+    /// </summary>
+    private async Task WriteOrForgetAsync()
+    {
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            await state.ReadStateAsync();
+            throw;
         }
     }
 

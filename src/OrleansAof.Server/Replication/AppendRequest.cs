@@ -10,7 +10,10 @@ namespace OrleansAof.Server.Replication;
 /// epoch-start entry is committed).
 /// </param>
 /// <param name="ForIncarnation">The follower incarnation the leader last heard from (lets a rejoining replica trust the commit point).</param>
-internal sealed record AppendRequest(long Epoch, LogPosition Prev, IReadOnlyList<ReplicaEntry> Entries, LogPosition Commit, bool CommitComplete, long ForIncarnation)
+[GenerateSerializer]
+[Immutable]
+[Alias("aof.repl.AppendRequest")]
+internal sealed record AppendRequest(long Epoch, [property: Id(0)] LogPosition Prev, [property: Id(1)] IReadOnlyList<ReplicaEntry> Entries, [property: Id(2)] LogPosition Commit, [property: Id(3)] bool CommitComplete, [property: Id(4)] long ForIncarnation)
     : ReplicationMessage(Epoch)
 {
     public override string ToString()

@@ -43,14 +43,32 @@ internal sealed class Candidate
     public static Candidate? TryBegin(IReplicationConfigurationStore store, Replica local, int maxBatch, ReplicationSafety? safety = null)
     {
         var current = store.Read();
+        return Propose(current, local) is { } next && store.TryCompareAndSwap(current.Epoch, next) ? Begin(next, local, maxBatch, safety) : null;
+    }
+
+    /// <summary>
+    /// The first step of <see cref="TryBegin"/> for a caller whose configuration store is asynchronous (the grains): the
+    /// configuration to compare-and-swap in over <paramref name="current"/>, or null when <paramref name="local"/> may
+    /// not lead (not in the replica set, or not a voter).
+    /// </summary>
+    public static ReplicationConfiguration? Propose(ReplicationConfiguration current, Replica local)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        ArgumentNullException.ThrowIfNull(local);
         if (!local.Voter || !current.Replicas.Contains(local.Name, StringComparer.Ordinal))
         {
             return null;
         }
 
-        var next = current with { Epoch = Math.Max(current.Epoch, local.Promise) + 1, Leader = local.Name };
-        return store.TryCompareAndSwap(current.Epoch, next) ? new Candidate(next, local, maxBatch, safety ?? ReplicationSafety.Default) : null;
+        return current with { Epoch = Math.Max(current.Epoch, local.Promise) + 1, Leader = local.Name };
     }
+
+    /// <summary>
+    /// The second step of <see cref="TryBegin"/>: starts the failover to <paramref name="won"/>, a configuration from
+    /// <see cref="Propose"/> that the caller's compare-and-swap wrote.
+    /// </summary>
+    public static Candidate Begin(ReplicationConfiguration won, Replica local, int maxBatch, ReplicationSafety? safety = null)
+        => new(won, local, maxBatch, safety ?? ReplicationSafety.Default);
 
     /// <summary>Fences the local replica and sends (or resends) the fence to the others not heard from, or the log read.</summary>
     public void Step(ICollection<Outgoing> outbox)

@@ -11,7 +11,10 @@ namespace OrleansAof.Server.Replication;
 /// <param name="Commit">The leader's commit point.</param>
 /// <param name="CommitComplete">Whether the leader's epoch start is committed (see <see cref="AppendRequest"/>).</param>
 /// <param name="ForIncarnation">The follower incarnation the leader last heard from.</param>
-internal sealed record InstallSegmentRequest(long Epoch, LogPosition Prev, SegmentTransfer Segment, LogPosition Commit, bool CommitComplete, long ForIncarnation)
+[GenerateSerializer]
+[Immutable]
+[Alias("aof.repl.InstallSegmentRequest")]
+internal sealed record InstallSegmentRequest(long Epoch, [property: Id(0)] LogPosition Prev, [property: Id(1)] SegmentTransfer Segment, [property: Id(2)] LogPosition Commit, [property: Id(3)] bool CommitComplete, [property: Id(4)] long ForIncarnation)
     : ReplicationMessage(Epoch)
 {
     public override string ToString()

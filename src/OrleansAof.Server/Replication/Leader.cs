@@ -120,44 +120,74 @@ internal sealed class Leader
 
         foreach (var (name, progress) in _followers)
         {
-            // Catch-up: a follower that lacks a whole sealed segment gets it whole, not entry by entry.
-            if (_local.Store.ExportSegmentAfter(progress.Next) is { } segment)
-            {
-                outbox.Add(new(name, new InstallSegmentRequest(Epoch, progress.Next, segment, Commit, Commit >= _epochStart, progress.Incarnation)));
-                progress.Next = segment.Last; // pipelined like a batch; a refusal resets it
-                continue;
-            }
+            Replicate(name, progress, outbox);
+        }
+    }
 
-            var entries = _local.Store.ReadAfter(progress.Next, _maxBatch);
+    /// <summary>
+    /// Sends <paramref name="follower"/> the entries after its next position (or a heartbeat), as <see cref="Replicate(ICollection{Outgoing})"/>
+    /// does for every follower; a transport that bounds what is in flight per follower calls it one follower at a time.
+    /// </summary>
+    public void Replicate(string follower, ICollection<Outgoing> outbox)
+    {
+        if (Active && _followers.TryGetValue(follower, out var progress))
+        {
+            Replicate(follower, progress, outbox);
+        }
+    }
 
-            // A batch that would run into a sealed segment stops before it; the segment follows whole.
-            SegmentTransfer? following = null;
-            for (var k = 1; k < entries.Count; k++)
+    /// <summary>The followers (every replica of the configuration but the leader's own).</summary>
+    public IEnumerable<string> Followers => _followers.Keys;
+
+    /// <summary>Whether <paramref name="follower"/> has entries it was not sent yet.</summary>
+    public bool HasUnsent(string follower) => _followers.TryGetValue(follower, out var progress) && progress.Next < _local.Store.End;
+
+    /// <summary>What the leader knows of <paramref name="follower"/>: the highest position it reported durable and matching.</summary>
+    public LogPosition MatchOf(string follower) => _followers.TryGetValue(follower, out var progress) ? progress.Match : LogPosition.Start;
+
+    /// <summary>
+    /// What follows <paramref name="progress"/>'s next position: the sealed segment that starts there, whole, when the
+    /// store has one (catch-up of a lagging or wiped replica), otherwise a batch of entries (or a heartbeat).
+    /// </summary>
+    private void Replicate(string name, FollowerProgress progress, ICollection<Outgoing> outbox)
+    {
+        // Catch-up: a follower that lacks a whole sealed segment gets it whole, not entry by entry.
+        if (_local.Store.ExportSegmentAfter(progress.Next) is { } segment)
+        {
+            outbox.Add(new(name, new InstallSegmentRequest(Epoch, progress.Next, segment, Commit, Commit >= _epochStart, progress.Incarnation)));
+            progress.Next = segment.Last; // pipelined like a batch; a refusal resets it
+            return;
+        }
+
+        var entries = _local.Store.ReadAfter(progress.Next, _maxBatch);
+
+        // A batch that would run into a sealed segment stops before it; the segment follows whole.
+        SegmentTransfer? following = null;
+        for (var k = 1; k < entries.Count; k++)
+        {
+            if (entries[k].StartsSegment && (following = _local.Store.ExportSegmentAfter(entries[k - 1].Position)) is not null)
             {
-                if (entries[k].StartsSegment && (following = _local.Store.ExportSegmentAfter(entries[k - 1].Position)) is not null)
+                var head = new List<ReplicaEntry>(k);
+                for (var i = 0; i < k; i++)
                 {
-                    var head = new List<ReplicaEntry>(k);
-                    for (var i = 0; i < k; i++)
-                    {
-                        head.Add(entries[i]);
-                    }
-
-                    entries = head;
-                    break;
+                    head.Add(entries[i]);
                 }
-            }
 
-            outbox.Add(new(name, new AppendRequest(Epoch, progress.Next, entries, Commit, Commit >= _epochStart, progress.Incarnation)));
-            if (entries.Count > 0)
-            {
-                progress.Next = entries[^1].Position; // pipelined: the next batch follows this one; a refusal resets it
+                entries = head;
+                break;
             }
+        }
 
-            if (following is not null)
-            {
-                outbox.Add(new(name, new InstallSegmentRequest(Epoch, progress.Next, following, Commit, Commit >= _epochStart, progress.Incarnation)));
-                progress.Next = following.Last;
-            }
+        outbox.Add(new(name, new AppendRequest(Epoch, progress.Next, entries, Commit, Commit >= _epochStart, progress.Incarnation)));
+        if (entries.Count > 0)
+        {
+            progress.Next = entries[^1].Position; // pipelined: the next batch follows this one; a refusal resets it
+        }
+
+        if (following is not null)
+        {
+            outbox.Add(new(name, new InstallSegmentRequest(Epoch, progress.Next, following, Commit, Commit >= _epochStart, progress.Incarnation)));
+            progress.Next = following.Last;
         }
     }
 

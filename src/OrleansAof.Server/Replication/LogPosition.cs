@@ -11,7 +11,10 @@ namespace OrleansAof.Server.Replication;
 /// A record entry's id is the record's id. An epoch-start entry carries no record: it sits after the last id of the log
 /// its leader adopted and shares that id (epoch <c>E</c>, id <c>L</c>), so record ids stay dense across failovers.
 /// </remarks>
-internal readonly record struct LogPosition(long Epoch, long Id) : IComparable<LogPosition>
+[GenerateSerializer]
+[Immutable]
+[Alias("aof.repl.LogPosition")]
+internal readonly record struct LogPosition([property: Id(0)] long Epoch, [property: Id(1)] long Id) : IComparable<LogPosition>
 {
     /// <summary>The position before the first entry of every log.</summary>
     public static LogPosition Start => new(0, -1);

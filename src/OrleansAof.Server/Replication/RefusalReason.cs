@@ -1,6 +1,8 @@
 namespace OrleansAof.Server.Replication;
 
 /// <summary>Why a replica refused a request.</summary>
+[GenerateSerializer]
+[Alias("aof.repl.RefusalReason")]
 internal enum RefusalReason
 {
     /// <summary>Accepted.</summary>

@@ -8,7 +8,14 @@ namespace OrleansAof.Server.Replication;
 /// The leader's rollover decision: this record is the first of a new segment. Replicas seal the segment before it once
 /// the entry is committed, so segment boundaries agree on every replica.
 /// </param>
-internal sealed record ReplicaEntry(LogPosition Position, ReplicaEntryKind Kind, ReadOnlyMemory<byte> Payload, bool StartsSegment = false)
+[GenerateSerializer]
+[Immutable]
+[Alias("aof.repl.ReplicaEntry")]
+internal sealed record ReplicaEntry(
+    [property: Id(0)] LogPosition Position,
+    [property: Id(1)] ReplicaEntryKind Kind,
+    [property: Id(2)] ReadOnlyMemory<byte> Payload,
+    [property: Id(3)] bool StartsSegment = false)
 {
     public override string ToString()
         => Kind == ReplicaEntryKind.EpochStart ? $"start{Position}" : $"rec{Position}{(StartsSegment ? "|seg" : "")}";

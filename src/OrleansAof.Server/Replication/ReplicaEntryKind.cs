@@ -1,6 +1,8 @@
 namespace OrleansAof.Server.Replication;
 
 /// <summary>What a replicated log entry is.</summary>
+[GenerateSerializer]
+[Alias("aof.repl.ReplicaEntryKind")]
 internal enum ReplicaEntryKind
 {
     /// <summary>A record appended by a client, at its id.</summary>

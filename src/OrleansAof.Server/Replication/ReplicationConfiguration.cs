@@ -6,7 +6,10 @@ namespace OrleansAof.Server.Replication;
 /// A partition's replication configuration as the durable ownership table holds it: the replica set, the leader and the
 /// epoch. It changes only by compare-and-swap on <see cref="Epoch"/>, so each epoch has exactly one leader.
 /// </summary>
-internal sealed record ReplicationConfiguration(long Epoch, string Leader, ImmutableArray<string> Replicas)
+[GenerateSerializer]
+[Immutable]
+[Alias("aof.repl.ReplicationConfiguration")]
+internal sealed record ReplicationConfiguration([property: Id(0)] long Epoch, [property: Id(1)] string Leader, [property: Id(2)] ImmutableArray<string> Replicas)
 {
     /// <summary>How many replicas make a majority.</summary>
     public int Majority => (Replicas.Length / 2) + 1;

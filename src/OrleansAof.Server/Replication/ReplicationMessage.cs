@@ -1,4 +1,7 @@
 namespace OrleansAof.Server.Replication;
 
 /// <summary>A message between replicas; every message names the epoch it belongs to.</summary>
-internal abstract record ReplicationMessage(long Epoch);
+[GenerateSerializer]
+[Immutable]
+[Alias("aof.repl.ReplicationMessage")]
+internal abstract record ReplicationMessage([property: Id(0)] long Epoch);

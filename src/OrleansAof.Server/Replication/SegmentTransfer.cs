@@ -15,7 +15,17 @@ namespace OrleansAof.Server.Replication;
 /// <param name="FileName">The segment's file name, the same on every replica and in the archive.</param>
 /// <param name="File">The whole sealed file, or empty when the replica is to fetch it from the archive (the leader evicted it).</param>
 /// <param name="FileChecksum">The CRC-32C of <paramref name="File"/>, computed by the leader after it checked the footer.</param>
-internal sealed record SegmentTransfer(long BaseId, long LastId, LogPosition Last, IReadOnlyList<EpochMark> Epochs, string FileName, ReadOnlyMemory<byte> File, uint FileChecksum)
+[GenerateSerializer]
+[Immutable]
+[Alias("aof.repl.SegmentTransfer")]
+internal sealed record SegmentTransfer(
+    [property: Id(0)] long BaseId,
+    [property: Id(1)] long LastId,
+    [property: Id(2)] LogPosition Last,
+    [property: Id(3)] IReadOnlyList<EpochMark> Epochs,
+    [property: Id(4)] string FileName,
+    [property: Id(5)] ReadOnlyMemory<byte> File,
+    [property: Id(6)] uint FileChecksum)
 {
     /// <summary>Whether the replica fetches the file from the archive.</summary>
     public bool FromArchive => File.IsEmpty;
