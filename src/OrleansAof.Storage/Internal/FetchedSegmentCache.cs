@@ -261,6 +261,7 @@ internal sealed class FetchedSegmentCache
     private async Task<SealedSegment> FetchCoreAsync(FetchRequest row, SegmentDownload? download)
     {
         Exception? failure = null;
+        var left = false;
         try
         {
             var archive = _archive ?? throw new SegmentCorruptedException(row.FileName, row.BaseId, "the segment was evicted to an archive, but no archive is configured");
@@ -287,6 +288,11 @@ internal sealed class FetchedSegmentCache
 
             lock (_lock)
             {
+                // Landing and leaving _fetching are one step: a reader that finds the fetch in flight is counted as its
+                // waiter and gets a pin here; one that comes later finds the segment cached.
+                _fetching.Remove(row.BaseId);
+                _downloads.Remove(row.BaseId);
+                left = true;
                 var waiters = _fetchWaiters.Remove(row.BaseId, out var n) ? n : 0;
                 if (_closed)
                 {
@@ -302,25 +308,7 @@ internal sealed class FetchedSegmentCache
                     _fetchPins[segment] = waiters;
                 }
 
-                long bytes = 0;
-                foreach (var s in _fetched.Values)
-                {
-                    bytes += s.FileSize;
-                }
-
-                // Least recently used first, never the newest and never one a read is about to open.
-                for (var node = _fetchedOrder.Last; bytes > _maxBytes && node is not null && node != _fetchedOrder.First;)
-                {
-                    var previous = node.Previous;
-                    var candidate = _fetched[node.Value];
-                    if (!_fetchPins.ContainsKey(candidate))
-                    {
-                        bytes -= candidate.FileSize;
-                        DropLocked(node.Value);
-                    }
-
-                    node = previous;
-                }
+                EvictLocked();
             }
 
             return segment;
@@ -330,21 +318,44 @@ internal sealed class FetchedSegmentCache
             failure = e;
             lock (_lock)
             {
-                _fetchWaiters.Remove(row.BaseId);
+                // Only while this fetch is still the one registered (after it left, a new fetch of the segment may be).
+                if (!left)
+                {
+                    _fetching.Remove(row.BaseId);
+                    _downloads.Remove(row.BaseId);
+                    _fetchWaiters.Remove(row.BaseId);
+                }
             }
 
             throw;
         }
         finally
         {
-            lock (_lock)
+            // After it left _fetching: a reader of the download goes on to the cached segment, or gets the failure while a new read fetches afresh.
+            download?.Complete(failure);
+        }
+    }
+
+    /// <summary>Removes segments beyond the byte budget: least recently used first, never the newest and never one a read is about to open.</summary>
+    private void EvictLocked()
+    {
+        long bytes = 0;
+        foreach (var s in _fetched.Values)
+        {
+            bytes += s.FileSize;
+        }
+
+        for (var node = _fetchedOrder.Last; bytes > _maxBytes && node is not null && node != _fetchedOrder.First;)
+        {
+            var previous = node.Previous;
+            var candidate = _fetched[node.Value];
+            if (!_fetchPins.ContainsKey(candidate))
             {
-                _fetching.Remove(row.BaseId);
-                _downloads.Remove(row.BaseId);
+                bytes -= candidate.FileSize;
+                DropLocked(node.Value);
             }
 
-            // After both: a reader of the download goes on to the cached segment, or gets the failure while a new read fetches afresh.
-            download?.Complete(failure);
+            node = previous;
         }
     }
 
