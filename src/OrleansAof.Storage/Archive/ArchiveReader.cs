@@ -7,7 +7,8 @@ namespace OrleansAof.Storage.Archive;
 /// Reads the archived records of a partition straight from its archive, without the partition's writer: for example
 /// while the partition's owner silo is down, or on any machine that can reach the archive. Segments are fetched into a
 /// cache folder (verified on download, least recently used removed beyond a byte budget) and every record is verified
-/// against its checksum. The cache is the engine's one archived-segment cache (the one a partition's reads use). Thread-safe.
+/// against its checksum. A read is served while its segment streams in: records already downloaded at once, later ones
+/// as the download reaches them; the whole object's checks still run at the end (see docs/archive.md). The cache is the engine's one archived-segment cache (the one a partition's reads use). Thread-safe.
 /// </summary>
 public sealed class ArchiveReader : IDisposable
 {
@@ -54,19 +55,33 @@ public sealed class ArchiveReader : IDisposable
     public async Task<RecordBatch> ReadAsync(long fromId, int maxRecords = 1000, long maxBytes = PartitionLog.DefaultMaxReadBytes, CancellationToken cancellationToken = default)
     {
         SegmentReads.ValidateLimits(fromId, maxRecords, maxBytes);
-        var found = await FindAsync(fromId, cancellationToken).ConfigureAwait(false);
-        if (found is null)
+        var to = fromId > long.MaxValue - maxRecords ? long.MaxValue : fromId + maxRecords - 1;
+        using var builder = new RecordBatchBuilder(maxRecords, maxBytes);
+        for (var attempt = 0; attempt < 2; attempt++)
         {
-            return new RecordBatch([], [], fromId);
+            await RefreshAsync(force: attempt > 0, cancellationToken).ConfigureAwait(false);
+            var bases = _bases;
+            if (bases.Count > 0 && fromId < bases[0])
+            {
+                throw new RecordTrimmedException(fromId, bases[0]);
+            }
+
+            var index = bases.BinarySearch(fromId);
+            index = index >= 0 ? index : ~index - 1;
+            if (index < 0)
+            {
+                continue;
+            }
+
+            // Served while the segment streams in: the first records come before the download completes.
+            var next = await _cache.ReadAsync(Request(bases[index]), fromId, to, builder, maxBytes, cancellationToken).ConfigureAwait(false);
+            if (next > fromId)
+            {
+                return builder.Build(next);
+            }
         }
 
-        var (segment, acquired) = found.Value;
-
-        using var builder = new RecordBatchBuilder(maxRecords, maxBytes);
-        using var lease = acquired;
-        var last = Math.Min(segment.LastId, fromId + maxRecords - 1);
-        var next = SegmentReads.ReadFrames(lease, segment.BaseId, fromId, last, builder, maxBytes, segment.Path);
-        return builder.Build(next);
+        return new RecordBatch([], [], fromId);
     }
 
     /// <summary>The last id held by the archive (-1 when it holds nothing of this partition).</summary>
@@ -95,37 +110,6 @@ public sealed class ArchiveReader : IDisposable
     {
         var fileName = PartitionLayout.SegmentFileName(baseId);
         return new FetchRequest(baseId, fileName, LastId: null, SizeBytes: null, $"{_log}/{_partition}/{fileName}");
-    }
-
-    /// <summary>The archived segment that holds <paramref name="id"/>, with a read lease, or <see langword="null"/> past the archived records.</summary>
-    private async Task<(SealedSegment Segment, SealedSegment.Lease Lease)?> FindAsync(long id, CancellationToken cancellationToken)
-    {
-        for (var attempt = 0; attempt < 2; attempt++)
-        {
-            await RefreshAsync(force: attempt > 0, cancellationToken).ConfigureAwait(false);
-            var bases = _bases;
-            if (bases.Count > 0 && id < bases[0])
-            {
-                throw new RecordTrimmedException(id, bases[0]);
-            }
-
-            var index = bases.BinarySearch(id);
-            index = index >= 0 ? index : ~index - 1;
-            if (index < 0)
-            {
-                continue;
-            }
-
-            var (segment, lease) = await _cache.AcquireAsync(Request(bases[index]), cancellationToken).ConfigureAwait(false);
-            if (id <= segment.LastId)
-            {
-                return (segment, lease);
-            }
-
-            lease.Dispose();
-        }
-
-        return null;
     }
 
     private async Task RefreshAsync(bool force, CancellationToken cancellationToken)

@@ -34,7 +34,7 @@ namespace OrleansAof.Storage.Archive;
 /// length other than recorded); damage the store reports itself is thrown. Every local file is read and written through
 /// <see cref="IFileSystem"/>, off the caller's scheduler.</para>
 /// </remarks>
-public partial class BlobSegmentArchive : ISegmentArchive
+public partial class BlobSegmentArchive : ISegmentArchive, IStreamingSegmentArchive
 {
     /// <summary>Metadata name: the version of this metadata.</summary>
     public const string MetadataFormat = "aof-format";
@@ -56,6 +56,10 @@ public partial class BlobSegmentArchive : ISegmentArchive
 
     private const string FormatVersion = "1";
     private const int CopyBufferSize = 1 << 20;
+
+    // A streaming download announces its bytes in pieces of this size: small enough that the first records are served
+    // early, large enough that the file sees few writes.
+    private const int StreamChunkSize = 256 * 1024;
     private const int ListConcurrency = 8;
     private const int ListBatch = 256;
 
@@ -111,7 +115,16 @@ public partial class BlobSegmentArchive : ISegmentArchive
     {
         ArchiveNames.Validate(key);
         ArgumentException.ThrowIfNullOrEmpty(destinationPath);
-        return Task.Run(() => DownloadCoreAsync(key, destinationPath, cancellationToken), cancellationToken);
+        return Task.Run(() => DownloadCoreAsync(key, destinationPath, written: null, cancellationToken), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    Task IStreamingSegmentArchive.DownloadAsync(ArchiveObjectKey key, string destinationPath, DownloadedBytes written, CancellationToken cancellationToken)
+    {
+        ArchiveNames.Validate(key);
+        ArgumentException.ThrowIfNullOrEmpty(destinationPath);
+        ArgumentNullException.ThrowIfNull(written);
+        return Task.Run(() => DownloadCoreAsync(key, destinationPath, written, cancellationToken), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -286,7 +299,7 @@ public partial class BlobSegmentArchive : ISegmentArchive
         return result;
     }
 
-    private async Task DownloadCoreAsync(ArchiveObjectKey key, string destinationPath, CancellationToken cancellationToken)
+    private async Task DownloadCoreAsync(ArchiveObjectKey key, string destinationPath, DownloadedBytes? written, CancellationToken cancellationToken)
     {
         var fullDestination = Path.GetFullPath(destinationPath);
         var blob = await Storage.OpenReadAsync(key.RelativeKey, cancellationToken).ConfigureAwait(false) ?? throw new ArchiveObjectNotFoundException(key.RelativeKey);
@@ -307,8 +320,10 @@ public partial class BlobSegmentArchive : ISegmentArchive
         {
             long storedCount, originalCount;
             uint storedChecksum, originalChecksum;
-            // Buffered: a network body arrives in small pieces; each would be one positional write of the file.
-            await using (var file = new BufferedStream(new StorageFileStream(_fileSystem.OpenFile(fullDestination, FileMode.Create, FileAccess.Write, FileShare.None), canWrite: true), CopyBufferSize))
+            // Buffered: a network body arrives in small pieces; each would be one positional write of the file. Streaming,
+            // each piece is announced once it is in the file (readers may open it meanwhile), compressed or not.
+            var target = new StorageFileStream(_fileSystem.OpenFile(fullDestination, FileMode.Create, FileAccess.Write, written is null ? FileShare.None : FileShare.Read), canWrite: true);
+            await using (Stream file = written is null ? new BufferedStream(target, CopyBufferSize) : new FrontierWriteStream(target, written, StreamChunkSize))
             {
                 using var stored = new ChecksumStream(blob.Content);
 

@@ -8,7 +8,7 @@ namespace OrleansAof.Storage.Archive;
 /// counts every failed call by operation and reason. It is the outermost decorator, so a measured call includes the
 /// retries of <see cref="ResilientSegmentArchive"/> and a failure is one the caller saw.
 /// </summary>
-internal sealed class InstrumentedSegmentArchive(ISegmentArchive inner) : ISegmentArchive
+internal sealed class InstrumentedSegmentArchive(ISegmentArchive inner) : IStreamingSegmentArchive
 {
     public string Description => inner.Description;
 
@@ -43,13 +43,22 @@ internal sealed class InstrumentedSegmentArchive(ISegmentArchive inner) : ISegme
         }
     }
 
-    public async Task DownloadAsync(ArchiveObjectKey key, string destinationPath, CancellationToken cancellationToken)
+    public Task DownloadAsync(ArchiveObjectKey key, string destinationPath, CancellationToken cancellationToken) =>
+        DownloadCoreAsync(key, destinationPath, written: null, cancellationToken);
+
+    /// <summary>Streams when the inner archive does; otherwise the whole download, announced by nothing until it completes.</summary>
+    public Task DownloadAsync(ArchiveObjectKey key, string destinationPath, DownloadedBytes written, CancellationToken cancellationToken) =>
+        DownloadCoreAsync(key, destinationPath, written, cancellationToken);
+
+    private async Task DownloadCoreAsync(ArchiveObjectKey key, string destinationPath, DownloadedBytes? written, CancellationToken cancellationToken)
     {
         using var activity = StorageTelemetry.StartArchive(StorageTelemetry.ArchiveDownloadSpan, key);
         var started = Stopwatch.GetTimestamp();
         try
         {
-            await inner.DownloadAsync(key, destinationPath, cancellationToken).ConfigureAwait(false);
+            await (written is not null && inner is IStreamingSegmentArchive streaming
+                ? streaming.DownloadAsync(key, destinationPath, written, cancellationToken)
+                : inner.DownloadAsync(key, destinationPath, cancellationToken)).ConfigureAwait(false);
             var bytes = LengthOf(destinationPath);
             StorageInstruments.RecordDownload(key.Log, StorageInstruments.DownloadSegment, bytes, Stopwatch.GetElapsedTime(started));
             activity?.SetTag(AofTags.Bytes, bytes);

@@ -24,10 +24,14 @@ namespace OrleansAof.Storage.Archive;
 /// reaches the partition's callers. A cancellation by the caller and an <see cref="ArgumentException"/> (a bug) pass unchanged.</para>
 /// <para>Every call of <see cref="ISegmentArchive"/> is idempotent, so a retried call is safe. <see cref="ListAsync"/> is
 /// retried as a whole: it reads the complete listing (with retries) before it yields the first object, so a retry can
-/// never repeat or skip an object.</para>
+/// never repeat or skip an object. A streaming download (the archived-segment cache's) is retried only until it
+/// announced its first bytes: readers may already have read them, so after that its failure is thrown and the cache
+/// starts a fresh download for the next read.</para>
 /// </remarks>
-public sealed partial class ResilientSegmentArchive : ISegmentArchive
+public sealed partial class ResilientSegmentArchive : ISegmentArchive, IStreamingSegmentArchive
 {
+    private static readonly ResiliencePropertyKey<StreamingAttempts> Streaming = new("aof-streaming-download");
+
     private readonly ISegmentArchive _inner;
     private readonly Func<Exception, bool> _isTransient;
     private readonly ResiliencePipeline _pipeline;
@@ -91,6 +95,33 @@ public sealed partial class ResilientSegmentArchive : ISegmentArchive
             static async (state, ct) => await state.Inner.DownloadAsync(state.Key, state.DestinationPath, ct),
             (Inner: _inner, Key: key, DestinationPath: destinationPath),
             cancellationToken), cancellationToken);
+
+    /// <summary>A streaming download, retried until it announced its first bytes (see the remarks).</summary>
+    async Task IStreamingSegmentArchive.DownloadAsync(ArchiveObjectKey key, string destinationPath, DownloadedBytes written, CancellationToken cancellationToken)
+    {
+        if (_inner is not IStreamingSegmentArchive streaming)
+        {
+            await DownloadAsync(key, destinationPath, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var attempts = new StreamingAttempts(written);
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        try
+        {
+            context.Properties.Set(Streaming, attempts);
+            await Typed(
+                _pipeline.ExecuteAsync(
+                    static async (_, state) => await state.Streaming.DownloadAsync(state.Key, state.DestinationPath, state.Attempts.Announce, state.Context.CancellationToken),
+                    context,
+                    (Streaming: streaming, Key: key, DestinationPath: destinationPath, Attempts: attempts, Context: context)),
+                cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
 
     /// <inheritdoc />
     public async IAsyncEnumerable<ArchivedObjectInfo> ListAsync(string log, string partition, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -189,7 +220,8 @@ public sealed partial class ResilientSegmentArchive : ISegmentArchive
                 Delay = _options.BaseDelay,
                 MaxDelay = _options.MaxDelay,
                 ShouldHandle = args => new ValueTask<bool>(
-                    args.Outcome.Exception is { } e && !args.Context.CancellationToken.IsCancellationRequested && IsRetried(e)),
+                    args.Outcome.Exception is { } e && !args.Context.CancellationToken.IsCancellationRequested && IsRetried(e)
+                    && !(args.Context.Properties.TryGetValue(Streaming, out var streaming) && streaming.Announced)),
                 OnRetry = args =>
                 {
                     LogRetrying(_logger, args.AttemptNumber + 1, _options.MaxAttempts, args.RetryDelay.TotalMilliseconds, args.Outcome.Exception?.GetType().Name, args.Outcome.Exception?.Message);
@@ -203,4 +235,16 @@ public sealed partial class ResilientSegmentArchive : ISegmentArchive
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Archive call failed with a transient error (attempt {Attempt} of {MaxAttempts}); retrying in {DelayMs:0} ms. {ErrorType}: {ErrorMessage}")]
     private static partial void LogRetrying(ILogger logger, int attempt, int maxAttempts, double delayMs, string? errorType, string? errorMessage);
+
+    /// <summary>Whether a streaming download announced bytes (then it is not retried).</summary>
+    private sealed class StreamingAttempts(DownloadedBytes written)
+    {
+        public bool Announced { get; private set; }
+
+        public void Announce(long offset, ReadOnlySpan<byte> bytes)
+        {
+            Announced = true;
+            written(offset, bytes);
+        }
+    }
 }

@@ -11,6 +11,13 @@ namespace OrleansAof.Storage.Internal;
 /// about to open (pins). The one archived-segment cache: the partition's reads (<c>cache/</c> of its folder) and
 /// <see cref="Archive.ArchiveReader"/> both use it. Own lock, a leaf except for closing segment files.
 /// </summary>
+/// <remarks>
+/// Over an archive that streams (<see cref="IStreamingSegmentArchive"/>), <see cref="ReadAsync(FetchRequest, long, long, RecordBatchBuilder, long, CancellationToken)"/>
+/// is served while the segment streams in (<see cref="SegmentDownload"/>): records below the downloaded frontier at
+/// once, later ones when the frontier passes them. A segment being downloaded is not in the cache yet: it is neither
+/// counted against the byte budget nor evictable until it lands, verified; a download that fails leaves nothing behind
+/// (its partial file is deleted, readers waiting on it get its error, the next read downloads afresh).
+/// </remarks>
 internal sealed class FetchedSegmentCache
 {
     private const int MaxFetchAttempts = 3;
@@ -19,6 +26,7 @@ internal sealed class FetchedSegmentCache
     private readonly Dictionary<long, SealedSegment> _fetched = [];
     private readonly LinkedList<long> _fetchedOrder = new();
     private readonly Dictionary<long, Task<SealedSegment>> _fetching = [];
+    private readonly Dictionary<long, SegmentDownload> _downloads = [];
 
     // Reads that were handed a fetched segment and have not opened it yet, by segment: the cache never evicts these.
     // A download's waiters are counted in _fetchWaiters and become pins when it lands in the cache.
@@ -63,7 +71,31 @@ internal sealed class FetchedSegmentCache
 
     /// <summary>The segment of a catalog row, checked against the row (base and last id, and the size when the row has a checksum).</summary>
     public Task<(SealedSegment Segment, SealedSegment.Lease Lease)> AcquireAsync(SegmentInfo row, CancellationToken cancellationToken) =>
-        AcquireAsync(new FetchRequest(row.BaseId, row.FileName, row.LastId, row.FileChecksum != 0 ? row.SizeBytes : null, row.ArchiveKey ?? row.FileName), cancellationToken);
+        AcquireAsync(RequestOf(row), cancellationToken);
+
+    /// <summary>Reads records of a catalog row's segment; see <see cref="ReadAsync(FetchRequest, long, long, RecordBatchBuilder, long, CancellationToken)"/>.</summary>
+    public ValueTask<long> ReadAsync(SegmentInfo row, long fromId, long toId, RecordBatchBuilder builder, long maxBytes, CancellationToken cancellationToken) =>
+        ReadAsync(RequestOf(row), fromId, toId, builder, maxBytes, cancellationToken);
+
+    /// <summary>
+    /// Reads records <paramref name="fromId"/>.. at most <paramref name="toId"/> (and the segment's last id) of a fetched
+    /// segment into <paramref name="builder"/> and returns the next id (<paramref name="fromId"/> itself when it lies past
+    /// the segment). While the segment downloads, records whose frames are already in the file are served from it at once;
+    /// a read beyond waits until the download reaches it, and gets the download's error when it fails.
+    /// </summary>
+    public async ValueTask<long> ReadAsync(FetchRequest row, long fromId, long toId, RecordBatchBuilder builder, long maxBytes, CancellationToken cancellationToken)
+    {
+        if (JoinDownload(row) is { } download && await download.ReadAsync(fromId, toId, builder, maxBytes, cancellationToken).ConfigureAwait(false) is { } next)
+        {
+            return next;
+        }
+
+        var (segment, lease) = await AcquireAsync(row, cancellationToken).ConfigureAwait(false);
+        using (lease)
+        {
+            return fromId > segment.LastId ? fromId : SegmentReads.ReadFrames(lease, segment.BaseId, fromId, Math.Min(toId, segment.LastId), builder, maxBytes, segment.Path);
+        }
+    }
 
     /// <summary>
     /// A segment fetched back from the archive, with a read lease on it. The segment is pinned in the cache from the
@@ -124,6 +156,57 @@ internal sealed class FetchedSegmentCache
         }
     }
 
+    private static FetchRequest RequestOf(SegmentInfo row) =>
+        new(row.BaseId, row.FileName, row.LastId, row.FileChecksum != 0 ? row.SizeBytes : null, row.ArchiveKey ?? row.FileName);
+
+    /// <summary>The download of a segment that is not in the cache (started here when none runs), or <see langword="null"/> when it is cached or the archive does not stream.</summary>
+    private SegmentDownload? JoinDownload(FetchRequest row)
+    {
+        lock (_lock)
+        {
+            if (_fetched.ContainsKey(row.BaseId))
+            {
+                return null;
+            }
+
+            if (!_fetching.ContainsKey(row.BaseId))
+            {
+                // Observed by the readers of the download (SegmentDownload.Complete) and by AcquireAsync.
+                _ = StartFetchLocked(row);
+            }
+
+            if (_downloads.TryGetValue(row.BaseId, out var download))
+            {
+                StorageInstruments.RecordCacheLookup(_log, hit: false);
+                return download;
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>Starts the fetch of <paramref name="row"/>; streaming when the archive can.</summary>
+    private Task<SealedSegment> StartFetchLocked(FetchRequest row)
+    {
+        var download = _archive is IStreamingSegmentArchive ? new SegmentDownload(row.BaseId, SegmentFiles.DownloadPath(Path.Combine(_directory, row.FileName)), _fs) : null;
+
+        // May complete synchronously (the fetch failed at once): then it must not be left in _fetching.
+        var task = FetchCoreAsync(row, download);
+
+        // Readers of a streaming download learn its failure from it; nobody may await the task itself.
+        _ = task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        if (!task.IsCompleted)
+        {
+            _fetching[row.BaseId] = task;
+            if (download is not null)
+            {
+                _downloads[row.BaseId] = download;
+            }
+        }
+
+        return task;
+    }
+
     /// <summary>Removes <paramref name="segment"/> from the cache when it is still there, leaving the files alone.</summary>
     private void Forget(SealedSegment segment)
     {
@@ -171,22 +254,14 @@ internal sealed class FetchedSegmentCache
             }
 
             _fetchWaiters[row.BaseId] = _fetchWaiters.GetValueOrDefault(row.BaseId) + 1;
-            if (!_fetching.TryGetValue(row.BaseId, out var task))
-            {
-                // May complete synchronously (the file is already in the cache folder): then it must not be left in _fetching.
-                task = FetchCoreAsync(row);
-                if (!task.IsCompleted)
-                {
-                    _fetching[row.BaseId] = task;
-                }
-            }
-
-            return task;
+            return _fetching.TryGetValue(row.BaseId, out var task) ? task : StartFetchLocked(row);
         }
     }
 
-    private async Task<SealedSegment> FetchCoreAsync(FetchRequest row)
+    private async Task<SealedSegment> FetchCoreAsync(FetchRequest row, SegmentDownload? download)
     {
+        Exception? failure = null;
+        var left = false;
         try
         {
             var archive = _archive ?? throw new SegmentCorruptedException(row.FileName, row.BaseId, "the segment was evicted to an archive, but no archive is configured");
@@ -195,7 +270,7 @@ internal sealed class FetchedSegmentCache
 
             // Always a fresh download: cache files are not flushed to stable storage, so a file left by an earlier
             // process (perhaps one that crashed) is not trusted. Within this process a fetched segment stays in _fetched.
-            await SegmentFiles.DownloadVerifiedAsync(archive, new ArchiveObjectKey(_log, _partition, row.FileName), path, _fs, durable: false, _shutdown).ConfigureAwait(false);
+            await SegmentFiles.DownloadVerifiedAsync(archive, new ArchiveObjectKey(_log, _partition, row.FileName), path, _fs, durable: false, _shutdown, download is null ? null : download.Written).ConfigureAwait(false);
 
             SealedSegment segment;
             using (var file = _fs.OpenFile(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
@@ -213,6 +288,11 @@ internal sealed class FetchedSegmentCache
 
             lock (_lock)
             {
+                // Landing and leaving _fetching are one step: a reader that finds the fetch in flight is counted as its
+                // waiter and gets a pin here; one that comes later finds the segment cached.
+                _fetching.Remove(row.BaseId);
+                _downloads.Remove(row.BaseId);
+                left = true;
                 var waiters = _fetchWaiters.Remove(row.BaseId, out var n) ? n : 0;
                 if (_closed)
                 {
@@ -228,44 +308,54 @@ internal sealed class FetchedSegmentCache
                     _fetchPins[segment] = waiters;
                 }
 
-                long bytes = 0;
-                foreach (var s in _fetched.Values)
-                {
-                    bytes += s.FileSize;
-                }
-
-                // Least recently used first, never the newest and never one a read is about to open.
-                for (var node = _fetchedOrder.Last; bytes > _maxBytes && node is not null && node != _fetchedOrder.First;)
-                {
-                    var previous = node.Previous;
-                    var candidate = _fetched[node.Value];
-                    if (!_fetchPins.ContainsKey(candidate))
-                    {
-                        bytes -= candidate.FileSize;
-                        DropLocked(node.Value);
-                    }
-
-                    node = previous;
-                }
+                EvictLocked();
             }
 
             return segment;
         }
-        catch
+        catch (Exception e)
         {
+            failure = e;
             lock (_lock)
             {
-                _fetchWaiters.Remove(row.BaseId);
+                // Only while this fetch is still the one registered (after it left, a new fetch of the segment may be).
+                if (!left)
+                {
+                    _fetching.Remove(row.BaseId);
+                    _downloads.Remove(row.BaseId);
+                    _fetchWaiters.Remove(row.BaseId);
+                }
             }
 
             throw;
         }
         finally
         {
-            lock (_lock)
+            // After it left _fetching: a reader of the download goes on to the cached segment, or gets the failure while a new read fetches afresh.
+            download?.Complete(failure);
+        }
+    }
+
+    /// <summary>Removes segments beyond the byte budget: least recently used first, never the newest and never one a read is about to open.</summary>
+    private void EvictLocked()
+    {
+        long bytes = 0;
+        foreach (var s in _fetched.Values)
+        {
+            bytes += s.FileSize;
+        }
+
+        for (var node = _fetchedOrder.Last; bytes > _maxBytes && node is not null && node != _fetchedOrder.First;)
+        {
+            var previous = node.Previous;
+            var candidate = _fetched[node.Value];
+            if (!_fetchPins.ContainsKey(candidate))
             {
-                _fetching.Remove(row.BaseId);
+                bytes -= candidate.FileSize;
+                DropLocked(node.Value);
             }
+
+            node = previous;
         }
     }
 

@@ -322,15 +322,9 @@ internal sealed class PartitionReader
         return await ReadRangeAsync(fromId, toId, builder, maxBytes, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Reads from a segment that lives only in the archive, fetching it into the read cache first.</summary>
-    private async ValueTask<long> ReadFetchedAsync(SegmentInfo row, long fromId, long toId, RecordBatchBuilder builder, long maxBytes, CancellationToken cancellationToken)
-    {
-        var (segment, lease) = await _cache.AcquireAsync(row, cancellationToken).ConfigureAwait(false);
-        using (lease)
-        {
-            return ReadFrames(lease, segment.BaseId, fromId, Math.Min(toId, segment.LastId), builder, maxBytes, segment.Path);
-        }
-    }
+    /// <summary>Reads from a segment that lives only in the archive, through the read cache (served while it streams in).</summary>
+    private ValueTask<long> ReadFetchedAsync(SegmentInfo row, long fromId, long toId, RecordBatchBuilder builder, long maxBytes, CancellationToken cancellationToken) =>
+        _cache.ReadAsync(row, fromId, toId, builder, maxBytes, cancellationToken);
 
     /// <summary>Checks where a read starts and returns the highest visible id.</summary>
     private long CheckReadStart(long fromId, bool includeUndurable)

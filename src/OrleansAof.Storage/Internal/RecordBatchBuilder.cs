@@ -42,10 +42,7 @@ internal sealed class RecordBatchBuilder(int maxRecords, long maxBytes) : IDispo
 
         if (_bytes + payload.Length > _buffer.Length)
         {
-            var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _bytes + payload.Length));
-            _buffer.AsSpan(0, _bytes).CopyTo(bigger);
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = bigger;
+            Reserve(Math.Max(_buffer.Length, payload.Length));
         }
 
         payload.CopyTo(_buffer.AsSpan(_bytes));
@@ -74,6 +71,21 @@ internal sealed class RecordBatchBuilder(int maxRecords, long maxBytes) : IDispo
 
     public void Dispose() => ArrayPool<byte>.Shared.Return(_buffer);
 
+    /// <summary>Makes room for <paramref name="more"/> bytes after those collected.</summary>
+    private void Reserve(int more)
+    {
+        var needed = (long)_bytes + more;
+        if (needed <= _buffer.Length)
+        {
+            return;
+        }
+
+        var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min(needed, Array.MaxLength));
+        _buffer.AsSpan(0, _bytes).CopyTo(bigger);
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = bigger;
+    }
+
     /// <summary>
     /// Parses the frames in <paramref name="frames"/> (which start at file offset <paramref name="fileOffset"/>), verifying
     /// every record checksum, and adds records <paramref name="fromId"/>..<paramref name="toId"/> while they fit.
@@ -81,6 +93,8 @@ internal sealed class RecordBatchBuilder(int maxRecords, long maxBytes) : IDispo
     /// </summary>
     public long AddFrames(ReadOnlySpan<byte> frames, long fileOffset, long fromId, long toId, string path, long segmentBaseId)
     {
+        // Room for the payloads at once (they are shorter than their frames), rather than doubling the buffer as they come.
+        Reserve((int)Math.Min(frames.Length, Math.Max(0, maxBytes - _bytes) + SegmentFormat.RecordFrameSize(0)));
         var expected = fromId;
         var pos = 0;
         while (pos + 4 <= frames.Length && expected <= toId)

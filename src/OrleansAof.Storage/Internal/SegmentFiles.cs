@@ -161,13 +161,17 @@ internal static class SegmentFiles
     /// Downloads an archived segment to <paramref name="destination"/> through a temporary name, so a partial file never
     /// carries a segment name. With <paramref name="durable"/> the file and the rename are flushed to stable storage (a
     /// restored segment); without, they are left to the OS (a read cache, which only this process trusts: 64 MiB of
-    /// fsync would otherwise cost as much as the download itself).
+    /// fsync would otherwise cost as much as the download itself). With <paramref name="written"/> and an archive that
+    /// streams, each piece is announced as soon as it is in the temporary file (<see cref="DownloadPath"/>), which readers
+    /// may read meanwhile; the checks at the end are the same.
     /// </summary>
-    public static async Task DownloadVerifiedAsync(ISegmentArchive archive, ArchiveObjectKey key, string destination, IFileSystem fs, bool durable, CancellationToken cancellationToken)
+    public static async Task DownloadVerifiedAsync(ISegmentArchive archive, ArchiveObjectKey key, string destination, IFileSystem fs, bool durable, CancellationToken cancellationToken, DownloadedBytes? written = null)
     {
-        var temp = destination + ".download";
+        var temp = DownloadPath(destination);
         fs.DeleteFile(temp);
-        await archive.DownloadAsync(key, temp, cancellationToken).ConfigureAwait(false);
+        await (written is not null && archive is IStreamingSegmentArchive streaming
+            ? streaming.DownloadAsync(key, temp, written, cancellationToken)
+            : archive.DownloadAsync(key, temp, cancellationToken)).ConfigureAwait(false);
         using (var file = fs.OpenFile(temp, FileMode.Open, FileAccess.ReadWrite))
         {
             var scan = SegmentScanner.ReadSealed(file, validateIndex: true);
@@ -232,6 +236,9 @@ internal static class SegmentFiles
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    /// <summary>The temporary name a download to <paramref name="destination"/> is written under.</summary>
+    public static string DownloadPath(string destination) => destination + ".download";
 
     /// <summary>The segment files of a partition's <c>segments/</c> folder, by base id.</summary>
     public static List<(long BaseId, string Path)> List(IFileSystem fs, PartitionDirectory dir)

@@ -274,7 +274,7 @@ internal sealed class ArchiveReadSubject(ArchiveBench bench, string cacheRoot) :
 
     public string Name => "ours ArchiveReader, every record";
 
-    /// <summary>Per slice: the time of the first read (listing, download, verification, open) and of the rest (reading the records).</summary>
+    /// <summary>Per slice: the time of the first read (listing, then the first records once the download reaches them) and of the rest.</summary>
     public List<(TimeSpan First, TimeSpan Reading)> Split { get; } = [];
 
     public async Task<Sample> RunSliceAsync()

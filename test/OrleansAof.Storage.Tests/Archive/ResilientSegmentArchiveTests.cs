@@ -150,6 +150,39 @@ public sealed class ResilientSegmentArchiveTests
         inner.AttemptTimes.Should().HaveCount(1);
     }
 
+    [Fact]
+    public async Task StreamingDownload_TransientFailuresBeforeTheFirstPiece_AreRetried()
+    {
+        var inner = new StreamingArchive(failures: 2, announceBeforeFailing: false);
+        IStreamingSegmentArchive archive = new ResilientSegmentArchive(inner, e => e is IOException, new ArchiveRetryOptions { MaxAttempts = 5, BaseDelay = TimeSpan.FromMilliseconds(20), MaxDelay = TimeSpan.FromMilliseconds(40) }, _time);
+        var pieces = new List<long>();
+
+        var download = archive.DownloadAsync(Key, "destination", (offset, bytes) => pieces.Add(offset + bytes.Length), CancellationToken.None);
+        await DriveClockUntilAsync(download, "the download succeeded after two failures before any piece");
+
+        await download;
+        inner.Attempts.Should().Be(3);
+        pieces.Should().Equal(4L);
+    }
+
+    [Fact]
+    public async Task StreamingDownload_TransientFailureAfterAPieceWasAnnounced_IsNotRetried()
+    {
+        // Readers may already have read the announced piece: the failure goes to them, and their next read downloads afresh.
+        var inner = new StreamingArchive(failures: 2, announceBeforeFailing: true);
+        IStreamingSegmentArchive archive = new ResilientSegmentArchive(inner, e => e is IOException, new ArchiveRetryOptions { MaxAttempts = 5, BaseDelay = TimeSpan.FromMilliseconds(20), MaxDelay = TimeSpan.FromMilliseconds(40) }, _time);
+        var pieces = new List<long>();
+
+        var download = archive.DownloadAsync(Key, "destination", (offset, bytes) => pieces.Add(offset + bytes.Length), CancellationToken.None);
+        await DriveClockUntilAsync(download, "the download failed");
+
+        var error = (await FluentActions.Awaiting(() => download).Should().ThrowAsync<ArchiveUnavailableException>()).Which;
+        error.InnerException.Should().BeOfType<IOException>();
+        error.IsTransient.Should().BeTrue("the caller may start a fresh download");
+        inner.Attempts.Should().Be(1);
+        pieces.Should().Equal(4L);
+    }
+
     private async Task DriveClockUntilAsync(Task task, string what) =>
         await Wait.UntilAsync(
             () =>
@@ -220,5 +253,36 @@ public sealed class ResilientSegmentArchiveTests
                 return _attempts.Count > failures;
             }
         }
+    }
+
+    /// <summary>A streaming download that fails its first <c>failures</c> attempts, announcing one 4-byte piece first when asked.</summary>
+    private sealed class StreamingArchive(int failures, bool announceBeforeFailing) : IStreamingSegmentArchive
+    {
+        private int _attempts;
+
+        public int Attempts => Volatile.Read(ref _attempts);
+
+        public string Description => "streaming";
+
+        public Task DownloadAsync(ArchiveObjectKey key, string destinationPath, DownloadedBytes written, CancellationToken cancellationToken)
+        {
+            var failing = Interlocked.Increment(ref _attempts) <= failures;
+            if (!failing || announceBeforeFailing)
+            {
+                written(0, [1, 2, 3, 4]);
+            }
+
+            return failing ? Task.FromException(new IOException("connection reset")) : Task.CompletedTask;
+        }
+
+        public Task<ArchivedObjectInfo> PutAsync(ArchiveObjectKey key, string localPath, SegmentFileFacts original, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<ArchivedObjectInfo?> GetInfoAsync(ArchiveObjectKey key, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task DownloadAsync(ArchiveObjectKey key, string destinationPath, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public IAsyncEnumerable<ArchivedObjectInfo> ListAsync(string log, string partition, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task DeleteAsync(ArchiveObjectKey key, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }
