@@ -53,6 +53,7 @@ public sealed class SegmentCatalog : IDisposable
         try
         {
             connection.Open();
+            LimitMemory(connection);
             Execute(connection, """
                 PRAGMA journal_mode = WAL;
                 PRAGMA synchronous = FULL;
@@ -136,6 +137,19 @@ public sealed class SegmentCatalog : IDisposable
     }
 
     /// <summary>
+    /// Keeps an open catalog's connection small: a silo keeps one per open partition, thousands of them. SQLite's
+    /// lookaside allocator took about 48 KiB of every connection (measured with heaptrack over 300 open partitions);
+    /// the catalog is not on the append path and does without it. Its page cache is capped at 16 pages (the catalog is
+    /// a few pages), so a long-lived connection does not grow toward SQLite's default of 2 MiB.
+    /// </summary>
+    private static void LimitMemory(SqliteConnection connection)
+    {
+        // Lookaside can only be changed while the connection has none in use, which is right after the open.
+        _ = SQLitePCL.raw.sqlite3_db_config(connection.Handle, SQLitePCL.raw.SQLITE_DBCONFIG_LOOKASIDE, IntPtr.Zero, 0, 0);
+        Execute(connection, "PRAGMA cache_size = 16;");
+    }
+
+    /// <summary>
     /// Opens an existing catalog for reading only, without creating, migrating or checking it (the offline tools use this
     /// so that looking at a partition never changes it). Throws <see cref="SqliteException"/> when it cannot be read.
     /// </summary>
@@ -145,6 +159,7 @@ public sealed class SegmentCatalog : IDisposable
         try
         {
             connection.Open();
+            LimitMemory(connection);
             using var read = connection.CreateCommand();
             read.CommandText = "SELECT value FROM meta WHERE key = 'schema_version'";
             var version = read.ExecuteScalar() as string;
