@@ -22,6 +22,8 @@ public class MappedActiveSegmentTests : LogTestBase
 
     private const int PastMapThreshold = 12_000;
 
+    private const long SegmentHeaderSize = 64;
+
     private PartitionLogOptions Mapped(Action<PartitionLogOptions>? configure = null) => Options(o =>
     {
         o.MaxSegmentBytes = 8 * 1024 * 1024;
@@ -66,6 +68,57 @@ public class MappedActiveSegmentTests : LogTestBase
         (await log.FlushAsync()).Should().Be(PastMapThreshold - 1);
         DirtyKilobytes(SegmentPath(0)).Should().Be(0, "the flush's fdatasync writes back every page stored through the mapping");
         log.GetInfo().DurableId.Should().Be(PastMapThreshold - 1);
+    }
+
+    /// <summary>
+    /// A power loss keeps any subset of the pages stored since the last flush. Here a run of two pages after the durable
+    /// data never reached the disk (zeros in a copy of the segment file) while the pages after it did: recovery keeps
+    /// every record before the hole (flushed or acknowledged on write) and nothing after it, as for any torn tail.
+    /// </summary>
+    [LinuxFact(LinuxOnly)]
+    public async Task DirtyMappedPagesThatNeverReachedTheDisk_RecoverLikeATornTail()
+    {
+        const int Durable = PastMapThreshold;
+        const int Written = Durable + 3_000;
+        var copyRoot = Path.Combine(Temp.Path, "copy");
+        await using (var log = await OpenAsync(Mapped()))
+        {
+            for (var i = 0; i < Written; i++)
+            {
+                await log.AppendAsync(Payload(i, Size));
+                if (i == Durable - 1)
+                {
+                    (await log.FlushAsync()).Should().Be(Durable - 1);
+                }
+            }
+
+            WritableMappings(SegmentPath(0)).Should().ContainSingle();
+
+            // What the disk would hold: the page cache's view of the segment file, taken while it is mapped.
+            var segments = Path.Combine(copyRoot, "orders", "0", "segments");
+            Directory.CreateDirectory(segments);
+            File.Copy(SegmentPath(0), Path.Combine(segments, Path.GetFileName(SegmentPath(0))));
+        }
+
+        // Frames of 112 bytes from offset 64; one 48-byte checkpoint after the durable records.
+        const long Frame = 112;
+        const long DurableEnd = SegmentHeaderSize + (Frame * Durable) + 48;
+        var holeStart = ((DurableEnd + 4095) & ~4095L) + 4096;
+        var copied = Path.Combine(copyRoot, "orders", "0", "segments", Path.GetFileName(SegmentPath(0)));
+        using (var file = new FileStream(copied, FileMode.Open, FileAccess.Write))
+        {
+            file.Position = holeStart;
+            file.Write(new byte[8192]);
+        }
+
+        var keptBeforeHole = Durable + (int)((holeStart - DurableEnd) / Frame);
+        await using var reopened = await PartitionLog.OpenAsync("orders", "0", Mapped(o => o.DataRoot = copyRoot));
+        reopened.State.Should().Be(PartitionState.Open, "pages lost after the durable data are a torn tail, not damage: {0}", reopened.FaultReason);
+        reopened.NextId.Should().Be(keptBeforeHole, "every record that ends before the lost pages is kept, none after them");
+        reopened.GetInfo().Segments.Should().NotContain(static s => s.Status == SegmentStatus.Quarantined);
+        var all = await ReadAllAsync(reopened);
+        all.Select(static r => r.Id).Should().Equal(Enumerable.Range(0, keptBeforeHole).Select(static i => (long)i));
+        all.Where(static r => !r.Payload.Span.SequenceEqual(Payload(r.Id, Size))).Select(static r => r.Id).Should().BeEmpty();
     }
 
     [LinuxFact(LinuxOnly)]
