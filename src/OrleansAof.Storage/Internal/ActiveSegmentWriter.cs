@@ -28,6 +28,7 @@ internal sealed partial class ActiveSegmentWriter
     private const long WriteBackStep = 1024 * 1024;
     private const long WriteBackPage = 4096;
     private const long MapFromBytes = 1024 * 1024;
+    private const long MappedAppendLimit = 16 * 1024;
 
     private readonly PartitionDirectory _dir;
     private readonly PartitionLogOptions _options;
@@ -471,10 +472,12 @@ internal sealed partial class ActiveSegmentWriter
         }
 
         // Mapped writes only where they pay: not under Sync (each fsync would write back whole huge pages for a few
-        // records) nor on the follower path (it flushes every few records), and once the segment holds MapFrom bytes (a
-        // small partition keeps writing through the file and never holds a huge page of zeros).
+        // records) nor on the follower path (it flushes every few records), once the segment holds MapFrom bytes (a
+        // small partition keeps writing through the file and never holds a huge page of zeros), and for appends of at
+        // most MappedAppendLimit bytes (a large append pays for one pwrite easily, and a page the mapping brings in is
+        // zeroed before it is copied into, which a whole-page pwrite skips).
         var mapped = _options.ActiveSegmentWrite == ActiveSegmentWriteMode.Mapped && _state.Policy.Kind != FlushPolicyKind.Sync && !replicated
-            && segment.WriteOffset >= _mapFrom && segment.MapForWriting(_options.MaxSegmentBytes) is not null;
+            && frames <= MappedAppendLimit && segment.WriteOffset >= _mapFrom && segment.MapForWriting(_options.MaxSegmentBytes) is not null;
         try
         {
             payloadBytes = RecordFrameWriter.Write(segment, ref payloads, crcs, frames, mapped, _scratch, firstId, now, ack, stamp);
