@@ -21,22 +21,104 @@ public sealed class SegmentCatalog : IDisposable
 
     private const string Columns = "base_id, last_id, record_count, status, size_bytes, created_at, sealed_at, first_ts, last_ts, data_checksum, file_checksum, writer_epoch, file_name, archive_key, archived_size, archived_checksum, row_crc";
 
+    /// <summary>
+    /// How long the connection stays open after its last use. An open SQLite connection holds about 175 KiB of page cache
+    /// (its first allocation, made before any <c>cache_size</c> applies) and three file descriptors (<c>catalog.db</c>,
+    /// <c>-wal</c>, <c>-shm</c>); a silo keeps thousands of partitions open, and their catalogs are used at open, seal,
+    /// archival and eviction only. Closing checkpoints the write-ahead log (off the append path, on a timer thread); the
+    /// next use opens the connection again.
+    /// </summary>
+    internal static readonly TimeSpan IdleClose = TimeSpan.FromSeconds(2);
+
     private readonly Lock _sync = new();
-    private readonly SqliteConnection _connection;
+    private readonly string _connectionString;
+    private readonly bool _readOnly;
     private readonly IFileSystem _fileSystem;
-
     private readonly bool _checksums;
+    private readonly ITimer _idleTimer;
+    private SqliteConnection? _open;
+    private bool _disposed;
 
-    private SegmentCatalog(string path, SqliteConnection connection, IFileSystem fileSystem, bool checksums = true)
+    private SegmentCatalog(string path, SqliteConnection connection, IFileSystem fileSystem, bool readOnly, bool checksums = true)
     {
         Path = path;
-        _connection = connection;
+        _connectionString = connection.ConnectionString;
+        _readOnly = readOnly;
+        _open = connection;
         _fileSystem = fileSystem;
         _checksums = checksums;
+        _idleTimer = TimeProvider.System.CreateTimer(static s => ((SegmentCatalog)s!).CloseIdle(), this, IdleClose, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>The database file.</summary>
     public string Path { get; }
+
+    /// <summary>Whether the SQLite connection is open now (it closes after <see cref="IdleClose"/> without use).</summary>
+    internal bool IsConnectionOpen
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _open is not null;
+            }
+        }
+    }
+
+    /// <summary>The connection, opened again when idle closing closed it; the idle timer restarts. Call under <see cref="_sync"/>.</summary>
+    private SqliteConnection Connection
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_open is null)
+            {
+                var connection = new SqliteConnection(_connectionString);
+                try
+                {
+                    connection.Open();
+                    LimitMemory(connection);
+                    if (!_readOnly)
+                    {
+                        Execute(connection, "PRAGMA synchronous = FULL;");
+                    }
+                }
+                catch
+                {
+                    connection.Dispose();
+                    throw;
+                }
+
+                _open = connection;
+            }
+
+            _idleTimer.Change(IdleClose, Timeout.InfiniteTimeSpan);
+            return _open;
+        }
+    }
+
+    private void CloseIdle()
+    {
+        try
+        {
+            lock (_sync)
+            {
+                if (_open is null || _disposed)
+                {
+                    return;
+                }
+
+                // Closing the only connection checkpoints the write-ahead log into the database file, as closing the
+                // partition does (SQLite's own write, safe at any crash point, and not announced to the file system).
+                _open.Dispose();
+                _open = null;
+            }
+        }
+        catch (Exception e) when (e is IOException or SqliteException or UnauthorizedAccessException)
+        {
+            // Left open; the next use or the partition's close tries again.
+        }
+    }
 
     /// <summary>Opens (creating when missing) the catalog at <paramref name="path"/>. Throws <see cref="SqliteException"/> when the file is not a usable catalog.</summary>
     /// <param name="path">The database file.</param>
@@ -118,7 +200,7 @@ public sealed class SegmentCatalog : IDisposable
                 }
             }
 
-            var catalog = new SegmentCatalog(path, connection, fileSystem);
+            var catalog = new SegmentCatalog(path, connection, fileSystem, readOnly: false);
 
             // Every checksum is checked at open, so a damaged row is found before anything acts on it.
             _ = catalog.ReadAll();
@@ -163,7 +245,7 @@ public sealed class SegmentCatalog : IDisposable
             using var read = connection.CreateCommand();
             read.CommandText = "SELECT value FROM meta WHERE key = 'schema_version'";
             var version = read.ExecuteScalar() as string;
-            return new SegmentCatalog(path, connection, PhysicalFileSystem.Instance, checksums: version != "1");
+            return new SegmentCatalog(path, connection, PhysicalFileSystem.Instance, readOnly: true, checksums: version != "1");
         }
         catch
         {
@@ -252,7 +334,7 @@ public sealed class SegmentCatalog : IDisposable
     {
         lock (_sync)
         {
-            using var cmd = _connection.CreateCommand();
+            using var cmd = Connection.CreateCommand();
             cmd.CommandText = _checksums ? $"SELECT {Columns} FROM segments ORDER BY base_id" : $"SELECT {Columns[..Columns.LastIndexOf(',')]}, 0 FROM segments ORDER BY base_id";
             using var reader = cmd.ExecuteReader();
             var rows = new List<SegmentInfo>();
@@ -295,7 +377,7 @@ public sealed class SegmentCatalog : IDisposable
         _fileSystem.BeforeExternalWrite(Path);
         lock (_sync)
         {
-            UpsertCore(segment, null);
+            UpsertCore(Connection, segment, null);
         }
     }
 
@@ -312,8 +394,8 @@ public sealed class SegmentCatalog : IDisposable
         _fileSystem.BeforeExternalWrite(Path);
         lock (_sync)
         {
-            using var tx = _connection.BeginTransaction();
-            using (var del = _connection.CreateCommand())
+            using var tx = Connection.BeginTransaction();
+            using (var del = Connection.CreateCommand())
             {
                 del.Transaction = tx;
                 del.CommandText = "DELETE FROM segments";
@@ -322,12 +404,12 @@ public sealed class SegmentCatalog : IDisposable
 
             foreach (var s in segments)
             {
-                UpsertCore(s, tx);
+                UpsertCore(Connection, s, tx);
             }
 
             if (metaKey is not null)
             {
-                WriteMeta(_connection, metaKey, metaValue ?? throw new ArgumentNullException(nameof(metaValue)), tx);
+                WriteMeta(Connection, metaKey, metaValue ?? throw new ArgumentNullException(nameof(metaValue)), tx);
             }
 
             tx.Commit();
@@ -340,7 +422,7 @@ public sealed class SegmentCatalog : IDisposable
         _fileSystem.BeforeExternalWrite(Path);
         lock (_sync)
         {
-            using var cmd = _connection.CreateCommand();
+            using var cmd = Connection.CreateCommand();
             cmd.CommandText = "DELETE FROM segments WHERE base_id = $b";
             cmd.Parameters.AddWithValue("$b", baseId);
             cmd.ExecuteNonQuery();
@@ -354,13 +436,13 @@ public sealed class SegmentCatalog : IDisposable
         {
             if (!_checksums)
             {
-                using var cmd = _connection.CreateCommand();
+                using var cmd = Connection.CreateCommand();
                 cmd.CommandText = "SELECT value FROM meta WHERE key = $k";
                 cmd.Parameters.AddWithValue("$k", key);
                 return cmd.ExecuteScalar() as string;
             }
 
-            return ReadMeta(_connection, key);
+            return ReadMeta(Connection, key);
         }
     }
 
@@ -370,7 +452,7 @@ public sealed class SegmentCatalog : IDisposable
         _fileSystem.BeforeExternalWrite(Path);
         lock (_sync)
         {
-            WriteMeta(_connection, key, value);
+            WriteMeta(Connection, key, value);
         }
     }
 
@@ -380,7 +462,7 @@ public sealed class SegmentCatalog : IDisposable
         lock (_sync)
         {
             _fileSystem.BeforeExternalWrite(Path);
-            using var cmd = _connection.CreateCommand();
+            using var cmd = Connection.CreateCommand();
             cmd.CommandText = "DELETE FROM meta WHERE key = $k";
             cmd.Parameters.AddWithValue("$k", key);
             cmd.ExecuteNonQuery();
@@ -390,15 +472,18 @@ public sealed class SegmentCatalog : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        _idleTimer.Dispose();
         lock (_sync)
         {
-            _connection.Dispose();
+            _disposed = true;
+            _open?.Dispose();
+            _open = null;
         }
     }
 
-    private void UpsertCore(SegmentInfo s, SqliteTransaction? tx)
+    private static void UpsertCore(SqliteConnection connection, SegmentInfo s, SqliteTransaction? tx)
     {
-        using var cmd = _connection.CreateCommand();
+        using var cmd = connection.CreateCommand();
         cmd.Transaction = tx;
         cmd.CommandText = """
             INSERT OR REPLACE INTO segments (base_id, last_id, record_count, status, size_bytes, created_at, sealed_at, first_ts, last_ts,
@@ -494,7 +579,6 @@ public sealed class SegmentCatalog : IDisposable
             Execute(connection, "ALTER TABLE meta ADD COLUMN crc INTEGER NOT NULL DEFAULT 0", tx);
         }
 
-        var catalog = new SegmentCatalog("", connection, PhysicalFileSystem.Instance);
         var rows = new List<SegmentInfo>();
         using (var cmd = connection.CreateCommand())
         {
@@ -514,7 +598,7 @@ public sealed class SegmentCatalog : IDisposable
 
         foreach (var row in rows)
         {
-            catalog.UpsertCore(row, tx);
+            UpsertCore(connection, row, tx);
         }
 
         foreach (var key in ReadMetaKeys(connection, tx))
