@@ -76,9 +76,10 @@ public sealed class PartitionLogOptions
     public bool MapSealedSegments { get; set; } = true;
 
     /// <summary>
-    /// How appends reach the active segment's file. Default <see cref="ActiveSegmentWriteMode.Mapped"/>: records are copied
-    /// into a shared memory map of the segment (one copy into the page cache, no system call per append), where the file
-    /// system offers it (Linux), and written with one <c>pwrite</c> per append elsewhere. Both keep the same contract: an
+    /// How appends reach the active segment's file. Default <see cref="ActiveSegmentWriteMode.Mapped"/>: non-<c>Sync</c>
+    /// appends of up to 16 KiB are copied into a shared memory map of the segment once it holds 1 MiB (one copy into the
+    /// page cache, no system call per append), where the file system offers it (Linux); <c>Sync</c> appends, larger ones,
+    /// the start of each segment and other platforms use one <c>pwrite</c> per append. Both keep the same contract: an
     /// acknowledged non-<c>Sync</c> append survives a crash of the process; a flush makes it durable. The trade-off of the
     /// mapping: a device error while a written page is read back into memory stops the process (SIGBUS) where a
     /// <c>pwrite</c> would fault the partition (docs/format.md, "Platform guarantees").
