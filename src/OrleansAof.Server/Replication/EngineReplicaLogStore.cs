@@ -1,4 +1,7 @@
 using OrleansAof.Storage;
+using OrleansAof.Storage.Archive;
+using OrleansAof.Storage.Format;
+using OrleansAof.Storage.Internal;
 using OrleansAof.Storage.IO;
 
 namespace OrleansAof.Server.Replication;
@@ -15,21 +18,32 @@ namespace OrleansAof.Server.Replication;
 /// </remarks>
 internal sealed class EngineReplicaLogStore : IReplicaLogStore, IAsyncDisposable
 {
-    private readonly PartitionLog _log;
+    private const string InstallSuffix = ".install";
     private readonly IFileSystem _fs;
+    private readonly PartitionLogOptions _engineOptions;
+    private readonly PartitionLogEnvironment _environment;
+    private PartitionLog _log;
     private readonly string _epochsPath;
     private readonly string _statePath;
     private readonly SortedSet<long> _segmentStarts = [];
+    private readonly TimeSpan? _maxSegmentAge;
+    private readonly int _maxRecordBytes;
+    private readonly TimeProvider _time;
     private List<EpochMark> _marks;
 
-    private EngineReplicaLogStore(PartitionLog log, IFileSystem fs)
+    private EngineReplicaLogStore(PartitionLog log, PartitionLogOptions engineOptions, PartitionLogEnvironment environment, TimeSpan? maxSegmentAge)
     {
         _log = log;
-        _fs = fs;
+        _fs = environment.FileSystem;
+        _engineOptions = engineOptions;
+        _environment = environment;
+        _maxSegmentAge = maxSegmentAge;
+        _maxRecordBytes = engineOptions.MaxRecordBytes;
+        _time = environment.TimeProvider;
         _epochsPath = Path.Combine(log.DirectoryPath, PartitionLayout.ReplicaEpochsFileName);
         _statePath = Path.Combine(log.DirectoryPath, PartitionLayout.ReplicaStateFileName);
-        State = ReplicaFiles.ReadState(fs, _statePath);
-        var history = ReplicaFiles.ReadEpochs(fs, _epochsPath);
+        State = ReplicaFiles.ReadState(_fs, _statePath);
+        var history = ReplicaFiles.ReadEpochs(_fs, _epochsPath);
         _marks = [.. history.Marks];
         if (history.CutAfter is { } cut)
         {
@@ -51,14 +65,16 @@ internal sealed class EngineReplicaLogStore : IReplicaLogStore, IAsyncDisposable
             ReplicaFiles.WriteEpochs(_fs, _epochsPath, new EpochHistory(_marks, null));
         }
 
-        foreach (var segment in _log.GetInfo().Segments)
+        // An install a crash interrupted before its rename left only a temporary file: the log is the old one.
+        foreach (var leftover in _fs.ListFiles(SegmentsPath, "*" + InstallSuffix))
         {
-            if (segment.BaseId > 0)
-            {
-                _segmentStarts.Add(segment.BaseId);
-            }
+            _fs.DeleteFile(leftover);
         }
+
+        LoadSegmentStarts();
     }
+
+    private string SegmentsPath => PartitionLayout.SegmentsOf(_log.DirectoryPath);
 
     /// <summary>The engine's partition under this store.</summary>
     public PartitionLog Partition => _log;
@@ -103,10 +119,24 @@ internal sealed class EngineReplicaLogStore : IReplicaLogStore, IAsyncDisposable
             throw new ArgumentException($"A replica log takes its ids from the leader: open it without {nameof(PartitionLogEnvironment.IdBounds)}.", nameof(environment));
         }
 
-        var partitionLog = await PartitionLog.OpenAsync(log, partition, options, env, cancellationToken).ConfigureAwait(false);
+        // Segment age is the leader's rollover decision (RolloverFor), never the engine's own: its maintenance timer would
+        // seal a replica's segment where the leader put no boundary.
+        var engineOptions = options.Clone();
+        engineOptions.MaxSegmentAge = null;
+        // A replica's records come from its leader: a new or wiped replica must not restore the archive's newest segment on
+        // its own (its records would have no epochs). It is created without the archive first; the archive then serves
+        // evicted segments and installs (InstallSegment) like on any partition.
+        var segments = PartitionLayout.SegmentsOf(PartitionLayout.PartitionDirectory(options.DataRoot, log, partition));
+        if (env.Archive is not null && (!env.FileSystem.DirectoryExists(segments) || env.FileSystem.ListFiles(segments, PartitionLayout.SegmentFilePattern).Count == 0))
+        {
+            var withoutArchive = new PartitionLogEnvironment { FileSystem = env.FileSystem, TimeProvider = env.TimeProvider, LoggerFactory = env.LoggerFactory };
+            await (await PartitionLog.OpenAsync(log, partition, engineOptions, withoutArchive, cancellationToken).ConfigureAwait(false)).DisposeAsync().ConfigureAwait(false);
+        }
+
+        var partitionLog = await PartitionLog.OpenAsync(log, partition, engineOptions, env, cancellationToken).ConfigureAwait(false);
         try
         {
-            return new EngineReplicaLogStore(partitionLog, env.FileSystem);
+            return new EngineReplicaLogStore(partitionLog, engineOptions, env, options.MaxSegmentAge);
         }
         catch
         {
@@ -229,6 +259,130 @@ internal sealed class EngineReplicaLogStore : IReplicaLogStore, IAsyncDisposable
         FinishTruncation(position);
     }
 
+    /// <exception cref="OrleansAof.Storage.RecordTooLargeException">The payload is over <see cref="PartitionLogOptions.MaxRecordBytes"/>.</exception>
+    public SegmentRollover RolloverFor(int payloadLength)
+    {
+        if (payloadLength > _maxRecordBytes)
+        {
+            throw new OrleansAof.Storage.RecordTooLargeException(payloadLength, _maxRecordBytes);
+        }
+
+        var writer = _log.Writer;
+        if (!writer.FitsActiveReplicated(payloadLength))
+        {
+            return SegmentRollover.Required;
+        }
+
+        return _maxSegmentAge is { } age && writer.ActiveCount > 0 && _time.GetUtcNow() - writer.ActiveCreatedAt >= age
+            ? SegmentRollover.Wanted
+            : SegmentRollover.None;
+    }
+
+    public SegmentTransfer? ExportSegmentAfter(LogPosition after)
+    {
+        var id = after.Id + 1;
+        // Every entry between a position at id - 1 and record id is an epoch start at id - 1: the segment's range.
+        if (id >= _log.Writer.ActiveBaseId || (id > 0 && !_segmentStarts.Contains(id)) || !Contains(after))
+        {
+            return null;
+        }
+
+        SegmentInfo? info = null;
+        foreach (var segment in _log.GetInfo().Segments)
+        {
+            if (segment.BaseId == id && segment.Status != SegmentStatus.Active && segment.RecordCount > 0)
+            {
+                info = segment;
+                break;
+            }
+        }
+
+        if (info is null || info.Status is SegmentStatus.Quarantined or SegmentStatus.Missing)
+        {
+            return null;
+        }
+
+        var last = new LogPosition(EpochOf(info.LastId), info.LastId);
+        var epochs = EpochsFor(after, id, info.LastId);
+        if (info.Status == SegmentStatus.LocalEvicted)
+        {
+            return new SegmentTransfer(id, info.LastId, last, epochs, info.FileName, ReadOnlyMemory<byte>.Empty, 0);
+        }
+
+        // The leader's side of the check: the footer, metadata and index checksums, then the CRC-32C of the bytes sent.
+        var path = Path.Combine(SegmentsPath, info.FileName);
+        byte[] bytes;
+        using (var file = _fs.OpenFile(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+        {
+            var scan = SegmentScanner.ReadSealed(file, validateIndex: true);
+            if (!scan.IsSealed || scan.Metadata!.Value.BaseId != id || scan.Metadata!.Value.LastId != info.LastId)
+            {
+                throw new OrleansAof.Storage.SegmentCorruptedException(path, id, scan.FooterError ?? scan.HeaderError ?? "its metadata does not match the catalog");
+            }
+
+            bytes = new byte[file.Length];
+            file.ReadExactly(0, bytes);
+        }
+
+        return new SegmentTransfer(id, info.LastId, last, epochs, info.FileName, bytes, Crc32C.Compute(bytes));
+    }
+
+    /// <exception cref="ReplicaAppendOutOfOrderException">The log's last record is not the one before the segment.</exception>
+    /// <exception cref="OrleansAof.Storage.SegmentCorruptedException">The file received is not the segment announced (checksum, sealed structures, ids, records); nothing changed.</exception>
+    /// <exception cref="ArchiveIntegrityException">The archive's copy failed verification; nothing changed.</exception>
+    public void InstallSegment(SegmentTransfer segment)
+    {
+        ArgumentNullException.ThrowIfNull(segment);
+        if (_log.LastId != segment.BaseId - 1)
+        {
+            throw new ReplicaAppendOutOfOrderException(segment.BaseId, _log.LastId);
+        }
+
+        var end = End;
+        if (segment.Last <= end)
+        {
+            throw new InvalidOperationException($"Install of {segment} ending at {segment.Last} is not after the end {end}.");
+        }
+
+        // 1. The file, complete and verified, under a temporary name: nothing about the log has changed yet.
+        var target = Path.Combine(SegmentsPath, PartitionLayout.SegmentFileName(segment.BaseId));
+        var temp = target + InstallSuffix;
+        try
+        {
+            ReceiveVerified(segment, temp);
+        }
+        catch
+        {
+            _fs.DeleteFile(temp);
+            throw;
+        }
+
+        // 2. The epochs of its entries, durably (marks past the records are dropped at open if a crash stops here).
+        var marks = new List<EpochMark>(_marks);
+        var epoch = CurrentEpoch;
+        foreach (var mark in segment.Epochs)
+        {
+            if (mark.HasStart ? mark.First > end : mark.Epoch != epoch)
+            {
+                marks.Add(mark);
+                epoch = mark.Epoch;
+            }
+        }
+
+        ReplicaFiles.WriteEpochs(_fs, _epochsPath, new EpochHistory(marks, null));
+        _marks = marks;
+
+        // 3. The active segment sealed (it ends right before the segment: a boundary the leader put there) and the
+        // partition closed; 4. the file renamed into place (over the empty active segment with its name); 5. reopened by
+        // the ordinary open, which takes the newest sealed segment as it does after a restore and starts the next one.
+        _log.Writer.SealReplicated();
+        _log.CloseAsync(seal: false).AsTask().GetAwaiter().GetResult();
+        _fs.MoveFile(temp, target, overwrite: true);
+        _fs.FlushDirectory(SegmentsPath);
+        _log = PartitionLog.OpenAsync(_log.Log, _log.Partition, _engineOptions, _environment).GetAwaiter().GetResult();
+        LoadSegmentStarts();
+    }
+
     public void Flush() => _log.Writer.FlushReplicated();
 
     public void WriteState(ReplicaDurableState state)
@@ -240,6 +394,78 @@ internal sealed class EngineReplicaLogStore : IReplicaLogStore, IAsyncDisposable
     public ValueTask DisposeAsync() => _log.DisposeAsync();
 
     private long CurrentEpoch => _marks.Count > 0 ? _marks[^1].Epoch : 0;
+
+    private void LoadSegmentStarts()
+    {
+        _segmentStarts.Clear();
+        foreach (var segment in _log.GetInfo().Segments)
+        {
+            if (segment.BaseId > 0)
+            {
+                _segmentStarts.Add(segment.BaseId);
+            }
+        }
+    }
+
+    /// <summary>The epoch marks of the entries after <paramref name="after"/> through record <paramref name="lastId"/>, the first record being <paramref name="firstId"/>.</summary>
+    private List<EpochMark> EpochsFor(LogPosition after, long firstId, long lastId)
+    {
+        var epochs = new List<EpochMark>();
+        foreach (var mark in _marks)
+        {
+            if (mark.HasStart ? mark.First > after && mark.AfterId < lastId : mark.AfterId >= firstId && mark.AfterId < lastId)
+            {
+                epochs.Add(mark);
+            }
+        }
+
+        var firstEpoch = EpochOf(firstId);
+        if (!epochs.Exists(m => m.AfterId == firstId - 1 && m.Epoch == firstEpoch))
+        {
+            epochs.Insert(0, new EpochMark(firstEpoch, firstId - 1, HasStart: false));
+        }
+
+        return epochs;
+    }
+
+    /// <summary>Writes the segment's file to <paramref name="temp"/> (from the bytes received, or from the archive), durably, and verifies it completely.</summary>
+    private void ReceiveVerified(SegmentTransfer segment, string temp)
+    {
+        _fs.DeleteFile(temp);
+        if (segment.FromArchive)
+        {
+            var archive = _environment.Archive
+                ?? throw new InvalidOperationException($"{segment} is to be fetched from the archive, but the replica has no {nameof(PartitionLogEnvironment.Archive)}.");
+            SegmentFiles.DownloadVerifiedAsync(archive, new ArchiveObjectKey(_log.Log, _log.Partition, segment.FileName), temp, _fs, durable: true, CancellationToken.None).GetAwaiter().GetResult();
+        }
+        else
+        {
+            if (Crc32C.Compute(segment.File.Span) != segment.FileChecksum)
+            {
+                throw new OrleansAof.Storage.SegmentCorruptedException(temp, segment.BaseId, "the bytes received do not match the leader's checksum");
+            }
+
+            using var file = _fs.OpenFile(temp, FileMode.CreateNew, FileAccess.ReadWrite);
+            file.Write(0, segment.File.Span);
+            file.Flush(dataOnly: false);
+        }
+
+        // The replica's side of the check: every frame, the rolling checksum, the sealed structures, and the ids announced.
+        var facts = SegmentFiles.VerifySealed(_fs, temp, segment.BaseId, _engineOptions.MaxRecordBytes);
+        using (var file = _fs.OpenFile(temp, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+        {
+            var scan = SegmentScanner.ReadSealed(file, validateIndex: false);
+            if (scan.Metadata!.Value.BaseId != segment.BaseId || scan.Metadata!.Value.LastId != segment.LastId || scan.Header!.Value.BaseId != segment.BaseId)
+            {
+                throw new OrleansAof.Storage.SegmentCorruptedException(temp, segment.BaseId, $"it holds ids {scan.Metadata!.Value.BaseId}..{scan.Metadata!.Value.LastId}, not {segment.BaseId}..{segment.LastId}");
+            }
+        }
+
+        if (!segment.FromArchive && facts.Size != segment.File.Length)
+        {
+            throw new OrleansAof.Storage.SegmentCorruptedException(temp, segment.BaseId, "the file written is not the file received");
+        }
+    }
 
     private void FinishTruncation(LogPosition cut)
     {

@@ -38,6 +38,28 @@ internal interface IReplicaLogStore
     /// <summary>Removes every entry after <paramref name="position"/> (which must be in the log).</summary>
     void TruncateAfter(LogPosition position);
 
+    /// <summary>
+    /// The leader's rollover rule for a record of <paramref name="payloadLength"/> bytes appended after <see cref="End"/>:
+    /// whether it fits the active segment on every replica and whether that segment is past the age limit. A store without
+    /// segments answers <see cref="SegmentRollover.None"/>.
+    /// </summary>
+    SegmentRollover RolloverFor(int payloadLength);
+
+    /// <summary>
+    /// The sealed segment whose first record is the entry right after <paramref name="after"/> (a position in the log),
+    /// whole, to send to a replica that lacks it; null when that entry is not the first record of a sealed segment (it is
+    /// in the active segment, inside a segment, an epoch start, or the store has no segments).
+    /// </summary>
+    SegmentTransfer? ExportSegmentAfter(LogPosition after);
+
+    /// <summary>
+    /// Installs <paramref name="segment"/> after the log's end, which must be at a position before the segment's first
+    /// record with the log's last record id <c>BaseId - 1</c>: its epoch marks, then the verified file as a sealed segment.
+    /// Durable when it returns; a crash part way leaves the log as it was before (possibly with the leader's epoch starts
+    /// before the segment's first record: a prefix, as for appends) or with the whole segment.
+    /// </summary>
+    void InstallSegment(SegmentTransfer segment);
+
     /// <summary>Makes every append and truncation so far durable (one group commit).</summary>
     void Flush();
 

@@ -11,6 +11,7 @@ internal sealed class Leader
     private readonly ReplicationSafety _safety;
     private readonly Dictionary<string, FollowerProgress> _followers = new(StringComparer.Ordinal);
     private readonly Queue<Acknowledgement> _pending = new();
+    private readonly Queue<ReadOnlyMemory<byte>> _deferred = new();
     private readonly int _maxBatch;
     private readonly int _majority;
     private readonly LogPosition _epochStart;
@@ -72,6 +73,14 @@ internal sealed class Leader
     /// Assigns the next id to <paramref name="payload"/> and writes it locally; it is acknowledged with
     /// <paramref name="token"/> once committed. Returns the id, or -1 when this leader does not serve.
     /// </summary>
+    /// <remarks>
+    /// Rollover is the leader's decision (docs/replication.md, "Segment seal as a replicated event"): it marks a record
+    /// <see cref="ReplicaEntry.StartsSegment"/> when asked (<paramref name="startsSegment"/>), when its store says the
+    /// active segment is past the age limit, or when the record does not fit the active segment on every replica. A
+    /// boundary goes only where everything before it is committed (never truncated): a wanted rollover marks the first
+    /// append made once the commit point has caught up with the log; a record that does not fit waits, with every append
+    /// after it, until then. Such a record already has its id; it is written when the commit point reaches the log's end.
+    /// </remarks>
     public long Append(ReadOnlyMemory<byte> payload, long token, bool startsSegment = false)
     {
         if (!Serving)
@@ -79,19 +88,29 @@ internal sealed class Leader
             return -1;
         }
 
-        // A segment boundary goes only where everything before it is committed (never truncated): a rollover asked for
-        // earlier marks the first append made once the commit point has caught up with the log.
-        var end = _local.Store.End;
+        // The store refuses a record it can never hold here, before the record has an id.
+        var rollover = _local.Store.RolloverFor(payload.Length);
         _rolloverWanted |= startsSegment;
-        var marks = _rolloverWanted && Commit >= end;
-        _rolloverWanted &= !marks;
-        var id = end.Id + 1;
-        _local.Store.Append(new ReplicaEntry(new LogPosition(Epoch, id), ReplicaEntryKind.Record, payload, marks));
+        if (_deferred.Count == 0 && TryWrite(payload, rollover))
+        {
+            var written = _local.Store.End.Id;
+            _pending.Enqueue(new Acknowledgement(token, written));
+            return written;
+        }
+
+        var id = _local.Store.End.Id + 1 + _deferred.Count;
+        _deferred.Enqueue(payload);
         _pending.Enqueue(new Acknowledgement(token, id));
         return id;
     }
 
-    /// <summary>Sends each follower the entries after its next position (or a heartbeat with the commit point).</summary>
+    /// <summary>Appends that have their ids but wait for the commit point before they start a new segment.</summary>
+    public int Deferred => _deferred.Count;
+
+    /// <summary>
+    /// Sends each follower what follows its next position: the sealed segment that starts there, whole, when the store has
+    /// one (catch-up of a lagging or wiped replica), otherwise a batch of entries (or a heartbeat with the commit point).
+    /// </summary>
     public void Replicate(ICollection<Outgoing> outbox)
     {
         if (!Active)
@@ -101,11 +120,43 @@ internal sealed class Leader
 
         foreach (var (name, progress) in _followers)
         {
+            // Catch-up: a follower that lacks a whole sealed segment gets it whole, not entry by entry.
+            if (_local.Store.ExportSegmentAfter(progress.Next) is { } segment)
+            {
+                outbox.Add(new(name, new InstallSegmentRequest(Epoch, progress.Next, segment, Commit, Commit >= _epochStart, progress.Incarnation)));
+                progress.Next = segment.Last; // pipelined like a batch; a refusal resets it
+                continue;
+            }
+
             var entries = _local.Store.ReadAfter(progress.Next, _maxBatch);
+
+            // A batch that would run into a sealed segment stops before it; the segment follows whole.
+            SegmentTransfer? following = null;
+            for (var k = 1; k < entries.Count; k++)
+            {
+                if (entries[k].StartsSegment && (following = _local.Store.ExportSegmentAfter(entries[k - 1].Position)) is not null)
+                {
+                    var head = new List<ReplicaEntry>(k);
+                    for (var i = 0; i < k; i++)
+                    {
+                        head.Add(entries[i]);
+                    }
+
+                    entries = head;
+                    break;
+                }
+            }
+
             outbox.Add(new(name, new AppendRequest(Epoch, progress.Next, entries, Commit, Commit >= _epochStart, progress.Incarnation)));
             if (entries.Count > 0)
             {
                 progress.Next = entries[^1].Position; // pipelined: the next batch follows this one; a refusal resets it
+            }
+
+            if (following is not null)
+            {
+                outbox.Add(new(name, new InstallSegmentRequest(Epoch, progress.Next, following, Commit, Commit >= _epochStart, progress.Incarnation)));
+                progress.Next = following.Last;
             }
         }
     }
@@ -117,6 +168,7 @@ internal sealed class Leader
         {
             _deposed = true;
             _pending.Clear();
+            _deferred.Clear();
             return;
         }
 
@@ -158,6 +210,31 @@ internal sealed class Leader
     /// <summary>Records visible to readers: those with ids up to the commit point's id.</summary>
     public long VisibleThroughId => Serving ? Commit.Id : -1;
 
+    /// <summary>Writes the appends that have ids, in order, as far as the rollover rule lets them.</summary>
+    private void WriteDeferred()
+    {
+        while (_deferred.Count > 0 && TryWrite(_deferred.Peek(), _local.Store.RolloverFor(_deferred.Peek().Length)))
+        {
+            _deferred.Dequeue();
+        }
+    }
+
+    /// <summary>Writes <paramref name="payload"/> at the next id, marking a segment start where the rule says; false when it must wait.</summary>
+    private bool TryWrite(ReadOnlyMemory<byte> payload, SegmentRollover rollover)
+    {
+        var end = _local.Store.End;
+        var committedThroughEnd = Commit >= end;
+        if (rollover == SegmentRollover.Required && !committedThroughEnd)
+        {
+            return false; // the record must start a segment, and a boundary may only follow committed entries
+        }
+
+        var marks = (_rolloverWanted || rollover != SegmentRollover.None) && committedThroughEnd;
+        _local.Store.Append(new ReplicaEntry(new LogPosition(Epoch, end.Id + 1), ReplicaEntryKind.Record, payload, marks));
+        _rolloverWanted &= !marks;
+        return true;
+    }
+
     private void UpdateCommit(ICollection<Acknowledgement> acknowledged)
     {
         if (!Active)
@@ -181,6 +258,7 @@ internal sealed class Leader
 
         Commit = majorityHolds;
         _local.AdvanceCommit(Commit);
+        WriteDeferred();
         while (_pending.Count > 0 && _pending.Peek().Id <= Commit.Id)
         {
             acknowledged.Add(_pending.Dequeue());

@@ -103,13 +103,74 @@ internal sealed class Replica
             return;
         }
 
-        _matched = LogPosition.Max(_matched, last);
-        _replyTo = from;
-        AdvanceCommit(LogPosition.Min(request.Commit, last));
-        if (!Voter && request.CommitComplete && request.ForIncarnation == Incarnation)
+        Accepted(from, last, request.Commit, request.CommitComplete, request.ForIncarnation);
+    }
+
+    /// <summary>
+    /// Handles a leader's sealed segment (catch-up; docs/replication.md, "Catch-up"): the same epoch and previous-position
+    /// rules as an append; then, when the log lacks the segment's first record, the local suffix after the last position
+    /// both logs hold is truncated (never at or before the commit point or into a sealed segment) and the segment installed.
+    /// A log that already holds some of the segment's records only reports how far it matches; the leader sends the rest
+    /// as entries. The reply follows the next flush.
+    /// </summary>
+    public void OnInstallSegment(string from, InstallSegmentRequest request, ICollection<Outgoing> outbox)
+    {
+        if (request.Epoch < Promise)
         {
-            _rejoinTarget = _rejoinTarget is { } target ? LogPosition.Max(target, request.Commit) : request.Commit;
+            outbox.Add(new(from, Refusal(request.Epoch, RefusalReason.StaleEpoch, request.Prev)));
+            return;
         }
+
+        RaisePromise(request.Epoch);
+        if (_matchEpoch != request.Epoch)
+        {
+            _matchEpoch = request.Epoch;
+            _matched = LogPosition.Start;
+        }
+
+        if (!_store.Contains(request.Prev))
+        {
+            outbox.Add(new(from, Refusal(request.Epoch, RefusalReason.PrevMismatch, request.Prev)));
+            return;
+        }
+
+        var segment = request.Segment;
+        var last = segment.Last;
+        if (!_store.Contains(last))
+        {
+            // The positions before the segment's first record that this log holds (epoch starts at BaseId - 1), then the first record.
+            last = request.Prev;
+            foreach (var mark in segment.Epochs)
+            {
+                if (mark.HasStart && mark.First > last && _store.Contains(mark.First))
+                {
+                    last = mark.First;
+                }
+            }
+
+            var first = new LogPosition(EpochOfFirstRecord(segment), segment.BaseId);
+            if (_store.Contains(first))
+            {
+                last = first; // holds part of the segment: both logs agree through its first record; the leader sends the rest
+            }
+            else
+            {
+                if (_store.End != last)
+                {
+                    if (last.Id < _store.State.SealedBefore - 1 || last < _commit)
+                    {
+                        throw new ReplicationProtocolException($"Replica {Name} would truncate after {last}, below its commit point {_commit} or its sealed segments (before id {_store.State.SealedBefore}).");
+                    }
+
+                    _store.TruncateAfter(last);
+                }
+
+                _store.InstallSegment(segment);
+                last = segment.Last;
+            }
+        }
+
+        Accepted(from, last, request.Commit, request.CommitComplete, request.ForIncarnation);
     }
 
     /// <summary>Handles a candidate's fence: promise its epoch durably, make the log durable, report the log end.</summary>
@@ -223,6 +284,32 @@ internal sealed class Replica
         }
 
         return last;
+    }
+
+    private static long EpochOfFirstRecord(SegmentTransfer segment)
+    {
+        var epoch = 0L;
+        foreach (var mark in segment.Epochs)
+        {
+            if (mark.AfterId < segment.BaseId)
+            {
+                epoch = mark.Epoch;
+            }
+        }
+
+        return epoch;
+    }
+
+    /// <summary>An append or install was applied through <paramref name="last"/>: match, commit point, rejoin, reply after the flush.</summary>
+    private void Accepted(string from, LogPosition last, LogPosition commit, bool commitComplete, long forIncarnation)
+    {
+        _matched = LogPosition.Max(_matched, last);
+        _replyTo = from;
+        AdvanceCommit(LogPosition.Min(commit, last));
+        if (!Voter && commitComplete && forIncarnation == Incarnation)
+        {
+            _rejoinTarget = _rejoinTarget is { } target ? LogPosition.Max(target, commit) : commit;
+        }
     }
 
     private void RaisePromise(long epoch)

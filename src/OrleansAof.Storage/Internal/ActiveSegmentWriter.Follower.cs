@@ -14,6 +14,11 @@ internal sealed partial class ActiveSegmentWriter
 {
     private const int ZeroChunk = 64 * 1024;
 
+    // The record frames (without checkpoints) of the active segment, for the leader's rollover rule; recomputed from the
+    // file when the active segment changed under it (a seal, an install) or after a truncation.
+    private ActiveSegment? _framesOf;
+    private long _activeRecordFrames;
+
     /// <summary>
     /// Writes one record at <paramref name="id"/>, which must be the next id. With <paramref name="startsSegment"/> the
     /// active segment is sealed first (when it holds records) and the record opens the next one. The record is flagged
@@ -55,6 +60,85 @@ internal sealed partial class ActiveSegmentWriter
                 }
 
                 WriteLocked(segment, ref source, crcs, frames, stamp: null, replicated: true);
+                if (ReferenceEquals(_framesOf, segment))
+                {
+                    _activeRecordFrames += frames;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The leader's rollover rule: whether a replicated record of <paramref name="payloadLength"/> bytes fits the active
+    /// segment on every replica of the log, whatever their flushes. Each replica's segment holds the same records but its own
+    /// flush checkpoints, at most one after each record (a flush writes one only when records are pending), so the rule
+    /// counts one checkpoint per record: the record frames, a checkpoint per record, the seal's structures and the producer
+    /// table must stay within <see cref="PartitionLogOptions.MaxSegmentBytes"/>. An empty segment takes any record. Every
+    /// replica's <see cref="AppendReplicated"/> then fits a record the leader placed, as long as the replicas share the option.
+    /// </summary>
+    /// <exception cref="PartitionFaultedException">The active segment could not be read.</exception>
+    public bool FitsActiveReplicated(int payloadLength)
+    {
+        lock (_commit.FlushLock)
+        {
+            ActiveSegment segment;
+            int count;
+            lock (_state.Sync)
+            {
+                segment = _segments.Active;
+                count = segment.Count;
+            }
+
+            if (count == 0)
+            {
+                return true;
+            }
+
+            if (!ReferenceEquals(_framesOf, segment))
+            {
+                _activeRecordFrames = RecordFramesOf(segment, count);
+                _framesOf = segment;
+            }
+
+            var need = SegmentHeader.Size + _activeRecordFrames + SegmentFormat.RecordFrameSize(payloadLength)
+                + ((count + 1L) * FlushCheckpoint.Size) + RecordFrameWriter.SealReserve(count + 1L) + ((_producers.Count + 1L) * ProducerTable.EntrySize);
+            return need <= _options.MaxSegmentBytes;
+        }
+    }
+
+    /// <summary>
+    /// Seals the active segment where it ends and opens the next one (nothing when it is empty): before a replica installs
+    /// the leader's sealed segment that starts right after it, so the boundary is the leader's. Durable when it returns.
+    /// </summary>
+    /// <exception cref="PartitionFaultedException">The seal failed; the partition is faulted (closing it releases it).</exception>
+    public void SealReplicated()
+    {
+        lock (_commit.FlushLock)
+        {
+            _sealer.SealActive(openNext: true, closing: false, _producers);
+        }
+    }
+
+    /// <summary>When the active segment was created (the leader's age rule).</summary>
+    public DateTimeOffset ActiveCreatedAt
+    {
+        get
+        {
+            lock (_state.Sync)
+            {
+                return _segments.Active.CreatedAt;
+            }
+        }
+    }
+
+    /// <summary>The active segment's record count.</summary>
+    public int ActiveCount
+    {
+        get
+        {
+            lock (_state.Sync)
+            {
+                return _segments.Active.Count;
             }
         }
     }
@@ -172,6 +256,8 @@ internal sealed partial class ActiveSegmentWriter
                 _state.SealedLocked(id);
                 _state.SignalDurableAdvancedLocked();
             }
+
+            _framesOf = null;
         }
     }
 
@@ -199,6 +285,27 @@ internal sealed partial class ActiveSegmentWriter
                 return _segments.Active.BaseId;
             }
         }
+    }
+
+    /// <summary>The sum of the record frames of the first <paramref name="count"/> records (under the flush lock).</summary>
+    private long RecordFramesOf(ActiveSegment segment, int count)
+    {
+        Span<byte> header = stackalloc byte[RecordHeader.Size];
+        long sum = 0;
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                segment.File.ReadExactly(segment.Offsets[i], header);
+                sum += SegmentFormat.RecordFrameSize(BinaryPrimitives.ReadInt32LittleEndian(header[8..]));
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Fault(e, "reading the active segment's records failed: ");
+        }
+
+        return sum;
     }
 
     private static void Zero(ActiveSegment segment, long from, long to)

@@ -1,4 +1,3 @@
-using System.Buffers;
 using Microsoft.Extensions.Logging;
 using OrleansAof.Storage.Archive;
 using OrleansAof.Storage.Format;
@@ -69,7 +68,7 @@ internal sealed partial class PartitionArchival
             SegmentFileFacts facts;
             try
             {
-                facts = await Task.Run(() => VerifyForArchive(segment), cancellationToken).ConfigureAwait(false);
+                facts = await Task.Run(() => SegmentFiles.VerifySealed(_fs, segment.Path, segment.BaseId, _options.MaxRecordBytes), cancellationToken).ConfigureAwait(false);
             }
             catch (SegmentCorruptedException e)
             {
@@ -344,45 +343,6 @@ internal sealed partial class PartitionArchival
     }
 
     private static string Invariant(FormattableString s) => s.ToString(System.Globalization.CultureInfo.InvariantCulture);
-
-    /// <summary>Reads a sealed segment completely and returns the size and CRC-32C of the file.</summary>
-    private SegmentFileFacts VerifyForArchive(SealedSegment segment)
-    {
-        using var file = _fs.OpenFile(segment.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        var scan = SegmentScanner.ScanForward(file, _options.MaxRecordBytes, collectRecords: false);
-        var problem = !scan.IsSealed ? scan.FooterError ?? scan.HeaderError ?? "not sealed"
-            : scan.Stop != ScanStop.CleanEnd || scan.ValidEnd != scan.Footer!.Value.DataEnd ? $"invalid data at offset {scan.ValidEnd}: {scan.StopDetail}"
-            : scan.RollingChecksum != scan.Metadata!.Value.DataChecksum ? "the records do not match the segment's rolling checksum"
-            : null;
-        if (problem is not null)
-        {
-            throw new SegmentCorruptedException(segment.Path, segment.BaseId, problem);
-        }
-
-        var length = file.Length;
-        var buffer = ArrayPool<byte>.Shared.Rent(1024 * 1024);
-        try
-        {
-            uint crc = 0;
-            for (long pos = 0; pos < length;)
-            {
-                var n = file.Read(pos, buffer.AsSpan(0, (int)Math.Min(buffer.Length, length - pos)));
-                if (n <= 0)
-                {
-                    throw new SegmentCorruptedException(segment.Path, segment.BaseId, $"the file ended at {pos} of {length} bytes");
-                }
-
-                crc = Crc32C.Append(crc, buffer.AsSpan(0, n));
-                pos += n;
-            }
-
-            return new SegmentFileFacts(length, crc);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
 
     /// <summary>
     /// What the archive holds at <paramref name="key"/>, or null when it holds nothing or only a damaged object (no or bad

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using OrleansAof.Storage.Archive;
 using OrleansAof.Storage.Format;
@@ -185,6 +186,50 @@ internal static class SegmentFiles
         if (durable)
         {
             fs.FlushDirectory(Path.GetDirectoryName(destination)!);
+        }
+    }
+
+    /// <summary>
+    /// Reads a sealed segment completely (header, every frame, the rolling checksum against the metadata, footer, metadata
+    /// and index checksums) and returns the size and CRC-32C of the file: before it is archived, and before a replica
+    /// installs a segment it received (docs/replication.md, "Catch-up").
+    /// </summary>
+    /// <exception cref="SegmentCorruptedException">The file is not a valid sealed segment.</exception>
+    public static SegmentFileFacts VerifySealed(IFileSystem fs, string path, long baseId, int maxRecordBytes)
+    {
+        using var file = fs.OpenFile(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var scan = SegmentScanner.ScanForward(file, maxRecordBytes, collectRecords: false);
+        var problem = !scan.IsSealed ? scan.FooterError ?? scan.HeaderError ?? "not sealed"
+            : scan.Stop != ScanStop.CleanEnd || scan.ValidEnd != scan.Footer!.Value.DataEnd ? $"invalid data at offset {scan.ValidEnd}: {scan.StopDetail}"
+            : scan.RollingChecksum != scan.Metadata!.Value.DataChecksum ? "the records do not match the segment's rolling checksum"
+            : null;
+        if (problem is not null)
+        {
+            throw new SegmentCorruptedException(path, baseId, problem);
+        }
+
+        var length = file.Length;
+        var buffer = ArrayPool<byte>.Shared.Rent(1024 * 1024);
+        try
+        {
+            uint crc = 0;
+            for (long pos = 0; pos < length;)
+            {
+                var n = file.Read(pos, buffer.AsSpan(0, (int)Math.Min(buffer.Length, length - pos)));
+                if (n <= 0)
+                {
+                    throw new SegmentCorruptedException(path, baseId, $"the file ended at {pos} of {length} bytes");
+                }
+
+                crc = Crc32C.Append(crc, buffer.AsSpan(0, n));
+                pos += n;
+            }
+
+            return new SegmentFileFacts(length, crc);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

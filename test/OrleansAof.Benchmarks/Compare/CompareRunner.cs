@@ -10,6 +10,8 @@ namespace OrleansAof.Benchmarks.Compare;
 /// <c>compare [--quick] [--rounds N] [--only sync1,sync64,throughput,scan,open,alloc,policies] [--sizes 64,1024,16384] [--active-segment-write Mapped|Write]</c>:
 /// the side-by-side comparison of the engine with a raw FileStream baseline and FasterLog 2.6.5, in one process,
 /// in interleaved rounds, ending with one Markdown report (ratios are medians of per-round ratios).
+/// <c>--only replica-catchup</c> measures a wiped replica rebuilt by segment installs against the engine's scan of the same
+/// records (<see cref="ReplicaCatchUpBenchmark"/>); it is not part of the default set either.
 /// <c>--only grain-sync64,producer,client-tail,archive-put,archive-read [--tail-seconds N]</c> runs the comparisons of
 /// the Orleans layer (a silo and an external client over TCP in this process) and of the S3 archive (against s3rver);
 /// they are not part of the default set.
@@ -24,7 +26,7 @@ internal static class CompareRunner
 
     private static readonly string[] ArchiveSections = ["archive-put", "archive-read"];
 
-    private static readonly string[] AllSections = [.. DefaultSections, .. ClusterSections, .. ArchiveSections, "streams"];
+    private static readonly string[] AllSections = [.. DefaultSections, .. ClusterSections, .. ArchiveSections, "streams", "replica-catchup"];
 
     private sealed record Settings(bool Quick, int Rounds, int OtherSizeRounds, TimeSpan Slice, long VolumeBytes, long ScanBytes, int Opens, int[] Sizes, HashSet<string> Sections, int TailSeconds);
 
@@ -184,6 +186,11 @@ internal static class CompareRunner
         {
             Progress($"streams: AddAppendLogStreams (Sync) vs memory streams, {(settings.Quick ? 3 : 5)} rounds of {(settings.Quick ? 2_000 : 5_000):N0} events");
             absolute.AddRange(await StreamsBenchmark.RunAsync(temp.NewFolder("streams"), settings.Quick ? 2_000 : 5_000, settings.Quick ? 3 : 5, Progress));
+        }
+
+        if (settings.Sections.Contains("replica-catchup"))
+        {
+            absolute.AddRange(await ReplicaCatchUpBenchmark.RunAsync(temp, settings.Quick ? 128L << 20 : 256L << 20, settings.Quick ? 3 : 5, Progress));
         }
 
         if (settings.Sections.Contains("open"))

@@ -81,6 +81,16 @@ internal sealed class InMemoryReplicaLogStore : IReplicaLogStore
         _durableCount = keep;
     }
 
+    /// <summary>The rollover rule for tests of the leader; by default none (no segments in memory: the leader rolls over only when asked).</summary>
+    public Func<int, SegmentRollover>? Rollover { get; set; }
+
+    public SegmentRollover RolloverFor(int payloadLength) => Rollover?.Invoke(payloadLength) ?? SegmentRollover.None;
+
+    /// <summary>No segments in memory: catch-up is by entries only.</summary>
+    public SegmentTransfer? ExportSegmentAfter(LogPosition after) => null;
+
+    public void InstallSegment(SegmentTransfer segment) => throw new NotSupportedException("The in-memory store has no segments.");
+
     public void Flush() => _durableCount = _log.Count;
 
     public void WriteState(ReplicaDurableState state) => State = state;

@@ -154,6 +154,30 @@ public sealed class ReplicationRulesTests
     }
 
     [Fact]
+    public void Leader_RecordThatDoesNotFit_WaitsForTheCommitPoint_KeepsItsId_ThenStartsTheSegment()
+    {
+        var acks = new List<Acknowledgement>();
+        var (leader, aStore) = ServingLeader("b", incarnation: 8, acks);
+        leader.Append(new byte[] { 1 }, token: 1).Should().Be(0);
+
+        // Id 0 is not committed and the next record does not fit the active segment: it gets id 1 but is not written yet,
+        // nor is the append after it (ids stay in order).
+        aStore.Rollover = length => length > 1 ? SegmentRollover.Required : SegmentRollover.None;
+        leader.Append(new byte[] { 2, 2 }, token: 2).Should().Be(1);
+        leader.Append(new byte[] { 3 }, token: 3).Should().Be(2);
+        leader.Deferred.Should().Be(2);
+        string.Join(' ', aStore.ReadAfter(LogPosition.Start, 10)).Should().Be("start(1,-1) rec(1,0)");
+
+        // Id 0 committed: the waiting records are written, the first one starting the segment.
+        aStore.Flush();
+        leader.OnLocalFlush(acks);
+        leader.OnAppendReply("b", new AppendReply(1, RefusalReason.None, new LogPosition(1, 0), LogPosition.Start, new LogPosition(1, 0), 1, 8), acks);
+        leader.Deferred.Should().Be(0);
+        string.Join(' ', aStore.ReadAfter(LogPosition.Start, 10)).Should().Be("start(1,-1) rec(1,0) rec(1,1)|seg rec(1,2)");
+        acks.Should().Equal(new Acknowledgement(1, 0));
+    }
+
+    [Fact]
     public void Leader_ReplyWithHigherPromise_StepsDown_AndTakesNoMoreAppends()
     {
         var (a, aStore) = NewReplica("a");
