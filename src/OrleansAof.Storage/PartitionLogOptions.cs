@@ -75,6 +75,17 @@ public sealed class PartitionLogOptions
     /// </summary>
     public bool MapSealedSegments { get; set; } = true;
 
+    /// <summary>
+    /// How appends reach the active segment's file. Default <see cref="ActiveSegmentWriteMode.Mapped"/>: non-<c>Sync</c>
+    /// appends of up to 16 KiB are copied into a shared memory map of the segment once it holds 1 MiB (one copy into the
+    /// page cache, no system call per append), where the file system offers it (Linux); <c>Sync</c> appends, larger ones,
+    /// the start of each segment and other platforms use one <c>pwrite</c> per append. Both keep the same contract: an
+    /// acknowledged non-<c>Sync</c> append survives a crash of the process; a flush makes it durable. The trade-off of the
+    /// mapping: a device error while a written page is read back into memory stops the process (SIGBUS) where a
+    /// <c>pwrite</c> would fault the partition (docs/format.md, "Platform guarantees").
+    /// </summary>
+    public ActiveSegmentWriteMode ActiveSegmentWrite { get; set; } = ActiveSegmentWriteMode.Mapped;
+
     /// <summary>How many producers' last batches are remembered for idempotent appends; beyond it the least recent is forgotten. Default 10,000.</summary>
     public int MaxProducers { get; set; } = 10_000;
 
@@ -156,6 +167,11 @@ public sealed class PartitionLogOptions
         if (!Enum.IsDefined(Preallocation))
         {
             throw new InvalidLogOptionsException(prefix + nameof(Preallocation), $"has an unknown value {Preallocation}.");
+        }
+
+        if (!Enum.IsDefined(ActiveSegmentWrite))
+        {
+            throw new InvalidLogOptionsException(prefix + nameof(ActiveSegmentWrite), $"has an unknown value {ActiveSegmentWrite}.");
         }
 
         if (double.IsNaN(PreallocateAt) || PreallocateAt <= 0 || PreallocateAt >= 1)

@@ -7,9 +7,12 @@ using OrleansAof.Storage.IO;
 // Child process of the crash tests. Every line it prints is one write to stdout, flushed at once, and ends with " ."
 // so that the parent can tell a complete line from one cut by SIGKILL.
 //
-//   append <data-root> <seed> <preallocation>   appends CrashWorkload batches under Sync until killed;
+//   append <data-root> <seed> <preallocation> [<flush-policy> <active-segment-write>]
+//                                               appends CrashWorkload batches until killed, under Sync (or the given
+//                                               policy, e.g. Async or Batched:20, with ActiveSegmentWrite Mapped or Write);
 //                                               prints "opening .", "ready <next-id> <epoch> ." and
-//                                               "ack <first> <last> <crc32c-hex> ." after each durable append
+//                                               "ack <first> <last> <crc32c-hex> ." after each acknowledged append
+//                                               (durable under Sync; written to the OS under the other policies)
 //   hold <data-root> <log> <partition>          opens the partition, prints "opened <epoch> ." (or "locked .") and
 //                                               holds it until stdin closes, then prints "closed ."
 //   lock-file <path>                            opens the file with FileShare.None: prints "acquired ." and holds it
@@ -23,7 +26,8 @@ try
 {
     return args.Length > 0 ? args[0] switch
     {
-        "append" when args.Length == 4 => await AppendAsync(args[1], long.Parse(args[2], CultureInfo.InvariantCulture), Enum.Parse<PreallocationMode>(args[3])),
+        "append" when args.Length == 4 => await AppendAsync(args[1], long.Parse(args[2], CultureInfo.InvariantCulture), Enum.Parse<PreallocationMode>(args[3]), FlushPolicy.Sync, ActiveSegmentWriteMode.Mapped),
+        "append" when args.Length == 6 => await AppendAsync(args[1], long.Parse(args[2], CultureInfo.InvariantCulture), Enum.Parse<PreallocationMode>(args[3]), FlushPolicy.Parse(args[4]), Enum.Parse<ActiveSegmentWriteMode>(args[5])),
         "hold" when args.Length == 4 => await HoldAsync(args[1], args[2], args[3]),
         "lock-file" when args.Length == 2 => await LockFileAsync(args[1]),
         "mapped-damage" when args.Length == 3 => await MappedDamage.RunAsync(args[1], args[2], Say),
@@ -38,7 +42,7 @@ catch (Exception e)
 
 int Usage()
 {
-    Console.Error.WriteLine("usage: append <data-root> <seed> <preallocation> | hold <data-root> <log> <partition> | lock-file <path> | mapped-damage <data-root> <scenario>");
+    Console.Error.WriteLine("usage: append <data-root> <seed> <preallocation> [<flush-policy> <active-segment-write>] | hold <data-root> <log> <partition> | lock-file <path> | mapped-damage <data-root> <scenario>");
     return 2;
 }
 
@@ -48,15 +52,17 @@ void Say(string line)
     stdout.Flush();
 }
 
-async Task<int> AppendAsync(string root, long seed, PreallocationMode preallocation)
+async Task<int> AppendAsync(string root, long seed, PreallocationMode preallocation, FlushPolicy policy, ActiveSegmentWriteMode write)
 {
     var options = new PartitionLogOptions
     {
         DataRoot = root,
-        FlushPolicy = FlushPolicy.Sync,
+        FlushPolicy = policy,
         MaxSegmentBytes = CrashWorkload.MaxSegmentBytes,
         MaxRecordBytes = (int)(CrashWorkload.MaxSegmentBytes / 4),
         Preallocation = preallocation,
+        ActiveSegmentWrite = write,
+        BackpressureMode = BackpressureMode.Wait,
     };
     Say("opening");
     var log = await PartitionLog.OpenAsync(CrashWorkload.Log, CrashWorkload.Partition, options);
@@ -74,7 +80,7 @@ async Task<int> AppendAsync(string root, long seed, PreallocationMode preallocat
         var result = batch.Length == 1
             ? await log.AppendAsync(batch[0])
             : await log.AppendBatchAsync([.. batch.Select(static b => (ReadOnlyMemory<byte>)b)]);
-        if (result.FirstId != first || result.LastId != first + batch.Length - 1 || !result.IsDurable)
+        if (result.FirstId != first || result.LastId != first + batch.Length - 1 || (policy.Kind == FlushPolicyKind.Sync && !result.IsDurable))
         {
             await Console.Error.WriteLineAsync($"unexpected append result {result} for the batch at {first} of {batch.Length} record(s)");
             return 5;

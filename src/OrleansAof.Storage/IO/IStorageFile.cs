@@ -48,4 +48,16 @@ public interface IStorageFile : IDisposable
     /// </remarks>
     /// <param name="length">Bytes to map from offset 0; at most the file's length.</param>
     IReadOnlyFileMapping? TryMapReadOnly(long length) => null;
+
+    /// <summary>
+    /// Maps the file for writing (a shared mapping of <paramref name="capacity"/> bytes of address space from offset 0),
+    /// or returns <see langword="null"/> where the implementation or platform does not offer it (the caller then writes
+    /// through <see cref="Write"/>). For the file being appended to: the engine encodes records of the active segment into
+    /// it instead of calling <see cref="Write"/> once per append. Writes through the mapping and through <see cref="Write"/>
+    /// see the same bytes (one page cache), and <see cref="Flush"/> makes both durable. The mapping is independent of this
+    /// handle's lifetime; the caller disposes it before it changes the file's length below what it mapped (a seal cuts the
+    /// file).
+    /// </summary>
+    /// <param name="capacity">Bytes of address space to map: the most the file will be written to through the mapping.</param>
+    IWritableFileMapping? TryMapWritable(long capacity) => null;
 }

@@ -17,6 +17,11 @@ namespace OrleansAof.Storage.IO;
 /// <see langword="null"/>: a mapped view keeps the file from being deleted until it is unmapped, and the archiver deletes sealed
 /// segments that a scan may still be reading, so reads there stay on the handle. It maps only when the file (<c>fstat</c>)
 /// is at least as long as asked.</item>
+/// <item><see cref="IStorageFile.TryMapWritable"/> maps the file (<c>mmap</c>, <c>PROT_READ | PROT_WRITE</c>, <c>MAP_SHARED</c>) on Linux
+/// only, and grows it with <c>fallocate</c>; it returns <see langword="null"/> elsewhere and where <c>fallocate</c> is not supported.
+/// A shared mapping writes into the same page cache as <c>pwrite</c>, and <c>fdatasync</c> of the file writes its dirty pages
+/// back (Linux's <c>msync(MS_SYNC)</c> is the same <c>vfs_fsync_range(datasync)</c> call over the mapped range), so the flush
+/// of the file is the flush of the mapping.</item>
 /// <item><see cref="IReadOnlyFileMapping.TryPrepareRead"/> asks <c>mincore</c> which pages of the range are in the page cache and
 /// brings the others in with <c>madvise(MADV_POPULATE_READ)</c> (Linux 5.14 and later), which fails with <c>EFAULT</c> where
 /// touching the page would raise SIGBUS (a page past the end of a truncated file, a device read error) instead of
@@ -155,6 +160,8 @@ public sealed partial class PhysicalFileSystem : IFileSystem
 
             return PhysicalMapping.Create(handle, length);
         }
+
+        public IWritableFileMapping? TryMapWritable(long capacity) => PhysicalWritableMapping.TryCreate(handle, capacity);
 
         public void Dispose() => handle.Dispose();
     }

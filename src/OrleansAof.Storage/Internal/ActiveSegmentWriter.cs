@@ -27,6 +27,8 @@ internal sealed partial class ActiveSegmentWriter
     private const long NoExpectation = long.MinValue;
     private const long WriteBackStep = 1024 * 1024;
     private const long WriteBackPage = 4096;
+    private const long MapFromBytes = 1024 * 1024;
+    private const long MappedAppendLimit = 16 * 1024;
 
     private readonly PartitionDirectory _dir;
     private readonly PartitionLogOptions _options;
@@ -38,6 +40,9 @@ internal sealed partial class ActiveSegmentWriter
     private readonly WriterState _state;
     private readonly GroupCommit _commit;
     private readonly int _scratchLimit;
+
+    // Where in a segment appends start to go through its writable mapping (ActiveSegmentWriteMode.Mapped).
+    private readonly long _mapFrom;
 
     // Where frames are built before they are written; grown on demand up to _scratchLimit (a partition that only ever
     // gets small records keeps a small buffer: thousands of open partitions each held 1 MiB before).
@@ -61,6 +66,7 @@ internal sealed partial class ActiveSegmentWriter
         _commit = commit;
         WriterEpoch = recovered.Epoch;
         _scratchLimit = Math.Max(1024 * 1024, SegmentFormat.RecordFrameSize(_options.MaxRecordBytes) + FlushCheckpoint.Size);
+        _mapFrom = Math.Min(MapFromBytes, _options.MaxSegmentBytes / 4);
         _producers = recovered.Producers;
         if (_options.MaxSegmentAge is not null)
         {
@@ -397,13 +403,16 @@ internal sealed partial class ActiveSegmentWriter
                             _commit.Request(FlushTrigger.Batched);
                         }
 
-                        if (policy.Kind != FlushPolicyKind.Sync && segment.WriteOffset - segment.WriteBackStarted >= WriteBackStep)
+                        // Whole pages of the mapping when appends are stored through one (a huge page is written back whole).
+                        var writtenPages = segment.WriteOffset & ~((segment.Mapping?.PageSize ?? WriteBackPage) - 1);
+                        if (policy.Kind != FlushPolicyKind.Sync && writtenPages - segment.WriteBackStarted >= WriteBackStep)
                         {
                             // Start write-back of the whole pages written since the last hint, so that the disk works while
                             // appends go on and the next fsync finds little left to write.
+                            segment.ReleaseWrittenPages();
                             writeBackFile = segment.File;
                             writeBackFrom = segment.WriteBackStarted;
-                            writeBackTo = segment.WriteOffset & ~(WriteBackPage - 1);
+                            writeBackTo = writtenPages;
                             segment.WriteBackStarted = writeBackTo;
                         }
 
@@ -462,9 +471,16 @@ internal sealed partial class ActiveSegmentWriter
             _scratch = new byte[(int)Math.Min(_scratchLimit, Math.Max(frames, 2L * _scratch.Length))];
         }
 
+        // Mapped writes only where they pay: not under Sync (each fsync would write back whole huge pages for a few
+        // records) nor on the follower path (it flushes every few records), once the segment holds MapFrom bytes (a
+        // small partition keeps writing through the file and never holds a huge page of zeros), and for appends of at
+        // most MappedAppendLimit bytes (a large append pays for one pwrite easily, and a page the mapping brings in is
+        // zeroed before it is copied into, which a whole-page pwrite skips).
+        var mapped = _options.ActiveSegmentWrite == ActiveSegmentWriteMode.Mapped && _state.Policy.Kind != FlushPolicyKind.Sync && !replicated
+            && frames <= MappedAppendLimit && segment.WriteOffset >= _mapFrom && segment.MapForWriting(_options.MaxSegmentBytes) is not null;
         try
         {
-            payloadBytes = RecordFrameWriter.Write(segment, ref payloads, crcs, _scratch, firstId, now, ack, stamp);
+            payloadBytes = RecordFrameWriter.Write(segment, ref payloads, crcs, frames, mapped, _scratch, firstId, now, ack, stamp);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

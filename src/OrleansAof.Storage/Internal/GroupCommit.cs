@@ -152,6 +152,7 @@ internal sealed class GroupCommit
             }
 
             segment.WriteOffset = checkpointOffset + FlushCheckpoint.Size;
+            segment.ReleaseWrittenPages();
             lastId = segment.LastId;
             records = _state.PendingRecords;
             bytes = _state.UnflushedBytes + FlushCheckpoint.Size;

@@ -52,6 +52,7 @@ internal sealed partial class SegmentSealer
         ActiveSegment segment;
         long records, bytes;
         TaskCompletionSource done;
+        IWritableFileMapping? mapping;
         lock (_state.Sync)
         {
             if (closing)
@@ -75,7 +76,11 @@ internal sealed partial class SegmentSealer
             records = _state.PendingRecords;
             bytes = _state.UnflushedBytes;
             _state.SealDone = done = WriterState.NewGate();
+            mapping = segment.DetachMapping();
         }
+
+        // Nothing writes to the segment any more (appends wait for SealDone): unmap it before the seal cuts the file.
+        mapping?.Dispose();
 
         var started = _time.GetTimestamp();
         SealedSegment sealedSegment;

@@ -153,9 +153,11 @@ internal sealed class SegmentSet
         }
     }
 
-    /// <summary>Closes every file (at the partition's close).</summary>
+    /// <summary>Closes every file and unmaps the active segment (at the partition's close, after the writer closed).</summary>
     public void CloseAll()
     {
+        // The writer is closed: nothing stores into the active segment's mapping any more.
+        _active.DetachMapping()?.Dispose();
         _active.File.Dispose();
         foreach (var s in _sealed)
         {

@@ -7,7 +7,7 @@ using OrleansAof.Storage;
 namespace OrleansAof.Benchmarks.Compare;
 
 /// <summary>
-/// <c>compare [--quick] [--rounds N] [--only sync1,sync64,throughput,scan,open,alloc,policies] [--sizes 64,1024,16384]</c>:
+/// <c>compare [--quick] [--rounds N] [--only sync1,sync64,throughput,scan,open,alloc,policies] [--sizes 64,1024,16384] [--active-segment-write Mapped|Write]</c>:
 /// the side-by-side comparison of the engine with a raw FileStream baseline and FasterLog 2.6.5, in one process,
 /// in interleaved rounds, ending with one Markdown report (ratios are medians of per-round ratios).
 /// <c>--only replica-catchup</c> measures a wiped replica rebuilt by segment installs against the engine's scan of the same
@@ -40,7 +40,7 @@ internal static class CompareRunner
         catch (ArgumentException e)
         {
             await Console.Error.WriteLineAsync(e.Message);
-            await Console.Error.WriteLineAsync("usage: compare [--quick] [--rounds N] [--only " + string.Join(',', AllSections) + "] [--sizes 64,1024,16384] [--tail-seconds N]");
+            await Console.Error.WriteLineAsync("usage: compare [--quick] [--rounds N] [--only " + string.Join(',', AllSections) + "] [--sizes 64,1024,16384] [--tail-seconds N] [--active-segment-write Mapped|Write]");
             return 2;
         }
 
@@ -210,7 +210,7 @@ internal static class CompareRunner
         report.AppendLine(CultureInfo.InvariantCulture, $"- command: `{command}` ({started:yyyy-MM-dd HH:mm} UTC, {clock.Elapsed.TotalMinutes:0.0} min)");
         report.AppendLine(CultureInfo.InvariantCulture, $"- machine: {Machine.Cpu()}, {Machine.Memory()} RAM; {Machine.Runtime()}");
         report.AppendLine(CultureInfo.InvariantCulture, $"- disk: {Disk.Describe(temp.Path)} (shared and noisy: compare ratios, not absolute rates); load average {loadBefore} at start, {Machine.LoadAverage()} at end");
-        report.AppendLine(CultureInfo.InvariantCulture, $"- method: every comparison runs its subjects in {settings.Rounds} interleaved rounds ({settings.OtherSizeRounds} for sizes other than 1 KiB) of {settings.Slice.TotalSeconds:0.##} s slices (throughput: fixed volume; scan: whole log), order rotating per round, after one unrecorded warm-up slice each; a ratio is the median of per-round ratios (p25–p75 in brackets). Rates are medians of the rounds. Engine: default options (64 MiB segments, Preallocation Auto, FlushOnCallerThread) with BackpressureMode.Wait. FasterLog 2.6.5: default settings.");
+        report.AppendLine(CultureInfo.InvariantCulture, $"- method: every comparison runs its subjects in {settings.Rounds} interleaved rounds ({settings.OtherSizeRounds} for sizes other than 1 KiB) of {settings.Slice.TotalSeconds:0.##} s slices (throughput: fixed volume; scan: whole log), order rotating per round, after one unrecorded warm-up slice each; a ratio is the median of per-round ratios (p25–p75 in brackets). Rates are medians of the rounds. Engine: default options (64 MiB segments, Preallocation Auto, FlushOnCallerThread, ActiveSegmentWrite {Engine.ActiveSegmentWrite}) with BackpressureMode.Wait. FasterLog 2.6.5: default settings.");
         report.AppendLine();
         report.Append(Summary(targets, absolute));
         if (targets.Count > 0)
@@ -492,6 +492,11 @@ internal static class CompareRunner
                     break;
                 case "--tail-seconds" when i + 1 < args.Length && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var t) && t > 0:
                     tailSeconds = t;
+                    i++;
+                    break;
+                case "--active-segment-write" when i + 1 < args.Length && Enum.TryParse<ActiveSegmentWriteMode>(args[i + 1], ignoreCase: true, out var mode) && Enum.IsDefined(mode):
+                    // Same binary, the other write path of the active segment (an A/B of PartitionLogOptions.ActiveSegmentWrite).
+                    Engine.ActiveSegmentWrite = mode;
                     i++;
                     break;
                 case "--sizes" when i + 1 < args.Length:

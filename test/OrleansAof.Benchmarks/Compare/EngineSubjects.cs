@@ -9,6 +9,9 @@ internal static class Engine
     public const string LogName = "bench";
     public const string PartitionName = "p0";
 
+    /// <summary>How appends reach the active segment (<c>--active-segment-write</c>; default the engine's default, <see cref="ActiveSegmentWriteMode.Mapped"/>).</summary>
+    public static ActiveSegmentWriteMode ActiveSegmentWrite { get; set; } = new PartitionLogOptions().ActiveSegmentWrite;
+
     /// <summary>
     /// The engine's defaults (64 MiB segments, <see cref="PreallocationMode.Auto"/>, inline fsync for a single appender),
     /// except that an append waits at the unflushed-bytes bound instead of failing.
@@ -18,6 +21,7 @@ internal static class Engine
         DataRoot = root,
         FlushPolicy = policy,
         BackpressureMode = BackpressureMode.Wait,
+        ActiveSegmentWrite = ActiveSegmentWrite,
     };
 
     public static Task<PartitionLog> OpenAsync(string root, FlushPolicy policy) => PartitionLog.OpenAsync(LogName, PartitionName, Options(root, policy));
