@@ -42,9 +42,6 @@ internal sealed partial class ReplicatedPartition : ILeaderHost, IAsyncDisposabl
     private Task? _pump;
     private long _visible = -1;
 
-    // The leader's estimate of its active segment's bytes (frames, a checkpoint and an index entry per record); unknown
-    // (-1) until the first segment this leader starts, so its first append asks for a rollover.
-    private long _segmentBytes = -1;
     private volatile bool _deposed;
 
     private ReplicatedPartition(string key, ReplicaNode node, ReplicationConfiguration configuration, IGrainFactory grains, AppendLogOptions options, TimeProvider time, ILogger logger)
@@ -294,20 +291,9 @@ internal sealed partial class ReplicatedPartition : ILeaderHost, IAsyncDisposabl
         long first = -1, last = -1;
         foreach (var payload in payloads)
         {
-            var cost = Storage.Format.SegmentFormat.RecordFrameSize(payload.Length) + Storage.Format.FlushCheckpoint.Size + Storage.Format.BinaryIndexHeader.EntrySize;
-            var rollover = _segmentBytes < 0 || _segmentBytes + cost > _options.MaxSegmentBytes / 2;
-            last = leader.Append(payload, 0, rollover);
+            // Rollover is the leader's own rule (Leader.Append asks its store whether the record fits the segment).
+            last = leader.Append(payload, 0);
             first = first < 0 ? last : first;
-            if (rollover && Log.Writer.ActiveBaseId == last)
-            {
-                // The leader started a segment at this record (it does once everything before is committed).
-                _segmentBytes = Storage.Format.SegmentHeader.Size;
-            }
-
-            if (_segmentBytes >= 0)
-            {
-                _segmentBytes += cost;
-            }
         }
 
         if (stamp is { } st)
