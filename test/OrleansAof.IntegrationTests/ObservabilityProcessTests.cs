@@ -59,8 +59,15 @@ public sealed partial class ObservabilityProcessTests(ITestOutputHelper output) 
         archived.Should().BeGreaterThan(1);
 
         // Read twice from id 0: the first read downloads the evicted segment (a cache miss), the second finds it (a hit;
-        // another count, or the grain would answer it from its last read).
+        // another count, or the grain would answer it from its last read). The first read is answered while the segment
+        // still streams in, so the second waits until the download has landed (the download is counted as it ends, the
+        // segment enters the cache in the same step): a read that joins a download in flight is a miss too.
         (await log.ReadAsync("0", 0, maxRecords: 3)).Count.Should().Be(3);
+        await Wait.UntilAsync(
+            async () => Parse((await silo.HealthAsync("/metrics")).Body)
+                .Where(s => s.Name == "aof_archive_download_duration_milliseconds_count" && s.Labels.GetValueOrDefault("kind") == "segment")
+                .Sum(s => s.Value) >= 1,
+            "the first read's download ends");
         (await log.ReadAsync("0", 0, maxRecords: 2)).Count.Should().Be(2);
 
         var documented = ObservabilityDoc.Instruments();

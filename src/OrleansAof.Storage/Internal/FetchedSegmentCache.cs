@@ -85,12 +85,14 @@ internal sealed class FetchedSegmentCache
     /// </summary>
     public async ValueTask<long> ReadAsync(FetchRequest row, long fromId, long toId, RecordBatchBuilder builder, long maxBytes, CancellationToken cancellationToken)
     {
-        if (JoinDownload(row) is { } download && await download.ReadAsync(fromId, toId, builder, maxBytes, cancellationToken).ConfigureAwait(false) is { } next)
+        var download = JoinDownload(row);
+        if (download is not null && await download.ReadAsync(fromId, toId, builder, maxBytes, cancellationToken).ConfigureAwait(false) is { } next)
         {
             return next;
         }
 
-        var (segment, lease) = await AcquireAsync(row, cancellationToken).ConfigureAwait(false);
+        // A read that joined the download was counted as a miss there: it is one lookup, counted once.
+        var (segment, lease) = await AcquireAsync(row, cancellationToken, countLookup: download is null).ConfigureAwait(false);
         using (lease)
         {
             return fromId > segment.LastId ? fromId : SegmentReads.ReadFrames(lease, segment.BaseId, fromId, Math.Min(toId, segment.LastId), builder, maxBytes, segment.Path);
@@ -102,11 +104,11 @@ internal sealed class FetchedSegmentCache
     /// moment it is handed out until the lease holds its file open, so a concurrent fetch cannot evict (delete) it in
     /// between. When its file is gone anyway (deleted from outside the cache) the segment is forgotten and fetched again.
     /// </summary>
-    public async Task<(SealedSegment Segment, SealedSegment.Lease Lease)> AcquireAsync(FetchRequest row, CancellationToken cancellationToken)
+    public async Task<(SealedSegment Segment, SealedSegment.Lease Lease)> AcquireAsync(FetchRequest row, CancellationToken cancellationToken, bool countLookup = true)
     {
         for (var attempt = 0; ; attempt++)
         {
-            var fetch = FetchPinnedAsync(row);
+            var fetch = FetchPinnedAsync(row, countLookup);
             SealedSegment segment;
             try
             {
@@ -240,11 +242,15 @@ internal sealed class FetchedSegmentCache
     }
 
     /// <summary>A fetched segment (downloaded once, shared by concurrent readers), pinned for the caller.</summary>
-    private Task<SealedSegment> FetchPinnedAsync(FetchRequest row)
+    private Task<SealedSegment> FetchPinnedAsync(FetchRequest row, bool countLookup)
     {
         lock (_lock)
         {
-            StorageInstruments.RecordCacheLookup(_log, _fetched.ContainsKey(row.BaseId));
+            if (countLookup)
+            {
+                StorageInstruments.RecordCacheLookup(_log, _fetched.ContainsKey(row.BaseId));
+            }
+
             if (_fetched.TryGetValue(row.BaseId, out var cached))
             {
                 _fetchedOrder.Remove(row.BaseId);
