@@ -25,8 +25,8 @@ public sealed class SegmentCatalog : IDisposable
     /// How long the connection stays open after its last use. An open SQLite connection holds about 175 KiB of page cache
     /// (its first allocation, made before any <c>cache_size</c> applies) and three file descriptors (<c>catalog.db</c>,
     /// <c>-wal</c>, <c>-shm</c>); a silo keeps thousands of partitions open, and their catalogs are used at open, seal,
-    /// archival and eviction only. Closing checkpoints the write-ahead log (off the append path, on a timer thread); the
-    /// next use opens the connection again.
+    /// archival and eviction only. The idle close writes nothing (no checkpoint: the files stay as they are); the next
+    /// use opens the connection again, and disposing the catalog checkpoints as before.
     /// </summary>
     internal static readonly TimeSpan IdleClose = TimeSpan.FromSeconds(2);
 
@@ -108,8 +108,13 @@ public sealed class SegmentCatalog : IDisposable
                     return;
                 }
 
-                // Closing the only connection checkpoints the write-ahead log into the database file, as closing the
-                // partition does (SQLite's own write, safe at any crash point, and not announced to the file system).
+                // Closed without a checkpoint: an idle close changes nothing on disk (the write-ahead log and its index
+                // stay, and the next open reads them); the partition's own close checkpoints as before.
+                if (_open.Handle is { } handle)
+                {
+                    _ = SQLitePCL.raw.sqlite3_db_config(handle, SQLitePCL.raw.SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, out _);
+                }
+
                 _open.Dispose();
                 _open = null;
             }
@@ -200,16 +205,14 @@ public sealed class SegmentCatalog : IDisposable
                 }
             }
 
-            var catalog = new SegmentCatalog(path, connection, fileSystem, readOnly: false);
-
             // Every checksum is checked at open, so a damaged row is found before anything acts on it.
-            _ = catalog.ReadAll();
+            _ = ReadRows(connection, checksums: true);
             foreach (var key in ReadMetaKeys(connection))
             {
                 _ = ReadMeta(connection, key);
             }
 
-            return catalog;
+            return new SegmentCatalog(path, connection, fileSystem, readOnly: false);
         }
         catch
         {
@@ -334,40 +337,45 @@ public sealed class SegmentCatalog : IDisposable
     {
         lock (_sync)
         {
-            using var cmd = Connection.CreateCommand();
-            cmd.CommandText = _checksums ? $"SELECT {Columns} FROM segments ORDER BY base_id" : $"SELECT {Columns[..Columns.LastIndexOf(',')]}, 0 FROM segments ORDER BY base_id";
-            using var reader = cmd.ExecuteReader();
-            var rows = new List<SegmentInfo>();
-            while (reader.Read())
-            {
-                var row = new SegmentInfo(
-                    reader.GetInt64(0),
-                    reader.GetInt64(1),
-                    reader.GetInt64(2),
-                    (SegmentStatus)reader.GetInt32(3),
-                    reader.GetInt64(4),
-                    Format.SegmentFormat.FromUnixMicroseconds(reader.GetInt64(5)),
-                    reader.IsDBNull(6) ? null : Format.SegmentFormat.FromUnixMicroseconds(reader.GetInt64(6)),
-                    reader.GetInt64(7),
-                    reader.GetInt64(8),
-                    (uint)reader.GetInt64(9),
-                    (uint)reader.GetInt64(10),
-                    reader.GetInt64(11),
-                    reader.GetString(12),
-                    reader.IsDBNull(13) ? null : reader.GetString(13),
-                    reader.GetInt64(14),
-                    (uint)reader.GetInt64(15));
-                var stored = (uint)reader.GetInt64(16);
-                if (_checksums && stored != RowChecksum(row))
-                {
-                    throw new InvalidDataException($"catalog row {row.BaseId} fails its checksum");
-                }
+            return ReadRows(Connection, _checksums);
+        }
+    }
 
-                rows.Add(row);
+    private static List<SegmentInfo> ReadRows(SqliteConnection connection, bool checksums)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = checksums ? $"SELECT {Columns} FROM segments ORDER BY base_id" : $"SELECT {Columns[..Columns.LastIndexOf(',')]}, 0 FROM segments ORDER BY base_id";
+        using var reader = cmd.ExecuteReader();
+        var rows = new List<SegmentInfo>();
+        while (reader.Read())
+        {
+            var row = new SegmentInfo(
+                reader.GetInt64(0),
+                reader.GetInt64(1),
+                reader.GetInt64(2),
+                (SegmentStatus)reader.GetInt32(3),
+                reader.GetInt64(4),
+                Format.SegmentFormat.FromUnixMicroseconds(reader.GetInt64(5)),
+                reader.IsDBNull(6) ? null : Format.SegmentFormat.FromUnixMicroseconds(reader.GetInt64(6)),
+                reader.GetInt64(7),
+                reader.GetInt64(8),
+                (uint)reader.GetInt64(9),
+                (uint)reader.GetInt64(10),
+                reader.GetInt64(11),
+                reader.GetString(12),
+                reader.IsDBNull(13) ? null : reader.GetString(13),
+                reader.GetInt64(14),
+                (uint)reader.GetInt64(15));
+            var stored = (uint)reader.GetInt64(16);
+            if (checksums && stored != RowChecksum(row))
+            {
+                throw new InvalidDataException($"catalog row {row.BaseId} fails its checksum");
             }
 
-            return rows;
+            rows.Add(row);
         }
+
+        return rows;
     }
 
     /// <summary>Inserts or replaces the row of <paramref name="segment"/>.</summary>
@@ -475,6 +483,20 @@ public sealed class SegmentCatalog : IDisposable
         _idleTimer.Dispose();
         lock (_sync)
         {
+            if (_open is null && !_readOnly && !_disposed)
+            {
+                // Closed while idle, without a checkpoint: open it once more so that closing it checkpoints the
+                // write-ahead log into the database file, as closing a partition always has.
+                try
+                {
+                    _ = Connection;
+                }
+                catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
+                {
+                    // The catalog is a cache; the next open checks it and rebuilds it if need be.
+                }
+            }
+
             _disposed = true;
             _open?.Dispose();
             _open = null;
